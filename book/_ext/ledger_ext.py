@@ -1,0 +1,167 @@
+"""Sphinx extension: the ``claims-ledger`` directive renders the claims ledger as a table.
+
+The table is built at *write* time (``doctree-resolved``), after every chapter has executed
+during the read phase and recorded its ``seamlib.claims.check`` calls, so the table always
+shows this build's checks whatever order Sphinx reads the chapters in. Pages holding the
+directive are re-read on every build (``env-get-outdated``) so the table never goes stale.
+
+Usage in a MyST page::
+
+    ```{claims-ledger}
+    :summary:
+    ```
+
+``:summary:`` gives one row per claim (status and number of checks); without it, every
+recorded check is listed with its measured value, tolerance and profile.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from docutils import nodes
+from docutils.parsers.rst import directives
+from sphinx.application import Sphinx
+from sphinx.util.docutils import SphinxDirective
+
+from seamlib import claims
+
+_STATUS_CLASS = {
+    "checked": "ledger-ok",
+    "not reproduced": "ledger-warn",
+    "failed": "ledger-fail",
+    "not yet checked": "ledger-todo",
+}
+
+
+class ledger_placeholder(nodes.General, nodes.Element):  # noqa: N801 (docutils convention)
+    """Replaced by the table at write time."""
+
+
+class ClaimsLedgerDirective(SphinxDirective):
+    has_content = False
+    option_spec = {"summary": directives.flag}
+
+    def run(self) -> list[nodes.Node]:
+        docs = getattr(self.env, "seamlib_ledger_docs", set())
+        docs.add(self.env.docname)
+        self.env.seamlib_ledger_docs = docs  # type: ignore[attr-defined]
+        node = ledger_placeholder()
+        node["summary"] = "summary" in self.options
+        return [node]
+
+
+def _ledger_folder(app: Sphinx) -> Path:
+    env = os.environ.get(claims.LEDGER_ENV)
+    return Path(env) if env else Path(app.srcdir) / "_build" / "ledger"
+
+
+def _fmt(value: Any) -> str:
+    if isinstance(value, list):
+        head = ", ".join(f"{v:.4g}" for v in value[:3])
+        return f"[{head}{', ...' if len(value) > 3 else ''}] ({len(value)} values)"
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    return str(value)
+
+
+def _table(header: list[str], rows: list[list[nodes.Node]], widths: list[int]) -> nodes.table:
+    table = nodes.table(classes=["claims-ledger"])
+    group = nodes.tgroup(cols=len(header))
+    table += group
+    for w in widths:
+        group += nodes.colspec(colwidth=w)
+    thead = nodes.thead()
+    group += thead
+    head_row = nodes.row()
+    for h in header:
+        head_row += nodes.entry("", nodes.paragraph(text=h))
+    thead += head_row
+    tbody = nodes.tbody()
+    group += tbody
+    for cells in rows:
+        row = nodes.row()
+        for cell in cells:
+            row += nodes.entry("", cell)
+        tbody += row
+    return table
+
+
+def _chapter_link(app: Sphinx, fromdoc: str, chapter: str) -> nodes.Node:
+    target = f"book/{chapter}"
+    para = nodes.paragraph()
+    if target in app.env.found_docs:
+        title = app.env.titles.get(target)
+        text = title.astext() if title is not None else chapter
+        uri = app.builder.get_relative_uri(fromdoc, target)
+        para += nodes.reference("", text, internal=True, refuri=uri)
+    else:
+        para += nodes.Text(chapter)
+    return para
+
+
+def _status(status: str) -> nodes.Node:
+    para = nodes.paragraph()
+    para += nodes.strong(text=status, classes=[_STATUS_CLASS[status]])
+    return para
+
+
+def _check_text(rec: dict[str, Any]) -> str:
+    tol = f" (tol {rec['tol']:.3g}{' rel' if rec['rel'] else ''})" if rec["tol"] else ""
+    mark = "pass" if rec["passed"] else ("FAIL" if rec["strict"] else "not reproduced")
+    item = f"{rec['item']}: " if rec["item"] else ""
+    note = f" — {rec['note']}" if rec.get("note") else ""
+    return (
+        f"{item}measured {_fmt(rec['measured'])} {rec['op']} {_fmt(rec['expected'])}{tol} "
+        f"[{mark}, {rec['profile']}]{note}"
+    )
+
+
+def _build(app: Sphinx, fromdoc: str, summary: bool) -> list[nodes.Node]:
+    rows = claims.summarise(claims.read_ledger(_ledger_folder(app)))
+    n_checked = sum(r["status"] == "checked" for r in rows)
+    lead = nodes.paragraph(
+        text=f"{n_checked} of {len(rows)} claims checked in this build "
+        f"({sum(len(r['checks']) for r in rows)} recorded checks)."
+    )
+    body: list[list[nodes.Node]] = []
+    for r in rows:
+        name = nodes.paragraph()
+        name += nodes.strong(text=r["name"])
+        name += nodes.Text(f" — {r['statement']}")
+        cells: list[nodes.Node] = [name, _chapter_link(app, fromdoc, r["chapter"]), _status(r["status"])]
+        if summary:
+            cells.append(nodes.paragraph(text=str(len(r["checks"]))))
+        else:
+            checks = nodes.bullet_list()
+            for rec in r["checks"]:
+                checks += nodes.list_item("", nodes.paragraph(text=_check_text(rec)))
+            cells.append(checks if r["checks"] else nodes.paragraph(text="—"))
+        body.append(cells)
+    header = ["Claim", "Chapter", "Status", "Checks" if summary else "Recorded checks"]
+    widths = [40, 15, 10, 8] if summary else [30, 12, 10, 48]
+    return [lead, _table(header, body, widths)]
+
+
+def _resolve(app: Sphinx, doctree: nodes.document, docname: str) -> None:
+    for node in list(doctree.findall(ledger_placeholder)):
+        node.replace_self(_build(app, docname, node["summary"]))
+
+
+def _always_outdated(app: Sphinx, env: Any, added: set, changed: set, removed: set) -> list[str]:
+    return sorted(getattr(env, "seamlib_ledger_docs", set()) - set(removed))
+
+
+def _purge(app: Sphinx, env: Any, docname: str) -> None:
+    getattr(env, "seamlib_ledger_docs", set()).discard(docname)
+
+
+def setup(app: Sphinx) -> dict[str, Any]:
+    app.add_node(ledger_placeholder)
+    app.add_directive("claims-ledger", ClaimsLedgerDirective)
+    app.connect("doctree-resolved", _resolve)
+    app.connect("env-get-outdated", _always_outdated)
+    app.connect("env-purge-doc", _purge)
+    return {"version": "0.1", "parallel_read_safe": True, "parallel_write_safe": True}

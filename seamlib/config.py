@@ -1,0 +1,317 @@
+"""Experiment sizes, chosen by one profile.
+
+Every size used anywhere in the book or the library's drivers (number of samples, training
+steps, seeds, beta grids) lives here, so that the *same* code runs at three scales:
+
+``smoke``
+    For CI: every chapter executes in well under a minute on 2 CPU cores.
+``laptop`` (default)
+    A few minutes per chapter on a laptop CPU; the numbers are meaningful.
+``paper``
+    The sizes of the paper's experiments; meant for a GPU.
+
+The profile is chosen by the environment variable ``SEAMLIB_PROFILE`` (or by passing a name
+to :func:`get_profile`). Each chapter reads its own section::
+
+    >>> from seamlib.config import get_profile
+    >>> cfg = get_profile("smoke")
+    >>> cfg.linear.n_samples
+    2000
+
+How sections are written
+------------------------
+A section is a frozen dataclass whose *defaults are the laptop sizes*; the class attributes
+``SMOKE`` and ``PAPER`` list only the fields that differ in those profiles. Adding a section
+means writing the dataclass and adding one field to :class:`Profile`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from pathlib import Path
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+from seamlib.errors import ConfigError
+
+__all__ = [
+    "PROFILES",
+    "DEFAULT_PROFILE",
+    "ENV_VAR",
+    "Profile",
+    "get_profile",
+    "profile_name",
+    "default_device",
+    "project_root",
+]
+
+PROFILES: tuple[str, ...] = ("smoke", "laptop", "paper")
+DEFAULT_PROFILE = "laptop"
+ENV_VAR = "SEAMLIB_PROFILE"
+
+
+class ProfileError(ConfigError):
+    """An unknown profile name was requested."""
+
+
+@dataclass(frozen=True)
+class Section:
+    """Base class of a profile section (laptop defaults, ``SMOKE``/``PAPER`` overrides)."""
+
+    SMOKE: ClassVar[dict[str, Any]] = {}
+    PAPER: ClassVar[dict[str, Any]] = {}
+
+    @classmethod
+    def for_profile(cls, name: str) -> Section:
+        """Return the section's sizes for profile ``name``."""
+        overrides = {"smoke": cls.SMOKE, "paper": cls.PAPER}.get(name, {})
+        return cls(**overrides)
+
+
+# --------------------------------------------------------------------------------------
+# Chapter "Linear models" (seamlib.linear)
+# --------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class LinearSizes(Section):
+    n_samples: int = 20_000  # Gaussian data points for PPCA / LVAE fits
+    m: int = 5  # data dimension
+    d: int = 2  # latent dimension
+    steps: int = 4_000  # gradient steps of analytic-ELBO training (Fig. 2)
+    lr: float = 0.05  # Adam learning rate for LVAE training
+    n_inits: int = 5  # random inits for the "MLE is the maximum" check
+    n_angles: int = 181  # rotation angles in the ELBO-gap plot
+    ratios: tuple[float, ...] = (1.0, 1.2, 1.5, 2.0)  # s1/s2 sweep (degenerate case)
+    n_grid: tuple[int, ...] = (100, 1_000, 10_000, 100_000)  # Cor. 6.1 sample sizes
+    n_repeats: int = 5  # repeats per n in the Cor. 6.1 sweep
+    synth_lin_n: int = 50_000  # Rolinek et al. "Synth Lin" samples
+    synth_lin_steps: int = 3_000  # steps for the Synth Lin linear beta-VAE
+    SMOKE: ClassVar[dict[str, Any]] = dict(
+        n_samples=2_000,
+        steps=800,
+        n_inits=2,
+        n_angles=61,
+        n_grid=(100, 1_000, 10_000),
+        n_repeats=2,
+        synth_lin_n=5_000,
+        synth_lin_steps=800,
+    )
+    PAPER: ClassVar[dict[str, Any]] = dict(
+        n_samples=100_000, steps=10_000, n_inits=10, n_repeats=20, synth_lin_steps=10_000
+    )
+
+
+# --------------------------------------------------------------------------------------
+# Chapter "Optimal posteriors and decoder derivatives" (seamlib.posterior)
+# --------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class PosteriorSizes(Section):
+    quad_nodes: int = 24  # Gauss-Hermite nodes per dimension (d <= 3)
+    mc_samples: int = 20_000  # common random numbers for Monte Carlo (d up to 10)
+    opt_steps: int = 400  # optimiser iterations for the optimal posterior
+    n_angles: int = 37  # rotation angles for the diagonal-vs-full gap plot
+    n_betas: int = 25  # beta grid size in the posterior-collapse sweep
+    collapse_steps: int = 3_000  # training steps of the linear VAE in the collapse sweep
+    rings_n: int = 4_000  # points of the rings data (Fig. 6)
+    rings_steps: int = 3_000  # VAE training steps per beta (Fig. 6)
+    rings_betas: tuple[float, ...] = (0.55, 2.2, 3.8, 60.0)
+    SMOKE: ClassVar[dict[str, Any]] = dict(
+        quad_nodes=20,
+        mc_samples=4_000,
+        opt_steps=150,
+        n_angles=13,
+        n_betas=9,
+        collapse_steps=600,
+        rings_n=1_000,
+        rings_steps=400,
+    )
+    PAPER: ClassVar[dict[str, Any]] = dict(
+        quad_nodes=32, mc_samples=100_000, opt_steps=1_000, n_angles=73, n_betas=49,
+        collapse_steps=10_000, rings_n=20_000, rings_steps=20_000,
+    )
+
+
+# --------------------------------------------------------------------------------------
+# Chapters "Jacobians, singular-vector paths and seams" and "Disentanglement = C1 + C2"
+# (seamlib.geometry, seamlib.generators)
+# --------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class SeamsSizes(Section):
+    path_steps: int = 400  # RK4 steps along a singular-vector path
+    n_paths: int = 7  # paths drawn per latent in the figures
+    density_mc: int = 1_000_000  # Monte Carlo samples for the push-forward density check
+    indep_n: int = 2_000  # samples for the seam-independence test
+    indep_permutations: int = 200  # permutation null size
+    vae_n: int = 5_000  # training points from the c1c2 generator
+    vae_steps: int = 3_000  # training steps of the small VAEs (P1, Lemma 4.1)
+    vae_seeds: int = 3  # seeds per posterior type
+    SMOKE: ClassVar[dict[str, Any]] = dict(
+        path_steps=150, n_paths=4, density_mc=200_000, indep_n=600, indep_permutations=60,
+        vae_n=1_000, vae_steps=300, vae_seeds=3,
+    )
+    PAPER: ClassVar[dict[str, Any]] = dict(
+        path_steps=1_000, density_mc=4_000_000, indep_n=5_000, indep_permutations=1_000,
+        vae_n=20_000, vae_steps=20_000, vae_seeds=5,
+    )
+
+
+# --------------------------------------------------------------------------------------
+# Chapter "Identifiability"
+# --------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class IdentifiabilitySizes(Section):
+    n_points: int = 64  # latent points where tangent Hessians are compared
+    vae_n: int = 5_000  # training points from c1c2
+    vae_steps: int = 4_000  # training steps per VAE
+    vae_seeds: int = 3  # seeds per posterior type
+    SMOKE: ClassVar[dict[str, Any]] = dict(n_points=16, vae_n=1_000, vae_steps=300, vae_seeds=2)
+    PAPER: ClassVar[dict[str, Any]] = dict(n_points=256, vae_n=20_000, vae_steps=20_000,
+                                           vae_seeds=5)
+
+
+# --------------------------------------------------------------------------------------
+# Chapter "Measuring disentanglement" (seamlib.metrics)
+# --------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class MetricsSizes(Section):
+    n_codes: int = 10_000  # codes per worked example
+    n_bins: int = 20  # histogram bins for the MI estimate (disentanglement_lib default)
+    n_repeats: int = 5  # repeats for spread estimates
+    SMOKE: ClassVar[dict[str, Any]] = dict(n_codes=2_000, n_repeats=2)
+    PAPER: ClassVar[dict[str, Any]] = dict(n_codes=50_000, n_repeats=10)
+
+
+# --------------------------------------------------------------------------------------
+# The VAE engine (seamlib.train) defaults
+# --------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class TrainSizes(Section):
+    batch_size: int = 64  # minibatch size
+    lr: float = 1e-3  # Adam learning rate (Burgess et al. use 5e-4)
+    steps: int = 3_000  # default training steps
+    checkpoint_every: int = 1_000  # steps between checkpoints
+    eval_n: int = 2_000  # samples used by `evaluate`
+    SMOKE: ClassVar[dict[str, Any]] = dict(steps=50, checkpoint_every=25, eval_n=256)
+    PAPER: ClassVar[dict[str, Any]] = dict(steps=300_000, checkpoint_every=10_000, eval_n=10_000)
+
+
+# --------------------------------------------------------------------------------------
+# Chapter "dSprites experiments"
+# --------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class DspritesSizes(Section):
+    betas: tuple[float, ...] = (0.001, 0.1, 1.0, 4.0)  # beta grid (Fig. 5)
+    seeds: tuple[int, ...] = (0, 1)  # seeds per configuration
+    latent_dim: int = 10  # d
+    steps: int = 3_000  # training steps per run
+    subset: int = 0  # 0 = full data set; else a random subset of this size
+    SMOKE: ClassVar[dict[str, Any]] = dict(betas=(1.0,), seeds=(0,), steps=30, subset=2_048)
+    PAPER: ClassVar[dict[str, Any]] = dict(
+        betas=(0.001, 0.01, 0.1, 0.5, 1.0, 2.0, 4.0, 8.0), seeds=(0, 1, 2, 3, 4), steps=100_000
+    )
+
+
+# --------------------------------------------------------------------------------------
+# Chapter "Faces"
+# --------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class FacesSizes(Section):
+    betas: tuple[float, ...] = (1.0, 4.0)
+    seeds: tuple[int, ...] = (0,)
+    latent_dim: int = 16
+    steps: int = 2_000
+    SMOKE: ClassVar[dict[str, Any]] = dict(betas=(1.0,), steps=20, latent_dim=8)
+    PAPER: ClassVar[dict[str, Any]] = dict(
+        betas=(0.5, 1.0, 4.0, 8.0), seeds=(0, 1, 2), latent_dim=32, steps=100_000
+    )
+
+
+# --------------------------------------------------------------------------------------
+# The profile
+# --------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Profile:
+    """All sizes of one profile; one attribute per chapter/driver section."""
+
+    name: str
+    linear: LinearSizes = field(default_factory=LinearSizes)
+    posterior: PosteriorSizes = field(default_factory=PosteriorSizes)
+    seams: SeamsSizes = field(default_factory=SeamsSizes)
+    identifiability: IdentifiabilitySizes = field(default_factory=IdentifiabilitySizes)
+    metrics: MetricsSizes = field(default_factory=MetricsSizes)
+    train: TrainSizes = field(default_factory=TrainSizes)
+    dsprites: DspritesSizes = field(default_factory=DspritesSizes)
+    faces: FacesSizes = field(default_factory=FacesSizes)
+
+
+def profile_name(name: str | None = None) -> str:
+    """Resolve a profile name: ``name``, else ``$SEAMLIB_PROFILE``, else ``laptop``.
+
+    Raises
+    ------
+    ProfileError
+        If the name is not one of :data:`PROFILES`.
+    """
+    resolved = name if name is not None else os.environ.get(ENV_VAR, "") or DEFAULT_PROFILE
+    resolved = resolved.strip().lower()
+    if resolved not in PROFILES:
+        source = "argument" if name is not None else f"environment variable {ENV_VAR}"
+        raise ProfileError(
+            f"Unknown seamlib profile {resolved!r} (from the {source}). Expected one of "
+            f"{', '.join(PROFILES)}. Fix: `export {ENV_VAR}=smoke` for a quick check, "
+            f"`laptop` (the default) for meaningful numbers on a CPU, `paper` on a GPU."
+        )
+    return resolved
+
+
+def get_profile(name: str | None = None) -> Profile:
+    """Return the sizes of profile ``name`` (default: ``$SEAMLIB_PROFILE`` or ``laptop``).
+
+    Parameters
+    ----------
+    name
+        ``"smoke"``, ``"laptop"`` or ``"paper"``; ``None`` reads ``SEAMLIB_PROFILE``.
+
+    Returns
+    -------
+    Profile
+        Frozen dataclass with one section per chapter, e.g. ``get_profile().linear.steps``.
+    """
+    resolved = profile_name(name)
+    sections = {
+        f.name: f.default_factory.for_profile(resolved)  # type: ignore[union-attr, misc]
+        for f in dataclasses.fields(Profile)
+        if f.name != "name"
+    }
+    return Profile(name=resolved, **sections)
+
+
+def default_device() -> str:
+    """``"cuda"`` when a CUDA device is available, else ``"cpu"`` (nothing assumes a GPU)."""
+    import torch
+
+    return "cuda" if torch.cuda.is_available() else "cpu"
+
+
+def project_root(start: Path | None = None) -> Path:
+    """The repository root: the nearest folder above ``start`` (default: cwd) with ``_toc.yml``.
+
+    Falls back to the folder above the installed ``seamlib`` package (an editable install).
+
+    Raises
+    ------
+    ConfigError
+        If neither location holds ``_toc.yml`` (e.g. seamlib installed from a wheel and run
+        outside a clone); the message says to run from the repository.
+    """
+    here = (start or Path.cwd()).resolve()
+    for folder in [here, *here.parents]:
+        if (folder / "_toc.yml").is_file():
+            return folder
+    pkg_parent = Path(__file__).resolve().parent.parent
+    if (pkg_parent / "_toc.yml").is_file():
+        return pkg_parent
+    raise ConfigError(
+        f"Could not find the seamlib repository root (a folder holding _toc.yml) above {here}. "
+        "Run this from inside a clone of the repository."
+    )

@@ -1,0 +1,97 @@
+"""Where data sets are cached, and how files are written and verified.
+
+The cache directory is ``$SEAMLIB_DATA`` when that variable is set, else
+``~/.cache/seamlib``. Every file is written atomically (to a temporary name in the same
+folder, then renamed), so an interrupted render or download never leaves a truncated file
+behind that a later run would trust.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+from seamlib.errors import ChecksumError, DataError
+
+__all__ = ["DATA_ENV_VAR", "cache_dir", "md5sum", "verify_md5", "save_npy_atomic"]
+
+DATA_ENV_VAR = "SEAMLIB_DATA"
+
+
+def cache_dir(path: str | os.PathLike[str] | None = None) -> Path:
+    """Return (and create) the folder where seamlib caches data sets.
+
+    Parameters
+    ----------
+    path : str or PathLike, optional
+        Explicit folder; default ``$SEAMLIB_DATA`` or ``~/.cache/seamlib``.
+
+    Returns
+    -------
+    Path
+        An existing, writable folder.
+
+    Raises
+    ------
+    DataError
+        If the folder cannot be created.
+    """
+    if path is None:
+        env = os.environ.get(DATA_ENV_VAR)
+        path = Path(env) if env else Path.home() / ".cache" / "seamlib"
+    folder = Path(path).expanduser()
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise DataError(
+            f"cannot create the data cache folder {folder} ({exc}); set ${DATA_ENV_VAR} "
+            "to a writable folder or pass cache_dir=..."
+        ) from exc
+    return folder
+
+
+def md5sum(path: str | os.PathLike[str], chunk_bytes: int = 1 << 22) -> str:
+    """Hex md5 digest of a file, read in chunks of ``chunk_bytes``."""
+    digest = hashlib.md5()
+    with open(path, "rb") as handle:
+        while block := handle.read(chunk_bytes):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def verify_md5(path: str | os.PathLike[str], expected: str, fix: str = "") -> None:
+    """Raise :class:`ChecksumError` unless ``path`` has md5 digest ``expected``.
+
+    Parameters
+    ----------
+    path : str or PathLike
+        The file to check.
+    expected : str
+        Expected hex digest (case-insensitive).
+    fix : str
+        Sentence appended to the message saying how to obtain a good copy.
+    """
+    actual = md5sum(path)
+    if actual.lower() != expected.lower():
+        raise ChecksumError(
+            f"{path} has md5 {actual} but the published file has md5 {expected.lower()}: the "
+            f"file is corrupted, truncated or a different version. Delete it and obtain it "
+            f"again. {fix}".rstrip()
+        )
+
+
+def save_npy_atomic(path: Path, array: np.ndarray) -> None:
+    """Write ``array`` to ``path`` (``.npy``) via a temporary file and a rename."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            np.save(handle, array, allow_pickle=False)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

@@ -1,0 +1,277 @@
+"""Ground-truth generators ``g: R^d -> R^m`` with known geometry (Allen 2025, Sec. 5).
+
+Each generator is a callable mapping latents ``z`` of shape (n, d) to points ``x`` of shape
+(n, m), made of torch operations (so :func:`seamlib.geometry.jacobian` can differentiate it)
+and with a closed-form Jacobian :meth:`Generator.jacobian` to test against.
+
+``c1c2``
+    Satisfies C1 and C2 (Lemma 4.1): latent 1 draws a parabola ``(a z_1, b z_1^2)`` in its own
+    plane, every other latent ``k`` moves along its own axis with a non-linear speed
+    ``psi_k(z_k) = c_k (z_k + kappa tanh z_k)``. Columns of ``J`` lie in orthogonal subspaces
+    (C1, ``V_z = I``) and ``s^i`` depends on ``z_i`` only (C2). For d = 2 the manifold is a
+    parabolic cylinder in R^3.
+``c1_only``
+    Satisfies C1 but not C2 ("polar-like"): a surface of revolution
+    ``(r(z_1) cos(w z_2), r(z_1) sin(w z_2), h z_1)`` with ``r = exp(lambda z_1)``; the columns
+    of ``J`` are orthogonal but ``s^2 = w r(z_1)`` depends on the *other* latent.
+``neither``
+    A seeded random tanh MLP plus a random linear map, ``A z + W_2 tanh(W_1 z + b)``, scaled
+    so that the MLP's Lipschitz constant is below ``sigma_min(A)`` (hence ``g`` is injective);
+    satisfies neither C1 nor C2.
+``linear``
+    ``g(z) = W z`` for a given matrix ``W`` of shape (m, d).
+
+Singular values of ``c1c2`` and ``c1_only`` stay ordered (``s^1 > s^2 > ...``) for
+``|z| <= 4``, so the whole bulk of the standard Gaussian prior lies in one connected
+component of the regular set (Def. D2).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import torch
+from torch import Tensor
+
+__all__ = ["Generator", "c1c2", "c1_only", "neither", "linear", "sample"]
+
+
+class Generator:
+    """Base class: a map ``g: R^d -> R^m`` with a closed-form Jacobian.
+
+    Attributes
+    ----------
+    name : str
+    d, m : int
+        Latent and data dimensions.
+    """
+
+    name: str = "generator"
+
+    def __init__(self, d: int, m: int) -> None:
+        if d < 1 or m < d:
+            raise ValueError(f"Need 1 <= d <= m for an immersion, got d={d}, m={m}.")
+        self.d = d
+        self.m = m
+
+    def _check(self, z: Tensor) -> Tensor:
+        if not isinstance(z, Tensor) or z.ndim != 2 or z.shape[1] != self.d:
+            shape = tuple(z.shape) if isinstance(z, Tensor) else type(z).__name__
+            raise ValueError(
+                f"{self.name} expects latents of shape (n, {self.d}), got {shape}. "
+                "Fix: pass a 2-D tensor with one latent point per row."
+            )
+        return z
+
+    def forward(self, z: Tensor) -> Tensor:
+        """``g(z)``, shape (n, m)."""
+        raise NotImplementedError
+
+    def jacobian(self, z: Tensor) -> Tensor:
+        """Closed-form Jacobian ``dg/dz``, shape (n, m, d)."""
+        raise NotImplementedError
+
+    def __call__(self, z: Tensor) -> Tensor:
+        return self.forward(self._check(z))
+
+    def __repr__(self) -> str:
+        return f"{self.name}(d={self.d}, m={self.m})"
+
+
+def _const(a: np.ndarray | Tensor, like: Tensor) -> Tensor:
+    return torch.as_tensor(a, dtype=like.dtype, device=like.device)
+
+
+def _axis_speeds(d: int) -> list[float]:
+    # c_k for latents k >= 2: ranges [c_k, 1.8 c_k] do not overlap (halving), below s^1 >= 1.5
+    return [0.6 * 0.5**k for k in range(d - 1)]
+
+
+class _C1C2(Generator):
+    name = "c1c2"
+
+    def __init__(self, d: int, a: float, b: float, kappa: float, Q: np.ndarray | None) -> None:
+        super().__init__(d, d + 1)
+        self.a, self.b, self.kappa = a, b, kappa
+        self.c = _axis_speeds(d)
+        self.Q = Q
+
+    def _rotate(self, x: Tensor) -> Tensor:
+        return x if self.Q is None else x @ _const(self.Q, x).T
+
+    def forward(self, z: Tensor) -> Tensor:
+        cols = [self.a * z[:, 0], self.b * z[:, 0] ** 2]
+        for k, c in enumerate(self.c, start=1):
+            cols.append(c * (z[:, k] + self.kappa * torch.tanh(z[:, k])))
+        return self._rotate(torch.stack(cols, dim=-1))
+
+    def jacobian(self, z: Tensor) -> Tensor:
+        z = self._check(z)
+        n = z.shape[0]
+        J = z.new_zeros(n, self.m, self.d)
+        J[:, 0, 0] = self.a
+        J[:, 1, 0] = 2 * self.b * z[:, 0]
+        for k, c in enumerate(self.c, start=1):
+            J[:, k + 1, k] = c * (1 + self.kappa / torch.cosh(z[:, k]) ** 2)
+        return J if self.Q is None else _const(self.Q, z) @ J
+
+
+def c1c2(d: int = 2, *, a: float = 1.5, b: float = 0.5, kappa: float = 0.8,
+         seed: int | None = None) -> Generator:
+    """A curved generator satisfying C1 and C2 (see the module docstring).
+
+    Parameters
+    ----------
+    d
+        Latent dimension (m = d + 1).
+    a, b
+        The parabola ``(a z_1, b z_1^2)``: ``s^1 = sqrt(a^2 + 4 b^2 z_1^2)``.
+    kappa
+        Non-linearity of the other latents' speeds ``c_k (1 + kappa sech^2 z_k)``.
+    seed
+        If given, the output is rotated by a random orthogonal ``m x m`` matrix (C1 and C2
+        are invariant to it); ``None`` keeps the axis-aligned form.
+    """
+    Q = None
+    if seed is not None:
+        rng = np.random.default_rng(seed)
+        Q, _ = np.linalg.qr(rng.standard_normal((d + 1, d + 1)))
+    return _C1C2(d, a, b, kappa, Q)
+
+
+class _C1Only(Generator):
+    name = "c1_only"
+
+    def __init__(self, d: int, lam: float, omega: float, h: float, kappa: float) -> None:
+        if d < 2:
+            raise ValueError(f"c1_only needs d >= 2 (two latents interact), got d={d}.")
+        super().__init__(d, d + 1)
+        self.lam, self.omega, self.h, self.kappa = lam, omega, h, kappa
+        self.c = [0.3 * 0.5**k for k in range(d - 2)]
+
+    def forward(self, z: Tensor) -> Tensor:
+        r = torch.exp(self.lam * z[:, 0])
+        th = self.omega * z[:, 1]
+        cols = [r * torch.cos(th), r * torch.sin(th), self.h * z[:, 0]]
+        for k, c in enumerate(self.c, start=2):
+            cols.append(c * (z[:, k] + self.kappa * torch.tanh(z[:, k])))
+        return torch.stack(cols, dim=-1)
+
+    def jacobian(self, z: Tensor) -> Tensor:
+        z = self._check(z)
+        n = z.shape[0]
+        r = torch.exp(self.lam * z[:, 0])
+        th = self.omega * z[:, 1]
+        J = z.new_zeros(n, self.m, self.d)
+        J[:, 0, 0] = self.lam * r * torch.cos(th)
+        J[:, 1, 0] = self.lam * r * torch.sin(th)
+        J[:, 2, 0] = self.h
+        J[:, 0, 1] = -self.omega * r * torch.sin(th)
+        J[:, 1, 1] = self.omega * r * torch.cos(th)
+        for k, c in enumerate(self.c, start=2):
+            J[:, k + 1, k] = c * (1 + self.kappa / torch.cosh(z[:, k]) ** 2)
+        return J
+
+
+def c1_only(d: int = 2, *, lam: float = 0.35, omega: float = 0.5, h: float = 2.0,
+            kappa: float = 0.8) -> Generator:
+    """A surface of revolution satisfying C1 but not C2 (see the module docstring).
+
+    ``s^1 = sqrt(lam^2 r^2 + h^2)`` and ``s^2 = omega r`` with ``r = exp(lam z_1)``: the second
+    singular value depends on the first latent. Extra latents (d > 2) move along their own
+    axes as in :func:`c1c2`. m = d + 1.
+    """
+    return _C1Only(d, lam, omega, h, kappa)
+
+
+class _Neither(Generator):
+    name = "neither"
+
+    def __init__(self, A: np.ndarray, W1: np.ndarray, b1: np.ndarray, W2: np.ndarray) -> None:
+        super().__init__(A.shape[1], A.shape[0])
+        self.A, self.W1, self.b1, self.W2 = A, W1, b1, W2
+
+    def forward(self, z: Tensor) -> Tensor:
+        A, W1, b1, W2 = (_const(p, z) for p in (self.A, self.W1, self.b1, self.W2))
+        return z @ A.T + torch.tanh(z @ W1.T + b1) @ W2.T
+
+    def jacobian(self, z: Tensor) -> Tensor:
+        z = self._check(z)
+        A, W1, b1, W2 = (_const(p, z) for p in (self.A, self.W1, self.b1, self.W2))
+        sech2 = 1 - torch.tanh(z @ W1.T + b1) ** 2  # (n, width)
+        return A + torch.einsum("lh,nh,hd->nld", W2, sech2, W1)
+
+
+def neither(d: int = 2, m: int = 3, *, width: int = 32, strength: float = 0.8,
+            seed: int = 0) -> Generator:
+    """A random tanh MLP with a linear skip, satisfying neither C1 nor C2.
+
+    ``g(z) = A z + W_2 tanh(W_1 z + b)`` with Gaussian ``A`` (m, d), ``W_1`` (width, d),
+    ``b`` and ``W_2`` (m, width) drawn from ``numpy.random.default_rng(seed)``; ``W_2`` is
+    rescaled so that ``||W_2|| ||W_1|| = strength * sigma_min(A)``, which makes ``g``
+    injective (for ``strength < 1``) while keeping it clearly non-linear.
+    """
+    if not 0 <= strength < 1:
+        raise ValueError(f"strength must be in [0, 1) to keep g injective, got {strength}.")
+    if m < d:
+        raise ValueError(f"Need m >= d, got d={d}, m={m}.")
+    rng = np.random.default_rng(seed)
+    A = rng.standard_normal((m, d))
+    W1 = rng.standard_normal((width, d)) * 1.2
+    b1 = rng.standard_normal(width) * 0.8
+    W2 = rng.standard_normal((m, width))
+    smin = np.linalg.svd(A, compute_uv=False)[-1]
+    lip = np.linalg.norm(W2, 2) * np.linalg.norm(W1, 2)
+    W2 = W2 * (strength * smin / lip)
+    return _Neither(A, W1, b1, W2)
+
+
+class _Linear(Generator):
+    name = "linear"
+
+    def __init__(self, W: np.ndarray) -> None:
+        super().__init__(W.shape[1], W.shape[0])
+        self.W = W
+
+    def forward(self, z: Tensor) -> Tensor:
+        return z @ _const(self.W, z).T
+
+    def jacobian(self, z: Tensor) -> Tensor:
+        z = self._check(z)
+        return _const(self.W, z).expand(z.shape[0], self.m, self.d)
+
+
+def linear(W: np.ndarray | Tensor) -> Generator:
+    """The linear generator ``g(z) = W z`` for ``W`` of shape (m, d), m >= d."""
+    Wn = np.asarray(W.detach().cpu() if isinstance(W, Tensor) else W, dtype=np.float64)
+    if Wn.ndim != 2:
+        raise ValueError(f"W must be a matrix of shape (m, d), got shape {Wn.shape}.")
+    if not np.all(np.isfinite(Wn)):
+        raise ValueError("W contains NaN or inf.")
+    return _Linear(Wn)
+
+
+def sample(
+    g: Generator,
+    n: int,
+    *,
+    noise_std: float = 0.0,
+    seed: int = 0,
+    dtype: torch.dtype = torch.float64,
+) -> tuple[Tensor, Tensor]:
+    """Draw ``z ~ N(0, I_d)`` and ``x = g(z) + noise_std * eps``.
+
+    Returns
+    -------
+    z : Tensor, shape (n, d)
+    x : Tensor, shape (n, m)
+    """
+    if n < 1 or not math.isfinite(noise_std) or noise_std < 0:
+        raise ValueError(f"Need n >= 1 and a finite noise_std >= 0, got n={n}, {noise_std}.")
+    gen = torch.Generator().manual_seed(seed)
+    z = torch.randn(n, g.d, generator=gen, dtype=dtype)
+    x = g(z)
+    if noise_std > 0:
+        x = x + noise_std * torch.randn(x.shape, generator=gen, dtype=dtype)
+    return z, x

@@ -1,0 +1,841 @@
+"""Decoder geometry: Jacobians, their SVD, singular-vector paths, seams and the C1/C2 scores.
+
+Implements Section 5 and Appendices A, C and E of Allen (2025), *Unpicking Data at the Seams*:
+
+* :func:`jacobian` -- ``J_z = dg/dz`` for a batch of latents (``torch.func.vmap`` + ``jacfwd``).
+* :func:`jacobian_svd` -- ``J_z = U_z S_z V_z^T`` with a fixed order/sign convention, and
+  :func:`continue_svd` which keeps signs consistent along a path (Def. D2, continuous SVD).
+* :func:`sv_path` -- integrates ``dz/dt = v^i(z)`` (Def. D3) with RK4 and sign continuity and
+  reports when a path leaves the regular set ``Z_reg`` (Def. D2); :func:`seam` returns its
+  image ``g(z_t)`` and the seam coordinate ``u_i(t) = int s^i dt`` (Def. D4, Lemma C.1).
+* :func:`c1_score` / :func:`c2_score` -- how far a decoder is from constraints C1 (``V_z`` a
+  signed permutation; ``J^T J`` diagonal) and C2 (``ds_i/dz_j`` diagonal) of Lemma 4.1.
+* :func:`hessian_term` -- the directed Hessian ``sum_l (x - d(z))_l H_l`` of Eq. 6 / Eq. 9,
+  a ``d x d`` matrix per point, by forward-over-reverse differentiation.
+* :func:`normalised_off_diagonal` -- the diagonality measure of Appendix E.
+
+Conventions
+-----------
+A *decoder* is any callable mapping a batch of latents ``z`` of shape ``(n, d)`` to outputs of
+shape ``(n, *out)`` (a ``torch.nn.Module`` or a function of torch operations). Outputs are
+flattened to ``m = prod(out)`` coordinates. Functions take the decoder first, then tensors.
+Use float64 for exactness checks; every function keeps the dtype and device of ``z``.
+
+SVD convention (used everywhere in seamlib): singular values are in *decreasing* order
+``s^1 >= ... >= s^d``; the sign of each right singular vector ``v^i`` is chosen so that its
+entry of largest magnitude is positive, and ``u^i = J v^i / s^i`` (so ``J v^i = s^i u^i``
+holds with this sign). Along a path the sign is instead chosen by continuity
+(:func:`continue_svd`).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+import torch
+from scipy.optimize import linear_sum_assignment
+from torch import Tensor
+from torch.func import grad, jacfwd, jvp, vmap
+
+__all__ = [
+    "Decoder",
+    "SVD",
+    "SVPath",
+    "Seam",
+    "C1Score",
+    "C2Score",
+    "jacobian",
+    "jacobian_and_value",
+    "jvp_column",
+    "jacobian_svd",
+    "svd_of_jacobian",
+    "continue_svd",
+    "regular_gap",
+    "sv_path",
+    "seam",
+    "path_velocity",
+    "normalised_off_diagonal",
+    "signed_permutation_distance",
+    "c1_from_jacobian",
+    "c1_score",
+    "singular_value_jacobian",
+    "c2_score",
+    "hessian_term",
+    "axis_seam_coordinates",
+    "log_volume",
+    "log_pushforward_density",
+]
+
+#: A decoder maps latents (n, d) to outputs (n, *out).
+Decoder = Callable[[Tensor], Tensor]
+
+
+# --------------------------------------------------------------------------------------
+# Input validation
+# --------------------------------------------------------------------------------------
+def _as_batch(z: Tensor, name: str = "z") -> tuple[Tensor, bool]:
+    """Return ``z`` as shape (n, d) and whether the input was a single point (d,)."""
+    if not isinstance(z, Tensor):
+        raise ValueError(
+            f"{name} must be a torch.Tensor of shape (n, d) or (d,), got {type(z).__name__}. "
+            "Fix: wrap it with torch.as_tensor(..., dtype=torch.float64)."
+        )
+    if not torch.is_floating_point(z):
+        raise ValueError(f"{name} must be a floating-point tensor, got dtype {z.dtype}.")
+    if z.ndim == 1:
+        z, single = z.unsqueeze(0), True
+    elif z.ndim == 2:
+        single = False
+    else:
+        raise ValueError(
+            f"{name} must have shape (n, d) or (d,), got shape {tuple(z.shape)}. "
+            "Fix: reshape the latents to one row per point."
+        )
+    if z.shape[1] < 1 or z.shape[0] < 1:
+        raise ValueError(f"{name} must hold at least one point of dimension >= 1, got "
+                         f"shape {tuple(z.shape)}.")
+    if not torch.isfinite(z).all():
+        raise ValueError(f"{name} contains NaN or inf; latents must be finite.")
+    return z, single
+
+
+def _check_finite(t: Tensor, what: str) -> None:
+    if not torch.isfinite(t).all():
+        bad = (~torch.isfinite(t)).flatten(1).any(1).nonzero().flatten()[:5].tolist()
+        raise ValueError(
+            f"The decoder's {what} contains NaN or inf (first bad points: {bad}). Check the "
+            "decoder's parameters and that the latents lie in its domain."
+        )
+
+
+def _flat(decoder: Decoder) -> Callable[[Tensor], Tensor]:
+    """Single-point version of ``decoder``: (d,) -> (m,)."""
+
+    def f(z1: Tensor) -> Tensor:
+        return decoder(z1.unsqueeze(0)).reshape(-1)
+
+    return f
+
+
+# --------------------------------------------------------------------------------------
+# Jacobian and its SVD (Def. D2)
+# --------------------------------------------------------------------------------------
+def jacobian_and_value(decoder: Decoder, z: Tensor) -> tuple[Tensor, Tensor]:
+    """Decoder Jacobian ``J_z`` and value ``g(z)`` in one batched forward-mode pass.
+
+    Parameters
+    ----------
+    decoder
+        Maps latents (n, d) to outputs (n, *out); outputs are flattened to m coordinates.
+    z : Tensor, shape (n, d) or (d,)
+
+    Returns
+    -------
+    J : Tensor, shape (n, m, d) (or (m, d) for a single point)
+    value : Tensor, shape (n, m) (or (m,))
+
+    Raises
+    ------
+    ValueError
+        ``z`` not of shape (n, d) / (d,), not floating point or not finite; or the decoder
+        returns NaN/inf values or derivatives.
+    """
+    zb, single = _as_batch(z)
+    f = _flat(decoder)
+
+    def f_aux(z1: Tensor) -> tuple[Tensor, Tensor]:
+        y = f(z1)
+        return y, y
+
+    J, y = vmap(jacfwd(f_aux, has_aux=True))(zb)
+    _check_finite(y, "output")
+    _check_finite(J, "Jacobian")
+    if single:
+        return J[0], y[0]
+    return J, y
+
+
+def jacobian(decoder: Decoder, z: Tensor) -> Tensor:
+    """Decoder Jacobian ``J_z = dg/dz`` at a batch of latents (``vmap`` + ``jacfwd``).
+
+    Forward mode costs ``d`` Jacobian-vector products per point, the cheap direction for
+    decoders (``d`` latents, ``m >> d`` outputs).
+
+    Parameters
+    ----------
+    decoder
+        Maps latents (n, d) to outputs (n, *out); outputs are flattened to m coordinates.
+    z : Tensor, shape (n, d) or (d,)
+
+    Returns
+    -------
+    Tensor, shape (n, m, d) (or (m, d) for a single point)
+
+    Raises
+    ------
+    ValueError
+        Bad ``z`` (shape, dtype, NaN) or a decoder returning NaN/inf.
+    """
+    return jacobian_and_value(decoder, z)[0]
+
+
+@dataclass(frozen=True)
+class SVD:
+    """Thin SVD ``J = U diag(S) V^T`` of a batch of Jacobians (the seamlib convention).
+
+    Attributes
+    ----------
+    U : Tensor, shape (n, m, d)
+        Left singular vectors ``u^i`` (columns): seam directions on the manifold.
+    S : Tensor, shape (n, d)
+        Singular values, decreasing.
+    V : Tensor, shape (n, d, d)
+        Right singular vectors ``v^i`` (columns): s.v. path directions in latent space.
+    """
+
+    U: Tensor
+    S: Tensor
+    V: Tensor
+
+    def __getitem__(self, idx: int | slice | Tensor) -> SVD:
+        return SVD(self.U[idx], self.S[idx], self.V[idx])
+
+
+def svd_of_jacobian(J: Tensor) -> SVD:
+    """SVD of Jacobians ``J`` of shape (n, m, d) with the seamlib order/sign convention.
+
+    Order: ``S`` decreasing. Sign: the largest-magnitude entry of each ``v^i`` is positive
+    and ``u^i = J v^i / s^i``. Requires ``m >= d`` (an immersion, as in the paper).
+    """
+    if J.ndim != 3:
+        raise ValueError(f"J must have shape (n, m, d), got {tuple(J.shape)}.")
+    n, m, d = J.shape
+    if m < d:
+        raise ValueError(
+            f"The Jacobian is {m} x {d}: the output dimension m={m} is smaller than the latent "
+            f"dimension d={d}, so g cannot be an immersion. Use a decoder with m >= d."
+        )
+    U, S, Vh = torch.linalg.svd(J, full_matrices=False)
+    V = Vh.transpose(-1, -2)
+    idx = V.abs().argmax(dim=-2, keepdim=True)  # (n, 1, d): row of the largest entry
+    sign = torch.sign(torch.gather(V, -2, idx))
+    sign = torch.where(sign == 0, torch.ones_like(sign), sign)
+    return SVD(U * sign, S, V * sign)
+
+
+def jacobian_svd(decoder: Decoder, z: Tensor) -> SVD:
+    """SVD ``J_z = U_z S_z V_z^T`` of the decoder Jacobian at a batch of latents.
+
+    Parameters
+    ----------
+    decoder
+        Maps (n, d) to (n, *out).
+    z : Tensor, shape (n, d)
+
+    Returns
+    -------
+    SVD
+        ``U`` (n, m, d), ``S`` (n, d) decreasing, ``V`` (n, d, d); sign convention of
+        :func:`svd_of_jacobian` (largest entry of each ``v^i`` positive).
+    """
+    zb, _ = _as_batch(z)
+    J = jacobian(decoder, zb)
+    return svd_of_jacobian(J)
+
+
+def continue_svd(reference_V: Tensor, svd: SVD) -> tuple[SVD, Tensor]:
+    """Choose the signs of ``svd`` continuously from a nearby reference (Def. D2, footnote 4).
+
+    Flips ``v^i`` and ``u^i`` together so that ``<v^i_ref, v^i> >= 0``. The order is kept
+    decreasing (the order of Def. D2); the returned overlaps ``|<v^i_ref, v^i>|`` show
+    whether the step was small enough: an overlap well below 1 means the singular vectors
+    rotated a lot between the two points (close to a crossing ``s^i = s^{i+1}``, i.e. near
+    the edge of the regular set, or a step that is too long).
+
+    Parameters
+    ----------
+    reference_V : Tensor, shape (n, d, d)
+        Right singular vectors at the previous point of each path.
+    svd : SVD
+        The SVD at the new points (batch n).
+
+    Returns
+    -------
+    svd : SVD
+        With continuous signs.
+    overlap : Tensor, shape (n, d)
+        ``|<v^i_ref, v^i>|`` per singular vector.
+    """
+    dots = (reference_V * svd.V).sum(dim=-2)  # (n, d)
+    sign = torch.where(dots < 0, -torch.ones_like(dots), torch.ones_like(dots))
+    s = sign.unsqueeze(-2)
+    return SVD(svd.U * s, svd.S, svd.V * s), dots.abs()
+
+
+def regular_gap(S: Tensor) -> Tensor:
+    """Distance to the edge of the regular set ``Z_reg`` (Def. D2), relative to ``s^1``.
+
+    ``min( min_i (s^i - s^{i+1}), s^d ) / s^1`` for singular values ``S`` of shape (..., d)
+    in decreasing order: zero exactly when two singular values coincide or ``J`` loses rank.
+    """
+    gaps = S[..., :-1] - S[..., 1:]
+    smallest = torch.cat([gaps, S[..., -1:]], dim=-1).amin(dim=-1)
+    return smallest / S[..., 0].clamp_min(torch.finfo(S.dtype).tiny)
+
+
+# --------------------------------------------------------------------------------------
+# Singular-vector paths (Def. D3) and seams (Def. D4)
+# --------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class SVPath:
+    """A batch of integrated i-th singular-vector paths (Def. D3).
+
+    Attributes
+    ----------
+    i : int
+        Which singular vector (0-based, in the decreasing order of Def. D2).
+    t : Tensor, shape (T,)
+        Uniform time grid, increasing, containing 0 (the start ``z0``).
+    z : Tensor, shape (T, n, d)
+        Points ``z_t`` of each path. After a path leaves the regular set it stays at its last
+        regular point.
+    s : Tensor, shape (T, n, d)
+        Singular values at ``z_t``.
+    v : Tensor, shape (T, n, d)
+        ``v^i(z_t)`` with continuous sign (the velocity ``dz/dt``).
+    u : Tensor, shape (T, n, m)
+        ``u^i(z_t)`` with the same sign.
+    valid : Tensor of bool, shape (T, n)
+        ``True`` while the path is in the regular set.
+    exit_t : Tensor, shape (n,)
+        Time at which each path left the regular set (``nan`` if it never did; the sign of
+        ``t`` tells the direction).
+    """
+
+    i: int
+    t: Tensor
+    z: Tensor
+    s: Tensor
+    v: Tensor
+    u: Tensor
+    valid: Tensor
+    exit_t: Tensor
+
+    @property
+    def left_regular_set(self) -> Tensor:
+        """Bool (n,): which paths left the regular set inside ``t_span``."""
+        return ~torch.isnan(self.exit_t)
+
+    def report(self) -> str:
+        """A one-paragraph summary: how many paths stayed regular, where others left."""
+        n = self.exit_t.shape[0]
+        left = self.left_regular_set
+        if not left.any():
+            return f"All {n} s.v. paths (i={self.i}) stayed in the regular set."
+        times = ", ".join(f"{t:+.3g}" for t in self.exit_t[left].tolist()[:8])
+        return (
+            f"{int(left.sum())} of {n} s.v. paths (i={self.i}) left the regular set "
+            f"(singular values met or vanished) at t = {times}; they are truncated there."
+        )
+
+
+def _sv_field(
+    decoder: Decoder, z: Tensor, i: int, ref_V: Tensor
+) -> tuple[Tensor, SVD, Tensor]:
+    svd, overlap = continue_svd(ref_V, jacobian_svd(decoder, z))
+    return svd.V[..., :, i], svd, overlap
+
+
+def _integrate(
+    decoder: Decoder,
+    z0: Tensor,
+    i: int,
+    h: float,
+    n_steps: int,
+    gap_tol: float,
+    min_overlap: float,
+) -> tuple[list[Tensor], list[SVD], list[Tensor], Tensor]:
+    """RK4 in one direction (sign of h). Returns per-node z, svd, valid, exit index."""
+    n = z0.shape[0]
+    svd = jacobian_svd(decoder, z0)
+    z = z0.clone()
+    zs, svds, valids = [z], [svd], [regular_gap(svd.S) > gap_tol]
+    alive = valids[0].clone()
+    exit_idx = torch.where(alive, torch.full((n,), -1), torch.zeros(n, dtype=torch.long))
+    for step in range(1, n_steps + 1):
+        V0 = svds[-1].V
+        k1 = V0[..., :, i]
+        k2, _, o2 = _sv_field(decoder, z + 0.5 * h * k1, i, V0)
+        k3, _, o3 = _sv_field(decoder, z + 0.5 * h * k2, i, V0)
+        k4, _, o4 = _sv_field(decoder, z + h * k3, i, V0)
+        z_new = z + (h / 6.0) * (k1 + 2 * k2 + 2 * k3 + k4)
+        new_svd, o5 = continue_svd(V0, jacobian_svd(decoder, z_new))
+        overlap = torch.stack([o2, o3, o4, o5]).amin(0)[:, i]
+        ok = alive & (regular_gap(new_svd.S) > gap_tol) & (overlap > min_overlap)
+        newly_dead = alive & ~ok
+        exit_idx = torch.where(newly_dead, torch.full_like(exit_idx, step), exit_idx)
+        alive = ok
+        keep = alive.view(n, 1)
+        z = torch.where(keep, z_new, z)
+        merged = SVD(
+            torch.where(keep.view(n, 1, 1), new_svd.U, svds[-1].U),
+            torch.where(keep, new_svd.S, svds[-1].S),
+            torch.where(keep.view(n, 1, 1), new_svd.V, svds[-1].V),
+        )
+        zs.append(z)
+        svds.append(merged)
+        valids.append(alive.clone())
+    return zs, svds, valids, exit_idx
+
+
+def sv_path(
+    decoder: Decoder,
+    z0: Tensor,
+    i: int,
+    t_span: tuple[float, float],
+    n_steps: int = 200,
+    *,
+    gap_tol: float = 1e-6,
+    min_overlap: float = 0.9,
+    on_exit: Literal["stop", "raise"] = "stop",
+) -> SVPath:
+    """Integrate the i-th singular-vector path ``dz/dt = v^i(z)`` through ``z0`` (Def. D3).
+
+    Classical RK4 on a uniform grid of ``t_span``, integrated forwards and backwards from
+    ``t = 0``; at every stage the sign of ``v^i`` is chosen continuous with the previous node
+    (:func:`continue_svd`), so the vector field is smooth on the regular set. At ``t = 0`` the
+    sign is that of :func:`jacobian_svd` (largest entry of ``v^i(z0)`` positive).
+
+    A path *leaves the regular set* (Def. D2) when ``regular_gap(S) <= gap_tol`` (two singular
+    values meet or ``J`` loses rank) or when ``v^i`` turns by more than ``arccos(min_overlap)``
+    within one step (a crossing passed between nodes). It is then stopped at its last regular
+    point, its nodes are marked invalid and the time is recorded in ``exit_t``.
+
+    Parameters
+    ----------
+    decoder
+        Maps (n, d) to (n, *out).
+    z0 : Tensor, shape (n, d) or (d,)
+        Start points; several paths are integrated together (batched).
+    i : int
+        Which singular vector, 0-based (0 = largest singular value).
+    t_span : (t_min, t_max)
+        With ``t_min <= 0 <= t_max``; the path has unit latent speed, so ``t`` is latent
+        arc length.
+    n_steps : int
+        RK4 steps over the whole span (step ``h = (t_max - t_min) / n_steps``).
+    gap_tol, min_overlap
+        Regular-set tolerances, see above.
+    on_exit
+        ``"stop"`` (default) truncates and reports; ``"raise"`` raises ``ValueError``.
+
+    Returns
+    -------
+    SVPath
+    """
+    zb, _ = _as_batch(z0, "z0")
+    d = zb.shape[1]
+    if not 0 <= i < d:
+        raise ValueError(f"i={i} is not a singular-vector index for d={d}; use 0 <= i < {d}.")
+    t_min, t_max = float(t_span[0]), float(t_span[1])
+    if not (t_min <= 0.0 <= t_max) or t_max - t_min <= 0:
+        raise ValueError(
+            f"t_span must satisfy t_min <= 0 <= t_max with t_max > t_min, got {t_span}."
+        )
+    if n_steps < 1:
+        raise ValueError(f"n_steps must be >= 1, got {n_steps}.")
+    h = (t_max - t_min) / n_steps
+    n_fwd = int(round(t_max / h))
+    n_bwd = n_steps - n_fwd
+    fz, fs, fv, fe = _integrate(decoder, zb, i, h, n_fwd, gap_tol, min_overlap)
+    bz, bs, bv, be = _integrate(decoder, zb, i, -h, n_bwd, gap_tol, min_overlap)
+    zs = bz[::-1] + fz[1:]
+    svds = bs[::-1] + fs[1:]
+    valid = torch.stack(bv[::-1] + fv[1:])
+    t = torch.arange(-n_bwd, n_fwd + 1, dtype=zb.dtype, device=zb.device) * h
+    exit_t = torch.full((zb.shape[0],), math.nan, dtype=zb.dtype, device=zb.device)
+    exit_t = torch.where(be >= 0, -be.to(zb.dtype) * h, exit_t)
+    exit_t = torch.where(fe >= 0, fe.to(zb.dtype) * h, exit_t)  # forward exit takes priority
+    path = SVPath(
+        i=i,
+        t=t,
+        z=torch.stack(zs),
+        s=torch.stack([s.S for s in svds]),
+        v=torch.stack([s.V[..., :, i] for s in svds]),
+        u=torch.stack([s.U[..., :, i] for s in svds]),
+        valid=valid,
+        exit_t=exit_t,
+    )
+    if on_exit == "raise" and path.left_regular_set.any():
+        raise ValueError(path.report())
+    return path
+
+
+@dataclass(frozen=True)
+class Seam:
+    """Image of an s.v. path on the manifold: the i-th seam (Def. D4).
+
+    Attributes
+    ----------
+    t : Tensor, shape (T,)
+    x : Tensor, shape (T, n, m)
+        ``x_t = g(z_t)``.
+    coordinate : Tensor, shape (T, n)
+        Seam coordinate ``u_i(t) = int_0^t s^i(z_tau) d tau`` (trapezoid rule), i.e. arc length
+        along the seam measured from ``g(z0)``.
+    valid : Tensor of bool, shape (T, n)
+    """
+
+    t: Tensor
+    x: Tensor
+    coordinate: Tensor
+    valid: Tensor
+
+
+def seam(decoder: Decoder, path: SVPath) -> Seam:
+    """The seam ``{g(z_t)}`` traced by an s.v. path (Def. D4, Lemma C.1).
+
+    Parameters
+    ----------
+    decoder
+        The decoder the path was integrated for.
+    path : SVPath
+
+    Returns
+    -------
+    Seam
+        Points ``x_t`` (T, n, m) and seam coordinate ``u_i(t)`` (T, n).
+    """
+    T, n, d = path.z.shape
+    x = decoder(path.z.reshape(T * n, d)).reshape(T, n, -1)
+    _check_finite(x.reshape(T * n, -1), "output")
+    s_i = path.s[..., path.i]
+    h = path.t[1] - path.t[0] if T > 1 else torch.zeros((), dtype=path.t.dtype)
+    incr = 0.5 * h * (s_i[1:] + s_i[:-1])
+    cum = torch.cat([torch.zeros_like(s_i[:1]), incr.cumsum(0)])
+    i0 = int(torch.argmin(path.t.abs()))
+    return Seam(t=path.t, x=x, coordinate=cum - cum[i0], valid=path.valid)
+
+
+def path_velocity(t: Tensor, x: Tensor) -> Tensor:
+    """Fourth-order central finite-difference velocity ``dx/dt`` along a uniform grid.
+
+    Parameters
+    ----------
+    t : Tensor, shape (T,), uniform, T >= 5
+    x : Tensor, shape (T, ...)
+
+    Returns
+    -------
+    Tensor, shape (T - 4, ...)
+        Velocity at the interior nodes ``t[2:-2]`` (error ``O(h^4)``).
+    """
+    if t.ndim != 1 or t.shape[0] < 5 or x.shape[0] != t.shape[0]:
+        raise ValueError(
+            f"path_velocity needs a 1-D grid of >= 5 times matching x's first axis; got "
+            f"t {tuple(t.shape)}, x {tuple(x.shape)}."
+        )
+    h = t[1] - t[0]
+    return (x[:-4] - 8 * x[1:-3] + 8 * x[3:-1] - x[4:]) / (12 * h)
+
+
+# --------------------------------------------------------------------------------------
+# Diagonality measures and the C1 / C2 scores (Lemma 4.1, Appendix E)
+# --------------------------------------------------------------------------------------
+def normalised_off_diagonal(M: Tensor, eps: float = 1e-12) -> Tensor:
+    """Appendix E's normalised off-diagonal of square matrices ``M`` of shape (..., d, d).
+
+    ``A = |M|``; ``A <- diag(A)^{-1/2} A diag(A)^{-1/2}``; return the mean of the
+    ``d (d - 1)`` off-diagonal entries of ``A``. Zero for a diagonal matrix; for ``M = J^T J``
+    it is the mean ``|cos|`` of the angles between Jacobian columns. Diagonal entries below
+    ``eps`` are clamped to ``eps``.
+
+    Returns
+    -------
+    Tensor, shape (...)
+    """
+    if M.ndim < 2 or M.shape[-1] != M.shape[-2]:
+        raise ValueError(f"M must have shape (..., d, d), got {tuple(M.shape)}.")
+    d = M.shape[-1]
+    if d < 2:
+        return torch.zeros(M.shape[:-2], dtype=M.dtype, device=M.device)
+    A = M.abs()
+    dg = torch.diagonal(A, dim1=-2, dim2=-1).clamp_min(eps).rsqrt()
+    A = dg.unsqueeze(-1) * A * dg.unsqueeze(-2)
+    off = A.sum(dim=(-1, -2)) - torch.diagonal(A, dim1=-2, dim2=-1).sum(-1)
+    return off / (d * (d - 1))
+
+
+def _assignment(absV: np.ndarray) -> np.ndarray:
+    """perm[b, i] = latent axis matched to singular vector i (maximises sum |V[perm_i, i]|)."""
+    n, d, _ = absV.shape
+    perm = np.empty((n, d), dtype=np.int64)
+    for b in range(n):
+        rows, cols = linear_sum_assignment(-absV[b])  # rows: latent axis, cols: s.v. index
+        perm[b, cols] = rows
+    return perm
+
+
+def signed_permutation_distance(V: Tensor) -> tuple[Tensor, Tensor]:
+    """Frobenius distance of orthogonal ``V`` (n, d, d) to the nearest signed permutation.
+
+    ``min_P ||V - P||_F = sqrt(2 d - 2 max_pi sum_i |V_{pi(i), i}|)`` (a linear assignment per
+    point). Zero exactly when C1 holds at that point; at most ``sqrt(2d)``.
+
+    Returns
+    -------
+    distance : Tensor, shape (n,)
+    perm : Tensor of int64, shape (n, d)
+        ``perm[b, i]``: latent axis matched to singular vector ``i``.
+    """
+    absV = V.detach().abs().cpu().numpy()
+    perm = _assignment(absV)
+    matched = np.take_along_axis(absV, perm[:, None, :], axis=1)[:, 0, :].sum(-1)
+    d = V.shape[-1]
+    dist = np.sqrt(np.clip(2 * d - 2 * matched, 0.0, None))
+    return torch.as_tensor(dist, dtype=V.dtype, device=V.device), torch.as_tensor(
+        perm, device=V.device
+    )
+
+
+@dataclass(frozen=True)
+class C1Score:
+    """How far Jacobians are from C1 (orthogonal columns, ``V_z`` a signed permutation).
+
+    Attributes
+    ----------
+    v_distance : Tensor, shape (n,)
+        Distance of ``V_z`` to the nearest signed permutation (0 under C1).
+    offdiag : Tensor, shape (n,)
+        Normalised off-diagonal of ``J^T J`` (Appendix E; 0 under C1).
+    perm : Tensor of int64, shape (n, d)
+        Latent axis matched to each singular vector.
+    svd : SVD
+        The SVD the score was computed from (reuse it instead of recomputing).
+    """
+
+    v_distance: Tensor
+    offdiag: Tensor
+    perm: Tensor
+    svd: SVD
+
+
+def c1_from_jacobian(J: Tensor) -> C1Score:
+    """C1 scores of Jacobians ``J`` of shape (n, m, d) (pure tensor core of :func:`c1_score`)."""
+    svd = svd_of_jacobian(J)
+    dist, perm = signed_permutation_distance(svd.V)
+    JtJ = J.transpose(-1, -2) @ J
+    return C1Score(v_distance=dist, offdiag=normalised_off_diagonal(JtJ), perm=perm, svd=svd)
+
+
+def c1_score(decoder: Decoder, z: Tensor) -> C1Score:
+    """Constraint C1 of Lemma 4.1 at a batch of latents: Jacobian + SVD + scores.
+
+    Parameters
+    ----------
+    decoder
+        Maps (n, d) to (n, *out).
+    z : Tensor, shape (n, d)
+
+    Returns
+    -------
+    C1Score
+        ``v_distance`` (n,) and ``offdiag`` (n,); both are 0 exactly when C1 holds.
+    """
+    zb, _ = _as_batch(z)
+    J = jacobian(decoder, zb)
+    return c1_from_jacobian(J)
+
+
+def singular_value_jacobian(decoder: Decoder, z: Tensor) -> Tensor:
+    """``ds_i / dz_j`` at a batch of latents, by forward-mode differentiation of the SVD.
+
+    ``s(z) = svdvals(J_z)`` is differentiated with ``jacfwd`` (forward over forward), batched
+    with ``vmap``. Rows follow the decreasing order of Def. D2. Valid on the regular set
+    (distinct, non-zero singular values), where ``s`` is differentiable.
+
+    Returns
+    -------
+    Tensor, shape (n, d, d)
+        Entry ``[b, i, j] = ds_i/dz_j`` at ``z[b]``.
+    """
+    zb, _ = _as_batch(z)
+    f = _flat(decoder)
+
+    def svals(z1: Tensor) -> Tensor:
+        return torch.linalg.svdvals(jacfwd(f)(z1))
+
+    dS = vmap(jacfwd(svals))(zb)
+    _check_finite(dS, "singular-value derivatives")
+    return dS
+
+
+@dataclass(frozen=True)
+class C2Score:
+    """How far a decoder is from C2 (``ds_i/dz_j = 0`` for ``i != j``).
+
+    Attributes
+    ----------
+    offdiag : Tensor, shape (n,)
+        Normalised off-diagonal (Appendix E) of ``ds/dz`` with rows permuted so that singular
+        value ``i`` sits on the row of the latent axis its ``v^i`` is matched to (C1's
+        permutation); 0 under C2.
+    ds_dz : Tensor, shape (n, d, d)
+        The permuted matrix ``[b, j, k] = d s_{pi^{-1}(j)} / d z_k``.
+    """
+
+    offdiag: Tensor
+    ds_dz: Tensor
+
+
+def c2_score(decoder: Decoder, z: Tensor) -> C2Score:
+    """Constraint C2 of Lemma 4.1: normalised off-diagonal of ``(ds_i/dz_j)``.
+
+    The singular values are ordered by size, the latents by axis; under C1 the i-th singular
+    vector is the axis ``perm[i]`` (up to sign), so rows are permuted by the C1 assignment
+    before measuring off-diagonality.
+
+    Parameters
+    ----------
+    decoder
+        Maps (n, d) to (n, *out).
+    z : Tensor, shape (n, d)
+
+    Returns
+    -------
+    C2Score
+    """
+    zb, _ = _as_batch(z)
+    dS = singular_value_jacobian(decoder, zb)
+    _, perm = signed_permutation_distance(jacobian_svd(decoder, zb).V)
+    P = torch.zeros_like(dS)
+    P.scatter_(1, perm.unsqueeze(-1).expand_as(dS), dS)  # row perm[i] <- row i
+    return C2Score(offdiag=normalised_off_diagonal(P), ds_dz=P)
+
+
+# --------------------------------------------------------------------------------------
+# The directed Hessian term of Eq. 6 / Eq. 9
+# --------------------------------------------------------------------------------------
+def hessian_term(decoder: Decoder, x: Tensor, z: Tensor) -> Tensor:
+    """``sum_l (x - d(z))_l H_l(z)``, the Hessian term of Eq. 6 / Eq. 9, per point.
+
+    ``H_l`` is the ``d x d`` Hessian of output coordinate ``l``. The sum equals the Hessian in
+    ``z'`` of ``phi(z') = r . d(z')`` at ``z' = z`` with the residual ``r = x - d(z)`` held
+    fixed, computed forward-over-reverse (``jacfwd(grad(phi))``, ``d`` Jacobian-vector
+    products of one gradient), batched with ``vmap``. The ``m x d x d`` Hessian is never formed.
+
+    Parameters
+    ----------
+    decoder
+        Maps (n, d) to (n, *out).
+    x : Tensor, shape (n, *out) or (n, m)
+        Data points (same number of entries per point as the decoder output).
+    z : Tensor, shape (n, d)
+
+    Returns
+    -------
+    Tensor, shape (n, d, d)
+        Symmetric matrices.
+    """
+    zb, _ = _as_batch(z)
+    if not isinstance(x, Tensor) or x.shape[0] != zb.shape[0]:
+        raise ValueError(
+            f"x must be a tensor with one row per latent point (n={zb.shape[0]}), got "
+            f"{tuple(x.shape) if isinstance(x, Tensor) else type(x).__name__}."
+        )
+    f = _flat(decoder)
+    xf = x.reshape(x.shape[0], -1).to(zb.dtype)
+    with torch.no_grad():
+        y = decoder(zb).reshape(zb.shape[0], -1)
+    if y.shape[1] != xf.shape[1]:
+        raise ValueError(
+            f"x has {xf.shape[1]} entries per point but the decoder outputs {y.shape[1]}; "
+            "pass data of the decoder's output shape."
+        )
+    _check_finite(y, "output")
+    r = xf - y
+
+    def hvp_matrix(z1: Tensor, r1: Tensor) -> Tensor:
+        def phi(zz: Tensor) -> Tensor:
+            return (r1 * f(zz)).sum()
+
+        return jacfwd(grad(phi))(z1)
+
+    H = vmap(hvp_matrix)(zb, r)
+    _check_finite(H, "Hessian term")
+    return H
+
+
+# --------------------------------------------------------------------------------------
+# Seam coordinates of axis-aligned lines (Def. D1) and the volume factor (Lemma 5.1)
+# --------------------------------------------------------------------------------------
+def axis_seam_coordinates(decoder: Decoder, z: Tensor, n_nodes: int = 32) -> Tensor:
+    """Coordinates ``u_i(z)`` of Def. D1: arc length of ``g`` along the axis-aligned line.
+
+    ``u_i(z) = int_0^{z_i} ||J(z_{-i}, tau) e_i|| d tau`` -- the position of ``g(z)`` along the
+    image of the line through ``z`` that varies only ``z_i``, measured from ``z_i = 0`` (Eq. 5).
+    Under C1 these lines are s.v. paths and ``u_i`` is the seam coordinate of Def. D4.
+    Gauss-Legendre quadrature with ``n_nodes`` nodes (exact to ~1e-12 for smooth ``g``).
+
+    Parameters
+    ----------
+    decoder
+        Maps (n, d) to (n, *out).
+    z : Tensor, shape (n, d)
+
+    Returns
+    -------
+    Tensor, shape (n, d)
+    """
+    zb, _ = _as_batch(z)
+    n, d = zb.shape
+    nodes, weights = np.polynomial.legendre.leggauss(n_nodes)
+    tau = torch.as_tensor((nodes + 1) / 2, dtype=zb.dtype, device=zb.device)  # on [0, 1]
+    w = torch.as_tensor(weights / 2, dtype=zb.dtype, device=zb.device)
+    out = torch.empty_like(zb)
+    for i in range(d):
+        pts = zb.unsqueeze(0).repeat(n_nodes, 1, 1)  # (Q, n, d)
+        pts[..., i] = tau.view(-1, 1) * zb[:, i].view(1, -1)
+        tangent = jvp_column(decoder, pts.reshape(-1, d), i).reshape(n_nodes, n, -1)
+        speed = tangent.norm(dim=-1)  # (Q, n)
+        out[:, i] = zb[:, i] * (w.view(-1, 1) * speed).sum(0)
+    return out
+
+
+def jvp_column(decoder: Decoder, z: Tensor, i: int) -> Tensor:
+    """Column ``i`` of the Jacobian, ``J_z e_i``, at a batch (one forward-mode pass).
+
+    Returns
+    -------
+    Tensor, shape (n, m)
+    """
+    zb, _ = _as_batch(z)
+    e = torch.zeros_like(zb)
+    e[:, i] = 1.0
+    _, col = jvp(lambda zz: decoder(zz).reshape(zz.shape[0], -1), (zb,), (e,))
+    _check_finite(col, "Jacobian")
+    return col
+
+
+def log_volume(J: Tensor) -> Tensor:
+    """``log det(J^T J)^{1/2} = sum_i log s^i`` for Jacobians (n, m, d) (Lemma 5.1)."""
+    return torch.linalg.svdvals(J).log().sum(-1)
+
+
+def log_pushforward_density(decoder: Decoder, z: Tensor) -> Tensor:
+    """``log p_mu(g(z)) = sum_i log N(z_i; 0, 1) - sum_i log s^i(z)`` (Lemma 5.1, Eq. 7).
+
+    The density of the push-forward of a standard Gaussian prior on the manifold, with
+    respect to its d-dimensional volume, at ``g(z)`` (``g`` injective).
+
+    Returns
+    -------
+    Tensor, shape (n,)
+    """
+    zb, _ = _as_batch(z)
+    log_prior = -0.5 * (zb**2).sum(-1) - 0.5 * zb.shape[1] * math.log(2 * math.pi)
+    return log_prior - log_volume(jacobian(decoder, zb))

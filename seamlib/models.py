@@ -1,0 +1,520 @@
+"""Gaussian-posterior VAEs with diagonal or full covariance, and their architectures.
+
+The posterior ``q(z|x) = N(mu(x), L(x) L(x)^T)`` is parameterised by its Cholesky factor ``L``
+(lower triangular with positive diagonal). With ``posterior="diag"`` the factor is diagonal,
+``L = diag(exp(log_sigma))``: the setting in which the paper shows that the decoder Jacobian
+is pushed towards orthogonal columns (C1) and axis-wise singular values (C2). With
+``posterior="full"`` the encoder also predicts the strictly lower triangle of ``L``.
+
+KL to the standard Gaussian prior (closed form, any ``L``)::
+
+    KL(N(mu, L L^T) || N(0, I)) = 1/2 (||L||_F^2 + ||mu||^2 - d) - sum_i log L_ii
+
+Reparameterisation: ``z = mu + L eps`` with ``eps ~ N(0, I)``.
+
+Architectures
+-------------
+``mlp``
+    A plain MLP (``Linear`` + activation), for low-dimensional data.
+``burgess_encoder`` / ``burgess_decoder``
+    The 64x64 convolutional architecture of Burgess et al. (2018), as used by
+    disentanglement_lib: four 4x4 stride-2 convolutions with 32 channels
+    (64 -> 32 -> 16 -> 8 -> 4), two fully connected layers of 256 units, and the mirror image
+    with transposed convolutions in the decoder; ReLU activations.
+``rolinek_encoder`` / ``rolinek_decoder``
+    The fully connected networks of Rolinek et al. (2019), Table S3 (biases everywhere,
+    nonlinearities on hidden layers only; the data are flattened):
+
+    ==================  =========================  ===============================  ===
+    name                encoder hidden layers      decoder hidden layers            d
+    ==================  =========================  ===============================  ===
+    ``dsprites``        1200-1200 (ReLU)           1200-1200-1200 (Tanh)            5
+    ``synth-lin``       none (linear)              none (linear)                    2
+    ``synth-nonlin``    60-40-20 (Tanh)            60-40-20 (Tanh)                  2
+    ``mnist``           400 (ReLU)                 500-500 (Tanh)                   6
+    ==================  =========================  ===============================  ===
+
+    (They train with AdaGrad at 1e-2 on dSprites/MNIST and Adam at 1e-3 on the synthetic
+    sets; our engine uses Adam throughout.) The table's "Dec: 60-40-20" is listed in the
+    same order as the encoder; we use it as written, from the latent side: d -> 60 -> 40
+    -> 20 -> data.
+
+Building from a configuration
+-----------------------------
+:func:`build_model` turns a :class:`ModelConfig` (architecture name, data shape, ``d``,
+posterior, likelihood) into a :class:`VAE`; names are listed in :data:`ARCHITECTURES`:
+``"burgess"`` (64x64 images, any number of channels), ``"rolinek-dsprites"``,
+``"rolinek-synth-lin"``, ``"rolinek-synth-nonlin"``, ``"rolinek-mnist"`` (any data shape,
+flattened) and ``"mlp"`` (hidden sizes from ``ModelConfig.hidden``, tanh).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Literal
+
+import torch
+from torch import Tensor, nn
+
+from seamlib.errors import ConfigError
+
+__all__ = [
+    "Posterior",
+    "Likelihood",
+    "GaussianPosterior",
+    "VAE",
+    "mlp",
+    "burgess_encoder",
+    "burgess_decoder",
+    "n_posterior_params",
+    "kl_standard_normal",
+    "ARCHITECTURES",
+    "ROLINEK_TABLE_S3",
+    "ModelConfig",
+    "build_model",
+    "rolinek_encoder",
+    "rolinek_decoder",
+]
+
+Posterior = Literal["diag", "full"]
+Likelihood = Literal["gaussian", "bernoulli"]
+_POSTERIORS = ("diag", "full")
+_LIKELIHOODS = ("gaussian", "bernoulli")
+
+
+def n_posterior_params(d: int, posterior: Posterior) -> int:
+    """Number of encoder outputs for a ``d``-dimensional posterior: ``2d`` or ``d + d(d+1)/2``."""
+    _check_posterior(posterior)
+    return 2 * d if posterior == "diag" else d + d * (d + 1) // 2
+
+
+def _check_posterior(posterior: str) -> None:
+    if posterior not in _POSTERIORS:
+        raise ValueError(
+            f"Unknown posterior {posterior!r}; expected 'diag' (diagonal covariance) or "
+            "'full' (full covariance via a Cholesky factor)."
+        )
+
+
+@dataclass(frozen=True)
+class GaussianPosterior:
+    """A batch of Gaussian posteriors ``N(mean, scale_tril scale_tril^T)``.
+
+    Attributes
+    ----------
+    mean : Tensor, shape (n, d)
+    scale_tril : Tensor, shape (n, d, d)
+        Lower-triangular Cholesky factor with positive diagonal.
+    """
+
+    mean: Tensor
+    scale_tril: Tensor
+
+    @property
+    def covariance(self) -> Tensor:
+        """``L L^T``, shape (n, d, d)."""
+        return self.scale_tril @ self.scale_tril.transpose(-1, -2)
+
+    def rsample(self, generator: torch.Generator | None = None) -> Tensor:
+        """Reparameterised sample ``mu + L eps``, shape (n, d)."""
+        eps = torch.randn(
+            self.mean.shape, generator=generator, device=self.mean.device, dtype=self.mean.dtype
+        )
+        return self.mean + (self.scale_tril @ eps.unsqueeze(-1)).squeeze(-1)
+
+    def kl(self) -> Tensor:
+        """KL divergence to ``N(0, I)`` per sample, shape (n,)."""
+        return kl_standard_normal(self.mean, self.scale_tril)
+
+
+def kl_standard_normal(mean: Tensor, scale_tril: Tensor) -> Tensor:
+    """Closed-form ``KL(N(mean, L L^T) || N(0, I))``.
+
+    Parameters
+    ----------
+    mean : Tensor, shape (n, d)
+    scale_tril : Tensor, shape (n, d, d)
+        Lower-triangular with positive diagonal.
+
+    Returns
+    -------
+    Tensor, shape (n,)
+    """
+    d = mean.shape[-1]
+    trace = scale_tril.pow(2).sum(dim=(-1, -2))
+    logdet = 2.0 * torch.diagonal(scale_tril, dim1=-2, dim2=-1).log().sum(-1)
+    return 0.5 * (trace + mean.pow(2).sum(-1) - d - logdet)
+
+
+def params_to_posterior(params: Tensor, d: int, posterior: Posterior) -> GaussianPosterior:
+    """Split raw encoder outputs into a :class:`GaussianPosterior`.
+
+    Parameters
+    ----------
+    params : Tensor, shape (n, n_posterior_params(d, posterior))
+        ``[mean, log_diag, strictly_lower]``; ``log_diag`` is the log of the diagonal of L.
+    """
+    _check_posterior(posterior)
+    mean, log_diag = params[:, :d], params[:, d : 2 * d]
+    scale_tril = torch.diag_embed(log_diag.exp())
+    if posterior == "full":
+        rows, cols = torch.tril_indices(d, d, offset=-1, device=params.device)
+        lower = torch.zeros_like(scale_tril)
+        lower[:, rows, cols] = params[:, 2 * d :]
+        scale_tril = scale_tril + lower
+    return GaussianPosterior(mean=mean, scale_tril=scale_tril)
+
+
+def mlp(
+    sizes: list[int] | tuple[int, ...],
+    activation: type[nn.Module] = nn.Tanh,
+    final_activation: bool = False,
+) -> nn.Sequential:
+    """A multilayer perceptron ``sizes[0] -> ... -> sizes[-1]``.
+
+    Example
+    -------
+    >>> net = mlp([2, 64, 64, 5])   # 2-D latent -> 5-D data, tanh hidden layers
+    """
+    if len(sizes) < 2:
+        raise ValueError(f"mlp needs at least input and output sizes, got {sizes!r}.")
+    layers: list[nn.Module] = []
+    for i, (a, b) in enumerate(zip(sizes[:-1], sizes[1:])):
+        layers.append(nn.Linear(a, b))
+        if i < len(sizes) - 2 or final_activation:
+            layers.append(activation())
+    return nn.Sequential(*layers)
+
+
+def burgess_encoder(out_features: int, in_channels: int = 1) -> nn.Sequential:
+    """Burgess et al. (2018) conv encoder for 64x64 images -> ``out_features``.
+
+    Layers: 4 x [Conv2d(32, 4x4, stride 2, pad 1) + ReLU] (64 -> 4 pixels), flatten (512),
+    Linear 512->256 + ReLU, Linear 256->256 + ReLU, Linear 256->out_features.
+
+    Input shape (n, in_channels, 64, 64); output shape (n, out_features).
+    """
+    chans = [in_channels, 32, 32, 32, 32]
+    layers: list[nn.Module] = []
+    for a, b in zip(chans[:-1], chans[1:]):
+        layers += [nn.Conv2d(a, b, 4, stride=2, padding=1), nn.ReLU()]
+    layers += [
+        nn.Flatten(),
+        nn.Linear(32 * 4 * 4, 256),
+        nn.ReLU(),
+        nn.Linear(256, 256),
+        nn.ReLU(),
+        nn.Linear(256, out_features),
+    ]
+    return nn.Sequential(*layers)
+
+
+def burgess_decoder(latent_dim: int, out_channels: int = 1) -> nn.Sequential:
+    """Burgess et al. (2018) conv decoder ``latent_dim`` -> 64x64 images (logits or means).
+
+    Layers: Linear d->256 + ReLU, Linear 256->256 + ReLU, Linear 256->512 + ReLU,
+    reshape (32, 4, 4), 3 x [ConvTranspose2d(32, 4x4, stride 2, pad 1) + ReLU],
+    ConvTranspose2d(32 -> out_channels) (4 -> 64 pixels).
+
+    Input shape (n, latent_dim); output shape (n, out_channels, 64, 64).
+    """
+    layers: list[nn.Module] = [
+        nn.Linear(latent_dim, 256),
+        nn.ReLU(),
+        nn.Linear(256, 256),
+        nn.ReLU(),
+        nn.Linear(256, 32 * 4 * 4),
+        nn.ReLU(),
+        nn.Unflatten(1, (32, 4, 4)),
+    ]
+    for _ in range(3):
+        layers += [nn.ConvTranspose2d(32, 32, 4, stride=2, padding=1), nn.ReLU()]
+    layers.append(nn.ConvTranspose2d(32, out_channels, 4, stride=2, padding=1))
+    return nn.Sequential(*layers)
+
+
+class VAE(nn.Module):
+    """A VAE with Gaussian posterior (diagonal or full covariance) and a fixed-form likelihood.
+
+    Parameters
+    ----------
+    encoder
+        Maps a batch of data (n, *data_shape) to (n, n_posterior_params(latent_dim, posterior)).
+    decoder
+        Maps latents (n, latent_dim) to the likelihood's mean (Gaussian) or logits (Bernoulli),
+        shape (n, *data_shape).
+    latent_dim
+        ``d``.
+    posterior
+        ``"diag"`` or ``"full"``.
+    likelihood
+        ``"gaussian"`` with fixed variance ``sigma2`` or ``"bernoulli"``.
+    sigma2
+        Variance of the Gaussian likelihood.
+
+    Example
+    -------
+    >>> vae = VAE(mlp([5, 64, 4]), mlp([2, 64, 5]), latent_dim=2, posterior="diag")
+    >>> loss, parts = vae.loss(torch.randn(8, 5), beta=1.0)
+    """
+
+    def __init__(
+        self,
+        encoder: nn.Module,
+        decoder: nn.Module,
+        latent_dim: int,
+        posterior: Posterior = "diag",
+        likelihood: Likelihood = "gaussian",
+        sigma2: float = 1.0,
+    ) -> None:
+        super().__init__()
+        _check_posterior(posterior)
+        if likelihood not in _LIKELIHOODS:
+            raise ValueError(
+                f"Unknown likelihood {likelihood!r}; expected 'gaussian' or 'bernoulli'."
+            )
+        if latent_dim < 1:
+            raise ValueError(f"latent_dim must be >= 1, got {latent_dim}.")
+        if not sigma2 > 0:
+            raise ValueError(f"sigma2 must be > 0, got {sigma2}.")
+        self.encoder = encoder
+        self.decoder = decoder
+        self.latent_dim = latent_dim
+        self.posterior: Posterior = posterior
+        self.likelihood: Likelihood = likelihood
+        self.sigma2 = float(sigma2)
+
+    def encode(self, x: Tensor) -> GaussianPosterior:
+        """Posterior ``q(z|x)`` for a batch ``x`` of shape (n, ...)."""
+        return params_to_posterior(self.encoder(x), self.latent_dim, self.posterior)
+
+    def decode(self, z: Tensor) -> Tensor:
+        """Decoder output (Gaussian mean or Bernoulli logits) for ``z`` of shape (n, d)."""
+        return self.decoder(z)
+
+    def neg_log_likelihood(self, x: Tensor, out: Tensor) -> Tensor:
+        """``-log p(x|z)`` per sample, shape (n,), from decoder output ``out``."""
+        if self.likelihood == "bernoulli":
+            nll = nn.functional.binary_cross_entropy_with_logits(out, x, reduction="none")
+            return nll.flatten(1).sum(-1)
+        m = x[0].numel()
+        sq = (x - out).pow(2).flatten(1).sum(-1)
+        return 0.5 * sq / self.sigma2 + 0.5 * m * math.log(2 * math.pi * self.sigma2)
+
+    def loss(
+        self, x: Tensor, beta: float = 1.0, generator: torch.Generator | None = None
+    ) -> tuple[Tensor, dict[str, Tensor]]:
+        """Negative beta-ELBO averaged over the batch, with its parts.
+
+        Returns
+        -------
+        loss : Tensor, scalar
+            ``mean(-log p(x|z) + beta KL)`` with one reparameterised sample per point.
+        parts : dict
+            ``"nll"``, ``"kl"`` (batch means, detached) and ``"elbo"`` (the beta=1 ELBO).
+        """
+        q = self.encode(x)
+        z = q.rsample(generator)
+        nll = self.neg_log_likelihood(x, self.decode(z))
+        kl = q.kl()
+        loss = (nll + beta * kl).mean()
+        parts = {
+            "nll": nll.mean().detach(),
+            "kl": kl.mean().detach(),
+            "elbo": (-(nll + kl)).mean().detach(),
+        }
+        return loss, parts
+
+    def forward(self, x: Tensor) -> Tensor:
+        """Reconstruction from the posterior mean, same shape as ``x``."""
+        out = self.decode(self.encode(x).mean)
+        return torch.sigmoid(out) if self.likelihood == "bernoulli" else out
+
+
+# --------------------------------------------------------------------------------------
+# Rolinek et al. (2019), Table S3
+# --------------------------------------------------------------------------------------
+ROLINEK_TABLE_S3: dict[str, dict[str, tuple[int, ...] | type[nn.Module] | int]] = {
+    "dsprites": {
+        "enc": (1200, 1200),
+        "enc_act": nn.ReLU,
+        "dec": (1200, 1200, 1200),
+        "dec_act": nn.Tanh,
+        "d": 5,
+    },
+    "synth-lin": {"enc": (), "enc_act": nn.Identity, "dec": (), "dec_act": nn.Identity, "d": 2},
+    "synth-nonlin": {
+        "enc": (60, 40, 20),
+        "enc_act": nn.Tanh,
+        "dec": (60, 40, 20),
+        "dec_act": nn.Tanh,
+        "d": 2,
+    },
+    "mnist": {"enc": (400,), "enc_act": nn.ReLU, "dec": (500, 500), "dec_act": nn.Tanh, "d": 6},
+}
+"""Rolinek et al. (2019) Table S3: hidden sizes, activations and latent dimension per data set."""
+
+
+def _rolinek_row(name: str) -> dict[str, tuple[int, ...] | type[nn.Module] | int]:
+    if name not in ROLINEK_TABLE_S3:
+        raise ConfigError(
+            f"Unknown Rolinek et al. architecture {name!r}; expected one of "
+            f"{', '.join(ROLINEK_TABLE_S3)} (their Table S3)."
+        )
+    return ROLINEK_TABLE_S3[name]
+
+
+def rolinek_encoder(name: str, in_features: int, out_features: int) -> nn.Sequential:
+    """Rolinek et al. (2019) Table S3 encoder: flatten, hidden layers, linear output.
+
+    Parameters
+    ----------
+    name
+        Row of Table S3: ``"dsprites"``, ``"synth-lin"``, ``"synth-nonlin"`` or ``"mnist"``.
+    in_features
+        Flattened data size ``m`` (4096 for dSprites).
+    out_features
+        Number of posterior parameters, :func:`n_posterior_params`.
+
+    Input shape (n, *data_shape) with ``prod(data_shape) == in_features``; output
+    (n, out_features).
+    """
+    row = _rolinek_row(name)
+    hidden = row["enc"]
+    act = row["enc_act"]
+    assert isinstance(hidden, tuple) and isinstance(act, type)
+    return nn.Sequential(nn.Flatten(), *mlp([in_features, *hidden, out_features], act))
+
+
+def rolinek_decoder(
+    name: str, latent_dim: int, data_shape: tuple[int, ...] | list[int]
+) -> nn.Sequential:
+    """Rolinek et al. (2019) Table S3 decoder: hidden layers, linear output, reshape.
+
+    Input shape (n, latent_dim); output shape (n, *data_shape) (means or logits).
+    """
+    row = _rolinek_row(name)
+    hidden = row["dec"]
+    act = row["dec_act"]
+    assert isinstance(hidden, tuple) and isinstance(act, type)
+    m = math.prod(data_shape)
+    return nn.Sequential(
+        *mlp([latent_dim, *hidden, m], act), nn.Unflatten(1, tuple(int(s) for s in data_shape))
+    )
+
+
+# --------------------------------------------------------------------------------------
+# Building a VAE from a configuration
+# --------------------------------------------------------------------------------------
+ARCHITECTURES: tuple[str, ...] = (
+    "burgess",
+    "rolinek-dsprites",
+    "rolinek-synth-lin",
+    "rolinek-synth-nonlin",
+    "rolinek-mnist",
+    "mlp",
+)
+"""Architecture names understood by :func:`build_model` and the CLI."""
+
+
+@dataclass(frozen=True)
+class ModelConfig:
+    """Everything :func:`build_model` needs.
+
+    Attributes
+    ----------
+    architecture
+        One of :data:`ARCHITECTURES`.
+    data_shape
+        Shape of one data point, e.g. ``(1, 64, 64)`` for dSprites or ``(3,)``.
+    latent_dim
+        ``d >= 1``.
+    posterior
+        ``"diag"`` or ``"full"``.
+    likelihood
+        ``"bernoulli"`` or ``"gaussian"`` (fixed variance ``sigma2``).
+    sigma2
+        Variance of the Gaussian likelihood.
+    hidden
+        Hidden layer sizes of the ``"mlp"`` architecture (encoder; the decoder mirrors them).
+    """
+
+    architecture: str
+    data_shape: tuple[int, ...]
+    latent_dim: int
+    posterior: str = "diag"
+    likelihood: str = "bernoulli"
+    sigma2: float = 1.0
+    hidden: tuple[int, ...] = (64, 64)
+
+    def validate(self) -> None:
+        """Raise :class:`~seamlib.errors.ConfigError` with a fix if any field is invalid."""
+        if self.architecture not in ARCHITECTURES:
+            raise ConfigError(
+                f"Unknown architecture {self.architecture!r}; expected one of "
+                f"{', '.join(ARCHITECTURES)}."
+            )
+        if self.posterior not in _POSTERIORS:
+            raise ConfigError(f"Unknown posterior {self.posterior!r}; expected 'diag' or 'full'.")
+        if self.likelihood not in _LIKELIHOODS:
+            raise ConfigError(
+                f"Unknown likelihood {self.likelihood!r}; expected 'bernoulli' or 'gaussian'."
+            )
+        if int(self.latent_dim) != self.latent_dim or self.latent_dim < 1:
+            raise ConfigError(
+                f"The latent dimension d must be an integer >= 1, got {self.latent_dim}."
+            )
+        if not self.sigma2 > 0:
+            raise ConfigError(f"sigma2 must be > 0, got {self.sigma2}.")
+        if not self.data_shape or any(int(s) < 1 for s in self.data_shape):
+            raise ConfigError(f"data_shape must be non-empty and positive, got {self.data_shape}.")
+        if self.architecture == "burgess" and (
+            len(self.data_shape) != 3 or tuple(self.data_shape[1:]) != (64, 64)
+        ):
+            raise ConfigError(
+                f"The 'burgess' conv architecture needs 64x64 images of shape (channels, 64, "
+                f"64), got data of shape {tuple(self.data_shape)}; use 'mlp' or a "
+                "'rolinek-*' architecture for other data."
+            )
+        if self.architecture == "mlp" and any(int(h) < 1 for h in self.hidden):
+            raise ConfigError(f"hidden sizes must be >= 1, got {self.hidden}.")
+
+
+def build_model(config: ModelConfig) -> VAE:
+    """Build the :class:`VAE` a :class:`ModelConfig` describes (on the CPU, float32).
+
+    The weights are drawn from torch's global generator: seed it (or wrap the call in
+    ``torch.random.fork_rng``) for a reproducible initialisation.
+
+    Example
+    -------
+    >>> cfg = ModelConfig("rolinek-synth-nonlin", data_shape=(6,), latent_dim=2,
+    ...                   posterior="full", likelihood="gaussian")
+    >>> vae = build_model(cfg)
+    """
+    config.validate()
+    d = int(config.latent_dim)
+    shape = tuple(int(s) for s in config.data_shape)
+    k = n_posterior_params(d, config.posterior)  # type: ignore[arg-type]
+    m = math.prod(shape)
+    arch = config.architecture
+    if arch == "burgess":
+        encoder: nn.Module = burgess_encoder(k, in_channels=shape[0])
+        decoder: nn.Module = burgess_decoder(d, out_channels=shape[0])
+    elif arch.startswith("rolinek-"):
+        name = arch.removeprefix("rolinek-")
+        encoder = rolinek_encoder(name, m, k)
+        decoder = rolinek_decoder(name, d, shape)
+    else:  # "mlp"
+        hidden = tuple(int(h) for h in config.hidden)
+        encoder = nn.Sequential(nn.Flatten(), *mlp([m, *hidden, k]))
+        decoder = nn.Sequential(*mlp([d, *hidden[::-1], m]), nn.Unflatten(1, shape))
+    return VAE(
+        encoder,
+        decoder,
+        latent_dim=d,
+        posterior=config.posterior,  # type: ignore[arg-type]
+        likelihood=config.likelihood,  # type: ignore[arg-type]
+        sigma2=config.sigma2,
+    )

@@ -1,0 +1,82 @@
+"""Provenance of stored results: which code, profile, machine, seeds and time produced them."""
+
+from __future__ import annotations
+
+import platform
+import subprocess
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+__all__ = ["git_commit", "provenance"]
+
+
+def git_commit(root: Path | None = None) -> str:
+    """The current git commit (with ``-dirty`` if the tree has changes), or ``"unknown"``."""
+    cwd = root or Path(__file__).resolve().parent
+    try:
+        sha = subprocess.run(
+            ["git", "rev-parse", "HEAD"], cwd=cwd, capture_output=True, text=True, check=True
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"],
+            cwd=cwd, capture_output=True, text=True, check=True,
+        ).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+    return sha + ("-dirty" if dirty else "")
+
+
+def provenance(
+    *,
+    profile: str | None = None,
+    seeds: Sequence[int] = (),
+    device: str | None = None,
+    **extra: Any,
+) -> dict[str, Any]:
+    """A provenance record for a stored result.
+
+    Parameters
+    ----------
+    profile
+        Profile name; default: the active one (``$SEAMLIB_PROFILE`` or ``laptop``).
+    seeds
+        Random seeds used.
+    device
+        Device the computation ran on; default: :func:`seamlib.config.default_device`.
+    **extra
+        Anything else worth recording (steps, wall time, command line, ...).
+
+    Returns
+    -------
+    dict
+        ``git_commit``, ``profile``, ``device``, ``device_name``, ``seeds``, ``time`` (UTC ISO
+        8601), ``python``, ``torch``, ``numpy``, ``platform`` and the ``extra`` entries.
+    """
+    import numpy as np
+    import torch
+
+    from seamlib import __version__
+    from seamlib.config import default_device, profile_name
+
+    dev = device or default_device()
+    dev_name = (
+        torch.cuda.get_device_name(0)
+        if dev.startswith("cuda") and torch.cuda.is_available()
+        else platform.processor() or platform.machine()
+    )
+    return {
+        "git_commit": git_commit(),
+        "seamlib": __version__,
+        "profile": profile or profile_name(),
+        "device": dev,
+        "device_name": dev_name,
+        "seeds": list(seeds),
+        "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "python": platform.python_version(),
+        "torch": torch.__version__,
+        "numpy": np.__version__,
+        "platform": platform.platform(),
+        **extra,
+    }

@@ -1,0 +1,103 @@
+"""Open the built book in headless Chromium and fail on a broken page.
+
+For the index and every chapter page: a traceback or error output in a cell, a broken image
+(not loaded or zero width), or math that MathJax did not render (raw ``$$``/``\\(`` left in
+the text, or a MathJax error node). Uses Playwright's Python API driving Debian's
+``/usr/bin/chromium`` (no browser download).
+
+Usage: ``python tests/site/check_site.py _build/html``
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import sys
+from pathlib import Path
+
+from playwright.sync_api import sync_playwright
+
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]
+ERROR_PATTERNS = [
+    re.compile(r"Traceback \(most recent call last\)"),
+    re.compile(r"\b\w+Error: "),
+    re.compile(r"Exception: "),
+]
+
+
+def pages(html_dir: Path) -> list[Path]:
+    """The index and every chapter page of the built book."""
+    found = [html_dir / "index.html"] + sorted((html_dir / "book").glob("*.html"))
+    return [p for p in found if p.is_file()]
+
+
+def check_page(page, path: Path) -> list[str]:  # type: ignore[no-untyped-def]
+    problems: list[str] = []
+    page.goto(path.as_uri(), wait_until="load")
+    # wait for MathJax to typeset, if the page has math
+    page.wait_for_function(
+        "() => !window.MathJax || !window.MathJax.startup || "
+        "window.MathJax.startup.promise === undefined || true"
+    )
+    page.wait_for_timeout(300)
+    has_mathjax = page.evaluate("() => !!(window.MathJax && window.MathJax.startup)")
+    if has_mathjax:
+        page.evaluate("() => window.MathJax.startup.promise")
+    # 1. error output of executed cells
+    for text in page.locator(".cell_output, .output").all_inner_texts():
+        for pat in ERROR_PATTERNS:
+            if pat.search(text):
+                problems.append(f"error output: {text.strip()[:200]!r}")
+                break
+    if page.locator(".output.traceback, .output.stderr .traceback").count():
+        problems.append("traceback block in output")
+    # 2. broken images
+    broken = page.evaluate(
+        "() => Array.from(document.images).filter(i => !i.complete || i.naturalWidth === 0)"
+        ".map(i => i.src)"
+    )
+    problems += [f"broken image: {src}" for src in broken]
+    # 3. unrendered math
+    if page.locator("mjx-merror, .MathJax_Error").count():
+        problems.append("MathJax error")
+    main = page.locator("main").inner_text() if page.locator("main").count() else ""
+    n_math = page.locator(".math").count()
+    n_rendered = page.locator("mjx-container").count()
+    if n_math and not n_rendered:
+        problems.append(f"{n_math} math blocks but no rendered MathJax output")
+    if re.search(r"(?<!\\)\$\$|\\\(|\\\[", main):
+        problems.append("raw TeX delimiters left in the page text")
+    return problems
+
+
+def main(argv: list[str]) -> int:
+    html_dir = Path(argv[1] if len(argv) > 1 else "_build/html").resolve()
+    targets = pages(html_dir)
+    if not targets:
+        print(f"error: no built pages under {html_dir}; run `make book` first")
+        return 1
+    chromium = shutil.which("chromium") or "/usr/bin/chromium"
+    failures = 0
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+        page = browser.new_page()
+        for path in targets:
+            problems = check_page(page, path)
+            rel = path.relative_to(html_dir)
+            if problems:
+                failures += 1
+                print(f"FAIL {rel}")
+                for prob in problems:
+                    print(f"     - {prob}")
+            else:
+                print(f"ok   {rel}")
+        browser.close()
+    print(f"{len(targets) - failures} passed, {failures} failed")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv))
