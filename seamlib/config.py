@@ -44,6 +44,16 @@ __all__ = [
     "profile_name",
     "default_device",
     "project_root",
+    "ProfileError",
+    "Section",
+    "LinearSizes",
+    "PosteriorSizes",
+    "SeamsSizes",
+    "IdentifiabilitySizes",
+    "MetricsSizes",
+    "TrainSizes",
+    "DspritesSizes",
+    "FacesSizes",
 ]
 
 PROFILES: tuple[str, ...] = ("smoke", "laptop", "paper")
@@ -200,15 +210,31 @@ class TrainSizes(Section):
 # --------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class DspritesSizes(Section):
+    # Fig. 5 / Fig. 7 (Burgess et al. conv VAE, Bernoulli likelihood, Adam)
     betas: tuple[float, ...] = (0.001, 0.1, 1.0, 4.0)  # beta grid (Fig. 5)
     seeds: tuple[int, ...] = (0, 1)  # seeds per configuration
     latent_dim: int = 10  # d
-    steps: int = 3_000  # training steps per run
-    subset: int = 0  # 0 = full data set; else a random subset of this size
-    SMOKE: ClassVar[dict[str, Any]] = dict(betas=(1.0,), seeds=(0,), steps=30, subset=2_048)
-    PAPER: ClassVar[dict[str, Any]] = dict(
-        betas=(0.001, 0.01, 0.1, 0.5, 1.0, 2.0, 4.0, 8.0), seeds=(0, 1, 2, 3, 4), steps=100_000
+    steps: int = 1_200  # training steps per run (Fig. 5 and Fig. 7)
+    subset: int = 16_384  # training images (0 = all 737,280)
+    batch_size: int = 64  # minibatch size
+    anneal: tuple[float, float] = (1.0, 0.001)  # Fig. 7: exponential decay of beta, start -> end
+    # Evaluation (seamlib.experiments.summarise_run)
+    eval_n: int = 4_096  # held-out images for the MI matrix, MIG, AAS, kNN score
+    eq6_n: int = 64  # images whose Eq. 6 terms (Jacobian, Hessian) are averaged
+    n_recon: int = 8  # reconstructions stored per run (Fig. 7)
+    n_traverse: int = 7  # latent values per traversal row (Fig. 7)
+    # Published tables: Rolinek et al. (Table S3 MLP, d = 5, beta = 4) and Bhowal et al.
+    # (MLP 1200-1200, beta = 6); same data subset, fewer steps than the papers
+    table_steps: int = 400  # training steps per table run
+    table_seeds: tuple[int, ...] = (0, 1)  # seeds per table configuration
+    SMOKE: ClassVar[dict[str, Any]] = dict(
+        betas=(1.0,), seeds=(0,), steps=30, subset=2_048, eval_n=512, eq6_n=8, n_recon=4,
+        n_traverse=5, table_steps=10, table_seeds=(0,),
     )
+    PAPER: ClassVar[dict[str, Any]] = dict(
+        betas=(0.001, 0.01, 0.1, 0.5, 1.0, 2.0, 4.0, 8.0), seeds=(0, 1, 2, 3, 4), steps=100_000,
+        subset=0, eval_n=10_000, eq6_n=256, table_steps=460_800, table_seeds=(0, 1, 2, 3, 4),
+    )  # table_steps: Rolinek's 50 epochs of the 80 % training split at batch 64
 
 
 # --------------------------------------------------------------------------------------

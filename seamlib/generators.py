@@ -117,8 +117,9 @@ class _C1C2(Generator):
         return J if self.Q is None else _const(self.Q, z) @ J
 
 
-def c1c2(d: int = 2, *, a: float = 1.5, b: float = 0.5, kappa: float = 0.8,
-         seed: int | None = None) -> Generator:
+def c1c2(
+    d: int = 2, *, a: float = 1.5, b: float = 0.5, kappa: float = 0.8, seed: int | None = None
+) -> Generator:
     """A curved generator satisfying C1 and C2 (see the module docstring).
 
     Parameters
@@ -174,8 +175,9 @@ class _C1Only(Generator):
         return J
 
 
-def c1_only(d: int = 2, *, lam: float = 0.35, omega: float = 0.5, h: float = 2.0,
-            kappa: float = 0.8) -> Generator:
+def c1_only(
+    d: int = 2, *, lam: float = 0.35, omega: float = 0.5, h: float = 2.0, kappa: float = 0.8
+) -> Generator:
     """A surface of revolution satisfying C1 but not C2 (see the module docstring).
 
     ``s^1 = sqrt(lam^2 r^2 + h^2)`` and ``s^2 = omega r`` with ``r = exp(lam z_1)``: the second
@@ -203,8 +205,9 @@ class _Neither(Generator):
         return A + torch.einsum("lh,nh,hd->nld", W2, sech2, W1)
 
 
-def neither(d: int = 2, m: int = 3, *, width: int = 32, strength: float = 0.8,
-            seed: int = 0) -> Generator:
+def neither(
+    d: int = 2, m: int = 3, *, width: int = 32, strength: float = 0.8, seed: int = 0
+) -> Generator:
     """A random tanh MLP with a linear skip, satisfying neither C1 nor C2.
 
     ``g(z) = A z + W_2 tanh(W_1 z + b)`` with Gaussian ``A`` (m, d), ``W_1`` (width, d),

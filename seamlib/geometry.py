@@ -31,6 +31,7 @@ holds with this sign). Along a path the sign is instead chosen by continuity
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
@@ -40,6 +41,12 @@ import torch
 from scipy.optimize import linear_sum_assignment
 from torch import Tensor
 from torch.func import grad, jacfwd, jvp, vmap
+
+# torch registers its forward-mode (jvp) decompositions with torch.jit.script on first use,
+# which emits a harmless DeprecationWarning in torch >= 2.10; load them once, quietly.
+with warnings.catch_warnings():
+    warnings.filterwarnings("ignore", message=".*torch.jit.script.*", category=DeprecationWarning)
+    import torch._decomp.decompositions_for_jvp  # noqa: F401
 
 __all__ = [
     "Decoder",
@@ -59,6 +66,7 @@ __all__ = [
     "seam",
     "path_velocity",
     "normalised_off_diagonal",
+    "off_diagonal_fraction",
     "signed_permutation_distance",
     "c1_from_jacobian",
     "c1_score",
@@ -96,8 +104,9 @@ def _as_batch(z: Tensor, name: str = "z") -> tuple[Tensor, bool]:
             "Fix: reshape the latents to one row per point."
         )
     if z.shape[1] < 1 or z.shape[0] < 1:
-        raise ValueError(f"{name} must hold at least one point of dimension >= 1, got "
-                         f"shape {tuple(z.shape)}.")
+        raise ValueError(
+            f"{name} must hold at least one point of dimension >= 1, got shape {tuple(z.shape)}."
+        )
     if not torch.isfinite(z).all():
         raise ValueError(f"{name} contains NaN or inf; latents must be finite.")
     return z, single
@@ -296,8 +305,8 @@ class SVPath:
 
     Attributes
     ----------
-    i : int
-        Which singular vector (0-based, in the decreasing order of Def. D2).
+    i : Tensor of int64, shape (n,)
+        Which singular vector each path follows (0-based, decreasing order of Def. D2).
     t : Tensor, shape (T,)
         Uniform time grid, increasing, containing 0 (the start ``z0``).
     z : Tensor, shape (T, n, d)
@@ -316,7 +325,7 @@ class SVPath:
         ``t`` tells the direction).
     """
 
-    i: int
+    i: Tensor
     t: Tensor
     z: Tensor
     s: Tensor
@@ -335,25 +344,28 @@ class SVPath:
         n = self.exit_t.shape[0]
         left = self.left_regular_set
         if not left.any():
-            return f"All {n} s.v. paths (i={self.i}) stayed in the regular set."
+            return f"All {n} s.v. paths stayed in the regular set."
         times = ", ".join(f"{t:+.3g}" for t in self.exit_t[left].tolist()[:8])
         return (
-            f"{int(left.sum())} of {n} s.v. paths (i={self.i}) left the regular set "
+            f"{int(left.sum())} of {n} s.v. paths left the regular set "
             f"(singular values met or vanished) at t = {times}; they are truncated there."
         )
 
 
-def _sv_field(
-    decoder: Decoder, z: Tensor, i: int, ref_V: Tensor
-) -> tuple[Tensor, SVD, Tensor]:
+def _column(M: Tensor, i: Tensor) -> Tensor:
+    """``M[b, :, i[b]]`` for M of shape (n, k, d) and indices i of shape (n,)."""
+    return M.gather(-1, i.view(-1, 1, 1).expand(M.shape[0], M.shape[1], 1)).squeeze(-1)
+
+
+def _sv_field(decoder: Decoder, z: Tensor, i: Tensor, ref_V: Tensor) -> tuple[Tensor, SVD, Tensor]:
     svd, overlap = continue_svd(ref_V, jacobian_svd(decoder, z))
-    return svd.V[..., :, i], svd, overlap
+    return _column(svd.V, i), svd, overlap
 
 
 def _integrate(
     decoder: Decoder,
     z0: Tensor,
-    i: int,
+    i: Tensor,
     h: float,
     n_steps: int,
     gap_tol: float,
@@ -368,13 +380,13 @@ def _integrate(
     exit_idx = torch.where(alive, torch.full((n,), -1), torch.zeros(n, dtype=torch.long))
     for step in range(1, n_steps + 1):
         V0 = svds[-1].V
-        k1 = V0[..., :, i]
+        k1 = _column(V0, i)
         k2, _, o2 = _sv_field(decoder, z + 0.5 * h * k1, i, V0)
         k3, _, o3 = _sv_field(decoder, z + 0.5 * h * k2, i, V0)
         k4, _, o4 = _sv_field(decoder, z + h * k3, i, V0)
         z_new = z + (h / 6.0) * (k1 + 2 * k2 + 2 * k3 + k4)
         new_svd, o5 = continue_svd(V0, jacobian_svd(decoder, z_new))
-        overlap = torch.stack([o2, o3, o4, o5]).amin(0)[:, i]
+        overlap = torch.stack([o2, o3, o4, o5]).amin(0).gather(1, i.view(-1, 1))[:, 0]
         ok = alive & (regular_gap(new_svd.S) > gap_tol) & (overlap > min_overlap)
         newly_dead = alive & ~ok
         exit_idx = torch.where(newly_dead, torch.full_like(exit_idx, step), exit_idx)
@@ -395,7 +407,7 @@ def _integrate(
 def sv_path(
     decoder: Decoder,
     z0: Tensor,
-    i: int,
+    i: int | list[int] | Tensor,
     t_span: tuple[float, float],
     n_steps: int = 200,
     *,
@@ -421,7 +433,7 @@ def sv_path(
         Maps (n, d) to (n, *out).
     z0 : Tensor, shape (n, d) or (d,)
         Start points; several paths are integrated together (batched).
-    i : int
+    i : int or sequence of int (one per path)
         Which singular vector, 0-based (0 = largest singular value).
     t_span : (t_min, t_max)
         With ``t_min <= 0 <= t_max``; the path has unit latent speed, so ``t`` is latent
@@ -438,9 +450,14 @@ def sv_path(
     SVPath
     """
     zb, _ = _as_batch(z0, "z0")
-    d = zb.shape[1]
-    if not 0 <= i < d:
-        raise ValueError(f"i={i} is not a singular-vector index for d={d}; use 0 <= i < {d}.")
+    n, d = zb.shape
+    idx = torch.as_tensor(i, dtype=torch.long, device=zb.device).reshape(-1)
+    if idx.numel() == 1:
+        idx = idx.expand(n).clone()
+    if idx.numel() != n or not bool(((idx >= 0) & (idx < d)).all()):
+        raise ValueError(
+            f"i={i} must be one singular-vector index in [0, {d}) or one per path ({n} paths)."
+        )
     t_min, t_max = float(t_span[0]), float(t_span[1])
     if not (t_min <= 0.0 <= t_max) or t_max - t_min <= 0:
         raise ValueError(
@@ -451,8 +468,8 @@ def sv_path(
     h = (t_max - t_min) / n_steps
     n_fwd = int(round(t_max / h))
     n_bwd = n_steps - n_fwd
-    fz, fs, fv, fe = _integrate(decoder, zb, i, h, n_fwd, gap_tol, min_overlap)
-    bz, bs, bv, be = _integrate(decoder, zb, i, -h, n_bwd, gap_tol, min_overlap)
+    fz, fs, fv, fe = _integrate(decoder, zb, idx, h, n_fwd, gap_tol, min_overlap)
+    bz, bs, bv, be = _integrate(decoder, zb, idx, -h, n_bwd, gap_tol, min_overlap)
     zs = bz[::-1] + fz[1:]
     svds = bs[::-1] + fs[1:]
     valid = torch.stack(bv[::-1] + fv[1:])
@@ -461,12 +478,12 @@ def sv_path(
     exit_t = torch.where(be >= 0, -be.to(zb.dtype) * h, exit_t)
     exit_t = torch.where(fe >= 0, fe.to(zb.dtype) * h, exit_t)  # forward exit takes priority
     path = SVPath(
-        i=i,
+        i=idx,
         t=t,
         z=torch.stack(zs),
         s=torch.stack([s.S for s in svds]),
-        v=torch.stack([s.V[..., :, i] for s in svds]),
-        u=torch.stack([s.U[..., :, i] for s in svds]),
+        v=torch.stack([_column(s.V, idx) for s in svds]),
+        u=torch.stack([_column(s.U, idx) for s in svds]),
         valid=valid,
         exit_t=exit_t,
     )
@@ -513,7 +530,7 @@ def seam(decoder: Decoder, path: SVPath) -> Seam:
     T, n, d = path.z.shape
     x = decoder(path.z.reshape(T * n, d)).reshape(T, n, -1)
     _check_finite(x.reshape(T * n, -1), "output")
-    s_i = path.s[..., path.i]
+    s_i = path.s.gather(-1, path.i.view(1, -1, 1).expand(T, n, 1)).squeeze(-1)
     h = path.t[1] - path.t[0] if T > 1 else torch.zeros((), dtype=path.t.dtype)
     incr = 0.5 * h * (s_i[1:] + s_i[:-1])
     cum = torch.cat([torch.zeros_like(s_i[:1]), incr.cumsum(0)])
@@ -594,9 +611,10 @@ def signed_permutation_distance(V: Tensor) -> tuple[Tensor, Tensor]:
     """
     absV = V.detach().abs().cpu().numpy()
     perm = _assignment(absV)
-    matched = np.take_along_axis(absV, perm[:, None, :], axis=1)[:, 0, :].sum(-1)
-    d = V.shape[-1]
-    dist = np.sqrt(np.clip(2 * d - 2 * matched, 0.0, None))
+    matched = np.take_along_axis(absV, perm[:, None, :], axis=1)[:, 0, :]  # (n, d)
+    # ||V - P||^2 = sum_i (1 - |V_pi(i),i|)^2 + (off-matched mass), without cancellation
+    off = (absV**2).sum(axis=(1, 2)) - (matched**2).sum(-1)
+    dist = np.sqrt(((1 - matched) ** 2).sum(-1) + np.clip(off, 0.0, None))
     return torch.as_tensor(dist, dtype=V.dtype, device=V.device), torch.as_tensor(
         perm, device=V.device
     )
@@ -683,12 +701,17 @@ class C2Score:
     offdiag : Tensor, shape (n,)
         Normalised off-diagonal (Appendix E) of ``ds/dz`` with rows permuted so that singular
         value ``i`` sits on the row of the latent axis its ``v^i`` is matched to (C1's
-        permutation); 0 under C2.
+        permutation); 0 under C2. Unbounded: it blows up where a diagonal entry
+        ``ds_i/dz_i`` vanishes while an off-diagonal one does not.
+    offdiag_fraction : Tensor, shape (n,)
+        Bounded companion ``||offdiag(ds/dz)||_F / ||ds/dz||_F`` in [0, 1]; 0 under C2, 1 when
+        every singular value changes only with *other* latents.
     ds_dz : Tensor, shape (n, d, d)
         The permuted matrix ``[b, j, k] = d s_{pi^{-1}(j)} / d z_k``.
     """
 
     offdiag: Tensor
+    offdiag_fraction: Tensor
     ds_dz: Tensor
 
 
@@ -714,7 +737,16 @@ def c2_score(decoder: Decoder, z: Tensor) -> C2Score:
     _, perm = signed_permutation_distance(jacobian_svd(decoder, zb).V)
     P = torch.zeros_like(dS)
     P.scatter_(1, perm.unsqueeze(-1).expand_as(dS), dS)  # row perm[i] <- row i
-    return C2Score(offdiag=normalised_off_diagonal(P), ds_dz=P)
+    return C2Score(
+        offdiag=normalised_off_diagonal(P), offdiag_fraction=off_diagonal_fraction(P), ds_dz=P
+    )
+
+
+def off_diagonal_fraction(M: Tensor) -> Tensor:
+    """``||M - diag(M)||_F / ||M||_F`` for matrices (..., d, d); 0 for the zero matrix."""
+    total = M.pow(2).sum(dim=(-1, -2))
+    diag = torch.diagonal(M, dim1=-2, dim2=-1).pow(2).sum(-1)
+    return ((total - diag).clamp_min(0) / total.clamp_min(torch.finfo(M.dtype).tiny)).sqrt()
 
 
 # --------------------------------------------------------------------------------------
@@ -816,7 +848,7 @@ def jvp_column(decoder: Decoder, z: Tensor, i: int) -> Tensor:
     zb, _ = _as_batch(z)
     e = torch.zeros_like(zb)
     e[:, i] = 1.0
-    _, col = jvp(lambda zz: decoder(zz).reshape(zz.shape[0], -1), (zb,), (e,))
+    col = jvp(lambda zz: decoder(zz).reshape(zz.shape[0], -1), (zb,), (e,))[1]
     _check_finite(col, "Jacobian")
     return col
 

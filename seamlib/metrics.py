@@ -47,6 +47,7 @@ __all__ = [
     "aas",
     "normalized_off_diagonal",
     "nearest_signed_permutation",
+    "nearest_signed_permutation_milp",
     "dto",
     "rolinek_knn_score",
     "nearest_orthogonal",
@@ -211,17 +212,20 @@ def discretize(codes: ArrayLike, n_bins: int = 20) -> NDArray[np.int64]:
     z = _matrix(codes, "codes")
     if int(n_bins) != n_bins or n_bins < 1:
         raise ValueError(f"n_bins must be a positive integer, got {n_bins!r}.")
-    n_bins = int(n_bins)
-    lo, hi = z.min(axis=0), z.max(axis=0)
+    return _discretize_t(np.ascontiguousarray(z.T), int(n_bins)).T
+
+
+def _discretize_t(zt: Array, n_bins: int) -> NDArray[np.int64]:
+    """:func:`discretize` on validated, transposed codes ``zt`` of shape (d, n)."""
+    lo, hi = zt.min(axis=1), zt.max(axis=1)
     flat = lo == hi  # np.histogram widens a constant range to (lo - 0.5, hi + 0.5)
     lo, hi = np.where(flat, lo - 0.5, lo), np.where(flat, hi + 0.5, hi)
-    edges = np.linspace(lo, hi, n_bins + 1)  # (n_bins + 1, d), the edges np.histogram uses
-    guess = np.floor((z - lo) / (hi - lo) * n_bins).astype(np.int64)
-    b = np.clip(guess, 0, n_bins - 1)
+    edges = np.linspace(lo, hi, n_bins + 1, axis=1)  # (d, n_bins + 1): np.histogram's edges
+    b = ((zt - lo[:, None]) * (n_bins / (hi - lo))[:, None]).astype(np.int64)
+    np.clip(b, 0, n_bins - 1, out=b)
     # exact rounding against the edges: the bin is the number of interior edges <= z
-    cols = np.arange(z.shape[1])
-    b -= (b > 0) & (z < edges[b, cols])
-    b += (b < n_bins - 1) & (z >= edges[np.minimum(b + 1, n_bins), cols])
+    b -= (b > 0) & (zt < np.take_along_axis(edges, b, axis=1))
+    b += (b < n_bins - 1) & (zt >= np.take_along_axis(edges, b + 1, axis=1))
     return b
 
 
@@ -282,13 +286,19 @@ def mutual_info_matrix(codes: ArrayLike, factors: ArrayLike, n_bins: int = 20) -
     """
     z, v = _paired(codes, factors)
     labels, cards = _labels(v)
-    zb = discretize(z, n_bins)
-    n, d = zb.shape
+    if int(n_bins) != n_bins or n_bins < 1:
+        raise ValueError(f"n_bins must be a positive integer, got {n_bins!r}.")
+    n_bins = int(n_bins)
+    zb_t = _discretize_t(np.ascontiguousarray(z.T), n_bins)  # (d, n)
+    d, n = zb_t.shape
     n_k = len(cards)
     c_max = max(cards)
-    # joint index of (latent j, factor k, bin a, value b) -> one bincount for all pairs
+    # joint index of (latent j, factor k, bin a, value b) -> one bincount for all pairs;
+    # laid out (d, K, n) so that every broadcast runs along contiguous memory
     base = (np.arange(d)[:, None] * n_k + np.arange(n_k)[None, :]) * (n_bins * c_max)  # (d, K)
-    idx = base[None, :, :] + zb[:, :, None] * c_max + labels[:, None, :]  # (n, d, K)
+    idx = np.empty((d, n_k, n), dtype=np.int64)
+    np.add(base[:, :, None], (zb_t * c_max)[:, None, :], out=idx)
+    idx += np.ascontiguousarray(labels.T)[None, :, :]
     joint = np.bincount(idx.ravel(), minlength=d * n_k * n_bins * c_max).astype(float)
     joint = joint.reshape(d, n_k, n_bins, c_max) / n
     p_z = joint.sum(axis=3, keepdims=True)
@@ -586,6 +596,50 @@ def nearest_signed_permutation(v: ArrayLike) -> Array:
     return p
 
 
+def nearest_signed_permutation_milp(v: ArrayLike) -> Array:
+    """Reference: Rolinek et al.'s MILP (Suppl. 8.2, Eq. S75) solved by ``scipy.optimize.milp``.
+
+    Variables ``P+, P- in {0, 1}`` and ``D >= 0`` (d x d each); minimise ``sum D`` subject to
+    ``|(P+ - P-) - V| <= D`` and one unit of ``P+ + P-`` per row and column. Exponential in
+    the worst case; :func:`nearest_signed_permutation` gives the same answer in O(d^3).
+
+    Parameters
+    ----------
+    v : array, shape (d, d)
+
+    Returns
+    -------
+    ndarray, shape (d, d), entries in {-1, 0, 1}.
+    """
+    a = _matrix(v, "v")
+    if a.shape[0] != a.shape[1]:
+        raise ValueError(f"v must be square, got shape {a.shape}.")
+    d = a.shape[0]
+    q = d * d
+    eye = np.eye(q)
+    # x = [P+ (q), P- (q), D (q)], row-major entries (i, j)
+    upper = np.hstack([eye, -eye, -eye])  # (P+ - P-) - D <= V
+    lower = np.hstack([-eye, eye, -eye])  # -(P+ - P-) - D <= -V
+    rows = np.kron(np.eye(d), np.ones((1, d)))  # sum_j for each row i
+    cols = np.kron(np.ones((1, d)), np.eye(d))  # sum_i for each column j
+    sums = np.vstack(
+        [np.hstack([rows, rows, np.zeros((d, q))]), np.hstack([cols, cols, np.zeros((d, q))])]
+    )
+    constraints = [
+        optimize.LinearConstraint(upper, -np.inf, a.ravel()),
+        optimize.LinearConstraint(lower, -np.inf, -a.ravel()),
+        optimize.LinearConstraint(sums, 1.0, 1.0),
+    ]
+    cost = np.concatenate([np.zeros(2 * q), np.ones(q)])
+    integrality = np.concatenate([np.ones(2 * q), np.zeros(q)])
+    bounds = optimize.Bounds(np.zeros(3 * q), np.concatenate([np.ones(2 * q), np.full(q, np.inf)]))
+    res = optimize.milp(cost, constraints=constraints, integrality=integrality, bounds=bounds)
+    if not res.success:  # pragma: no cover - HiGHS solves these small problems
+        raise RuntimeError(f"MILP failed: {res.message}")
+    x = np.round(res.x)
+    return np.asarray((x[:q] - x[q : 2 * q]).reshape(d, d))
+
+
 def dto(v: ArrayLike, *, jacobian: bool = False, atol: float = 1e-6) -> float:
     """Distance to orthogonality (Rolinek et al., 2019, Eq. 29).
 
@@ -830,7 +884,7 @@ def dci(
     estimator: Literal["forest", "gbt"] = "forest",
     train_fraction: float = 0.8,
     seed: int = 0,
-    n_estimators: int = 50,
+    n_estimators: int = 20,
 ) -> DCIScores:
     """DCI disentanglement, completeness and informativeness (Eastwood & Williams, 2018).
 
@@ -845,7 +899,10 @@ def dci(
     codes : array, shape (n, d), d >= 2
     factors : array, shape (n, K), discrete
     estimator : {"forest", "gbt"}
-        Random forest (fast, default) or gradient-boosted trees (disentanglement_lib).
+        Random forest (default; every split considers all latents, leaves of >= 5 points)
+        or gradient-boosted trees (disentanglement_lib's choice; slower). A forest that
+        draws a random subset of latents per split (sklearn's default) spreads importance
+        onto irrelevant latents and lowers D and C.
     train_fraction : float
     seed : int
         Seed of the split and of the tree ensembles.
@@ -877,7 +934,13 @@ def dci(
     for k in range(len(cards)):
         model: RandomForestClassifier | GradientBoostingClassifier
         if estimator == "forest":
-            model = RandomForestClassifier(n_estimators=n_estimators, random_state=seed, n_jobs=1)
+            model = RandomForestClassifier(
+                n_estimators=n_estimators,
+                max_features=None,  # every split sees every latent, as in boosting
+                min_samples_leaf=5,
+                random_state=seed,
+                n_jobs=1,
+            )
         else:
             model = GradientBoostingClassifier(n_estimators=n_estimators, random_state=seed)
         model.fit(z[tr], labels[tr, k])

@@ -1,22 +1,81 @@
-"""Training VAEs.
+"""Training VAEs: the small in-memory :func:`fit` and the full engine behind the CLI.
 
 :func:`fit` is the small in-memory loop the chapters use for low-dimensional data (a tensor
-of data, a fixed number of Adam steps, an explicit seed). The full engine (run directories,
-checkpoints, resume, beta schedules, the CLI) builds on the same :meth:`VAE.loss`.
+of data, a fixed number of Adam steps, an explicit seed).
+
+The engine (:func:`train`, :class:`Trainer`) adds what long runs need, on the same
+:meth:`VAE.loss`:
+
+* the device is picked automatically (CUDA when present, else CPU);
+* Adam on the negative beta-ELBO, with a beta schedule (:func:`beta_at`): ``constant``,
+  ``warmup`` (linear from ``beta`` to ``beta_end`` over ``warmup_steps``, then ``beta_end``)
+  or ``exp`` (exponential decay from ``beta`` to ``beta_end`` over the run, as in the paper's
+  Appendix F, 1 -> 0.001);
+* the data live in memory on the training device, images as ``uint8``; a minibatch is one
+  ``randint`` + ``index_select`` + cast, no per-item Python;
+* a run directory holding ``config.json``, ``metrics.jsonl`` (one row every ``log_every``
+  steps: means of loss, nll, kl, elbo over the interval, beta, wall time), ``state.json``
+  (status) and ``checkpoint.pt`` (model, optimiser and RNG states), written every
+  ``checkpoint_every`` steps, at the end, and on SIGINT/SIGTERM;
+* ``resume`` continues exactly: N steps straight give the same parameters, bit for bit on
+  the CPU, as k steps, a resume, and N - k steps;
+* a non-finite loss stops training with a :class:`~seamlib.errors.TrainingError` naming the
+  step; the last good checkpoint is kept (checkpoints are only written after every loss up
+  to them was checked);
+* every file is written atomically (temporary file in the same folder, then ``os.replace``).
+
+Layout of a run directory::
+
+    RUN_DIR/config.json      TrainConfig as JSON
+    RUN_DIR/metrics.jsonl    {"step", "loss", "nll", "kl", "elbo", "beta", "time_s"} per line
+    RUN_DIR/state.json       {"status": running|interrupted|failed|complete, "step", ...}
+    RUN_DIR/checkpoint.pt    {"step", "model", "optimizer", "generator", ...}
+    RUN_DIR/eval.json        written by :func:`evaluate`
 """
 
 from __future__ import annotations
 
+import dataclasses
+import json
 import math
+import os
+import signal
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
+from types import FrameType
+from typing import Any
 
+import numpy as np
 import torch
 from torch import Tensor
 
-from seamlib.errors import TrainingError
-from seamlib.models import VAE
+from seamlib.errors import ConfigError, DataError, TrainingError
+from seamlib.models import ARCHITECTURES, VAE, ModelConfig, build_model
 
-__all__ = ["FitResult", "fit"]
+__all__ = [
+    "FitResult",
+    "fit",
+    "SCHEDULES",
+    "DATASETS",
+    "TrainConfig",
+    "TrainingData",
+    "TrainingInterrupted",
+    "TrainResult",
+    "Trainer",
+    "beta_at",
+    "load_training_data",
+    "resolve_device",
+    "train",
+    "load_run",
+    "evaluate",
+    "atomic_write_text",
+    "atomic_write_json",
+]
 
 
 @dataclass
@@ -99,3 +158,953 @@ def fit(
             hist.elbo.append(parts["elbo"].item())
     model.eval()
     return hist
+
+
+# ======================================================================================
+# Atomic files
+# ======================================================================================
+def _atomic_replace(path: Path, write: Callable[[Any], None], mode: str = "w") -> None:
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, mode) as handle:
+            write(handle)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+
+
+def atomic_write_text(path: str | os.PathLike[str], text: str) -> None:
+    """Write ``text`` to ``path`` atomically (temporary file in the same folder + rename)."""
+    _atomic_replace(Path(path), lambda h: h.write(text))
+
+
+def atomic_write_json(path: str | os.PathLike[str], obj: Any) -> None:
+    """Write ``obj`` as indented JSON to ``path`` atomically."""
+    atomic_write_text(path, json.dumps(obj, indent=2, sort_keys=False, default=_json_default))
+
+
+def _json_default(obj: Any) -> Any:
+    if isinstance(obj, np.generic):
+        return obj.item()
+    if isinstance(obj, np.ndarray):
+        return obj.tolist()
+    if isinstance(obj, Path):
+        return str(obj)
+    raise TypeError(f"not JSON serialisable: {type(obj)}")
+
+
+def _atomic_torch_save(path: Path, obj: Any) -> None:
+    _atomic_replace(path, lambda h: torch.save(obj, h), mode="wb")
+
+
+# ======================================================================================
+# Beta schedules
+# ======================================================================================
+SCHEDULES: tuple[str, ...] = ("constant", "warmup", "exp")
+"""Beta schedules: constant, linear warm-up, exponential decay."""
+
+
+def beta_at(
+    step: int,
+    *,
+    schedule: str,
+    beta: float,
+    beta_end: float | None,
+    steps: int,
+    warmup_steps: int = 0,
+) -> float:
+    """KL weight at (0-based) training step ``step``.
+
+    ``constant``: ``beta``. ``warmup``: linear from ``beta`` to ``beta_end`` over the first
+    ``warmup_steps`` steps, then ``beta_end``. ``exp``: ``beta * (beta_end / beta) **
+    (step / (steps - 1))``, so the first step uses ``beta`` and the last ``beta_end`` (the
+    paper's Appendix F decays 1 -> 0.001).
+    """
+    if schedule == "constant" or beta_end is None:
+        return float(beta)
+    if schedule == "warmup":
+        frac = 1.0 if warmup_steps <= 0 else min(1.0, step / warmup_steps)
+        return float(beta + (beta_end - beta) * frac)
+    if schedule == "exp":
+        frac = 1.0 if steps <= 1 else min(1.0, step / (steps - 1))
+        return float(beta * (beta_end / beta) ** frac)
+    raise ConfigError(f"Unknown beta schedule {schedule!r}; expected one of {SCHEDULES}.")
+
+
+# ======================================================================================
+# Configuration
+# ======================================================================================
+@dataclass
+class TrainConfig:
+    """Everything that defines a training run; stored as ``config.json`` in the run directory.
+
+    Defaults of ``steps``, ``batch_size``, ``lr``, ``checkpoint_every`` come from the active
+    profile with :meth:`from_profile` (``seamlib.config.TrainSizes``).
+    """
+
+    dataset: str = "dsprites"
+    architecture: str = "burgess"
+    latent_dim: int = 10
+    posterior: str = "diag"
+    likelihood: str = "bernoulli"
+    sigma2: float = 1.0
+    hidden: tuple[int, ...] = (64, 64)
+    beta: float = 1.0
+    beta_end: float | None = None
+    beta_schedule: str = "constant"
+    warmup_steps: int = 0
+    steps: int = 3_000
+    batch_size: int = 64
+    lr: float = 1e-3
+    seed: int = 0
+    subset: int = 0
+    data_root: str | None = None
+    checkpoint_every: int = 1_000
+    log_every: int = 10
+    device: str = "auto"
+    channels_last: bool = False
+
+    @classmethod
+    def from_profile(cls, profile: str | None = None, **overrides: Any) -> TrainConfig:
+        """Defaults from ``get_profile(profile).train``, then ``overrides``."""
+        from seamlib.config import get_profile
+
+        sizes = get_profile(profile).train
+        base: dict[str, Any] = {
+            "steps": sizes.steps,
+            "batch_size": sizes.batch_size,
+            "lr": sizes.lr,
+            "checkpoint_every": sizes.checkpoint_every,
+        }
+        base.update({k: v for k, v in overrides.items() if v is not None})
+        return cls.from_dict(base)
+
+    @classmethod
+    def from_dict(cls, values: dict[str, Any]) -> TrainConfig:
+        """Build from a dict (e.g. ``config.json``); unknown keys are an error."""
+        names = {f.name for f in dataclasses.fields(cls)}
+        unknown = sorted(set(values) - names)
+        if unknown:
+            raise ConfigError(
+                f"Unknown training option(s) {', '.join(unknown)}; known options: "
+                f"{', '.join(sorted(names))}."
+            )
+        vals = dict(values)
+        if "hidden" in vals and vals["hidden"] is not None:
+            vals["hidden"] = tuple(int(h) for h in vals["hidden"])
+        return cls(**vals)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready dict."""
+        out = dataclasses.asdict(self)
+        out["hidden"] = list(self.hidden)
+        return out
+
+    def validate(self) -> None:
+        """Check every field; raise :class:`ConfigError` with a fix before any work is done."""
+        if self.dataset not in DATASETS:
+            raise ConfigError(
+                f"Unknown dataset {self.dataset!r}; expected one of {', '.join(DATASETS)}."
+            )
+        if self.architecture not in ARCHITECTURES:
+            raise ConfigError(
+                f"Unknown architecture {self.architecture!r}; expected one of "
+                f"{', '.join(ARCHITECTURES)}."
+            )
+        if self.posterior not in ("diag", "full"):
+            raise ConfigError(
+                f"Unknown posterior {self.posterior!r}; expected 'diag' (diagonal covariance) "
+                "or 'full' (full covariance)."
+            )
+        if self.likelihood not in ("bernoulli", "gaussian"):
+            raise ConfigError(
+                f"Unknown likelihood {self.likelihood!r}; expected 'bernoulli' or 'gaussian'."
+            )
+        if not _is_int(self.latent_dim) or self.latent_dim < 1:
+            raise ConfigError(
+                f"The latent dimension d must be an integer >= 1, got {self.latent_dim!r}."
+            )
+        if not (isinstance(self.beta, (int, float)) and self.beta > 0 and math.isfinite(self.beta)):
+            raise ConfigError(f"beta must be a finite number > 0, got {self.beta!r}.")
+        if self.beta_schedule not in SCHEDULES:
+            raise ConfigError(
+                f"Unknown beta schedule {self.beta_schedule!r}; expected one of "
+                f"{', '.join(SCHEDULES)}."
+            )
+        if self.beta_schedule != "constant":
+            if self.beta_end is None or not (self.beta_end > 0 and math.isfinite(self.beta_end)):
+                raise ConfigError(
+                    f"The {self.beta_schedule!r} schedule needs beta_end > 0 (the final beta), "
+                    f"got {self.beta_end!r}; e.g. --beta 1 --beta-end 0.001."
+                )
+        if self.beta_schedule == "warmup" and (
+            not _is_int(self.warmup_steps) or self.warmup_steps < 1
+        ):
+            raise ConfigError(f"warmup_steps must be >= 1, got {self.warmup_steps!r}.")
+        for name in ("steps", "batch_size", "checkpoint_every", "log_every"):
+            value = getattr(self, name)
+            if not _is_int(value) or value < 1:
+                raise ConfigError(f"{name} must be an integer >= 1, got {value!r}.")
+        if not (self.lr > 0 and math.isfinite(self.lr)):
+            raise ConfigError(f"lr must be > 0, got {self.lr!r}.")
+        if not _is_int(self.subset) or self.subset < 0:
+            raise ConfigError(
+                f"subset must be 0 (all data) or a positive count, got {self.subset}."
+            )
+        if not self.sigma2 > 0:
+            raise ConfigError(f"sigma2 must be > 0, got {self.sigma2!r}.")
+        resolve_device(self.device)
+        n_hint = _dataset_size_hint(self)
+        if n_hint is not None:
+            _check_batch(self.batch_size, n_hint, self.dataset)
+
+    def model_config(self, data_shape: tuple[int, ...]) -> ModelConfig:
+        """The :class:`ModelConfig` of this run for data of shape ``data_shape``."""
+        return ModelConfig(
+            architecture=self.architecture,
+            data_shape=tuple(int(s) for s in data_shape),
+            latent_dim=int(self.latent_dim),
+            posterior=self.posterior,
+            likelihood=self.likelihood,
+            sigma2=float(self.sigma2),
+            hidden=tuple(self.hidden),
+        )
+
+
+def _is_int(x: Any) -> bool:
+    return isinstance(x, (int, np.integer)) and not isinstance(x, bool)
+
+
+def _check_batch(batch_size: int, n: int, dataset: str) -> None:
+    if batch_size > n:
+        raise ConfigError(
+            f"batch_size={batch_size} is larger than the data ({n} points of {dataset!r}); "
+            f"use --batch-size {n} or less, or a larger --subset."
+        )
+
+
+def resolve_device(device: str | None = "auto") -> torch.device:
+    """``"auto"`` (or None) -> cuda when available, else cpu; otherwise a checked device."""
+    from seamlib.config import default_device
+
+    if device is None or device == "auto":
+        return torch.device(default_device())
+    try:
+        dev = torch.device(device)
+    except (RuntimeError, TypeError) as exc:
+        raise ConfigError(f"Unknown device {device!r}; use 'auto', 'cpu' or 'cuda'.") from exc
+    if dev.type == "cuda" and not torch.cuda.is_available():
+        raise ConfigError(f"Device {device!r} requested but CUDA is not available; use 'auto'.")
+    return dev
+
+
+# ======================================================================================
+# Data
+# ======================================================================================
+@dataclass
+class TrainingData:
+    """Data held in memory for training.
+
+    Attributes
+    ----------
+    x : Tensor, shape (n, *data_shape)
+        ``uint8`` for images (multiplied by ``scale`` after the cast to float), else float.
+    scale
+        Factor applied after casting a batch to float (1 for binary images, 1/255 for 8-bit).
+    factors : ndarray, shape (n, k), optional
+        Ground-truth factor values (for ``evaluate``'s metrics).
+    factor_names
+        Names of the ``k`` factors.
+    """
+
+    x: Tensor
+    scale: float = 1.0
+    factors: np.ndarray | None = None
+    factor_names: tuple[str, ...] = ()
+
+    @property
+    def n(self) -> int:
+        """Number of data points."""
+        return int(self.x.shape[0])
+
+    @property
+    def data_shape(self) -> tuple[int, ...]:
+        """Shape of one data point."""
+        return tuple(int(s) for s in self.x.shape[1:])
+
+
+def _as_uint8_images(images: Any) -> tuple[Tensor, float]:
+    arr = torch.as_tensor(np.ascontiguousarray(images))
+    if arr.dtype != torch.uint8:
+        if arr.is_floating_point() and float(arr.max()) <= 1.0:
+            arr = (arr * 255).round().to(torch.uint8)
+            return (arr.unsqueeze(1) if arr.ndim == 3 else arr), 1 / 255
+        arr = arr.to(torch.uint8)
+    if arr.ndim == 3:  # (n, H, W) -> (n, 1, H, W)
+        arr = arr.unsqueeze(1)
+    elif arr.ndim == 4 and arr.shape[-1] in (1, 3) and arr.shape[1] not in (1, 3):
+        arr = arr.permute(0, 3, 1, 2).contiguous()  # NHWC -> NCHW
+    scale = 1.0 if int(arr.max()) <= 1 else 1 / 255
+    return arr, scale
+
+
+def _subset_indices(n_total: int, subset: int, seed: int) -> np.ndarray | None:
+    if subset <= 0 or subset >= n_total:
+        return None
+    rng = np.random.default_rng(seed)
+    return np.sort(rng.choice(n_total, size=subset, replace=False))
+
+
+def _load_dsprites(config: TrainConfig) -> TrainingData:
+    from seamlib.data.dsprites import procedural_dsprites
+
+    ds = procedural_dsprites(n=config.subset or None, seed=config.seed)
+    return _from_dsprites(ds, None)
+
+
+def _load_dsprites_npz(config: TrainConfig) -> TrainingData:
+    from seamlib.data.dsprites import load_dsprites
+
+    ds = load_dsprites(config.data_root)
+    return _from_dsprites(ds, _subset_indices(len(ds), config.subset, config.seed))
+
+
+def _from_dsprites(ds: Any, idx: np.ndarray | None) -> TrainingData:
+    images = ds.images if idx is None else ds[idx]
+    classes = np.asarray(ds.latents_classes if idx is None else ds.latents_classes[idx])
+    x, scale = _as_uint8_images(images)
+    return TrainingData(
+        x=x,
+        scale=scale,
+        factors=classes[:, 1:],  # drop the constant colour factor
+        factor_names=("shape", "scale", "orientation", "posX", "posY"),
+    )
+
+
+def _load_lfw(config: TrainConfig) -> TrainingData:
+    from seamlib.data.faces import load_lfw
+
+    x, scale = _as_uint8_images(load_lfw(as_uint8=True).images)
+    idx = _subset_indices(x.shape[0], config.subset, config.seed)
+    return TrainingData(x=x if idx is None else x[torch.as_tensor(idx)], scale=scale)
+
+
+def _load_celeba(config: TrainConfig) -> TrainingData:
+    if config.data_root is None:
+        raise ConfigError(
+            "The 'celeba' dataset needs --data-root (the folder holding celeba/ or the Kaggle "
+            "files)."
+        )
+    from seamlib import data as sd
+
+    loader = getattr(sd, "load_celeba", None)
+    if loader is None:
+        raise DataError("seamlib.data.load_celeba is not available in this version.")
+    ds = loader(config.data_root)
+    images = getattr(ds, "images", ds)
+    x, scale = _as_uint8_images(images)
+    idx = _subset_indices(x.shape[0], config.subset, config.seed)
+    attrs = getattr(ds, "attributes", None)
+    if idx is not None:
+        x = x[torch.as_tensor(idx)]
+        attrs = None if attrs is None else np.asarray(attrs)[idx]
+    return TrainingData(x=x, scale=scale, factors=None if attrs is None else np.asarray(attrs))
+
+
+def _synthetic(name: str) -> Callable[[TrainConfig], TrainingData]:
+    def load(config: TrainConfig) -> TrainingData:
+        from seamlib.data import synthetic
+
+        fn = getattr(synthetic, name)
+        out = fn(config.subset or synthetic.SYNTH_N, seed=config.seed)
+        xt = torch.as_tensor(np.asarray(out.x), dtype=torch.float32)
+        return TrainingData(x=xt, scale=1.0, factors=np.asarray(out.factors))
+
+    return load
+
+
+DATASETS: dict[str, Callable[[TrainConfig], TrainingData]] = {
+    "dsprites": _load_dsprites,
+    "dsprites-npz": _load_dsprites_npz,
+    "lfw": _load_lfw,
+    "celeba": _load_celeba,
+    "synth-lin": _synthetic("synth_lin"),
+    "synth-nonlin": _synthetic("synth_nonlin"),
+    "rings": _synthetic("rings"),
+}
+"""Data sets the engine and the CLI can train on (name -> loader).
+
+``dsprites``: procedural dSprites (``subset`` images, or all 737,280; binary uint8);
+``dsprites-npz``: the official file (``data_root`` = its path, or downloaded); ``lfw``:
+scikit-image's 100 LFW faces, 25x25 uint8; ``celeba``: CelebA 64x64 under ``data_root``;
+``synth-lin``, ``synth-nonlin``: Rolinek et al.'s synthetic sets (50,000 points unless
+``subset``); ``rings``: the 2-D rings of Fig. 6 (50,000 points unless ``subset``).
+"""
+
+_SIZE_HINTS: dict[str, int] = {"dsprites": 737_280, "dsprites-npz": 737_280, "lfw": 100}
+
+
+def _dataset_size_hint(config: TrainConfig) -> int | None:
+    full = _SIZE_HINTS.get(config.dataset)
+    if config.dataset in ("synth-lin", "synth-nonlin", "rings"):
+        full = config.subset or 50_000
+    if full is None:
+        return config.subset or None
+    return min(full, config.subset) if config.subset else full
+
+
+def load_training_data(config: TrainConfig) -> TrainingData:
+    """Load ``config.dataset`` (``config.subset`` points, chosen with ``config.seed``)."""
+    if config.dataset not in DATASETS:
+        raise ConfigError(
+            f"Unknown dataset {config.dataset!r}; expected one of {', '.join(DATASETS)}."
+        )
+    return DATASETS[config.dataset](config)
+
+
+# ======================================================================================
+# The engine
+# ======================================================================================
+class TrainingInterrupted(TrainingError):
+    """Training stopped on SIGINT/SIGTERM after writing a checkpoint; resume to continue."""
+
+    def __init__(self, message: str, step: int, run_dir: Path) -> None:
+        super().__init__(message)
+        self.step = step
+        self.run_dir = run_dir
+
+
+@dataclass
+class TrainResult:
+    """What :func:`train` returns."""
+
+    run_dir: Path
+    step: int
+    steps: int
+    model: VAE
+    metrics: list[dict[str, Any]]
+    status: str
+
+
+CONFIG_FILE = "config.json"
+METRICS_FILE = "metrics.jsonl"
+STATE_FILE = "state.json"
+CHECKPOINT_FILE = "checkpoint.pt"
+EVAL_FILE = "eval.json"
+
+
+def _check_writable(run_dir: Path) -> None:
+    try:
+        run_dir.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=run_dir, prefix=".write-test.")
+        os.close(fd)
+        os.unlink(tmp)
+    except OSError as exc:
+        raise ConfigError(
+            f"The run directory {run_dir} is not writable ({exc.strerror or exc}); choose "
+            "another --run-dir."
+        ) from exc
+
+
+class Trainer:
+    """One training run in ``run_dir``: model, optimiser, data, RNG and metrics.
+
+    Use :func:`train`; the class is public so benchmarks can time :meth:`run` alone.
+
+    Parameters
+    ----------
+    config
+        The run's configuration (validated here).
+    run_dir
+        The run directory (created; must be writable).
+    data
+        Training data; default :func:`load_training_data` ``(config)``.
+    progress
+        Show a tqdm progress bar (on stderr).
+    """
+
+    def __init__(
+        self,
+        config: TrainConfig,
+        run_dir: str | os.PathLike[str],
+        *,
+        data: TrainingData | None = None,
+        progress: bool = True,
+    ) -> None:
+        config.validate()
+        self.config = config
+        self.run_dir = Path(run_dir)
+        _check_writable(self.run_dir)
+        self.device = resolve_device(config.device)
+        self.data = data if data is not None else load_training_data(config)
+        _check_batch(config.batch_size, self.data.n, config.dataset)
+        self.x = self.data.x.to(self.device)
+        self.scale = float(self.data.scale)
+        self.channels_last = bool(config.channels_last) and self.x.ndim == 4
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(config.seed)
+            model = build_model(config.model_config(self.data.data_shape))
+        self.model = model.to(self.device)
+        if self.channels_last:
+            self.model = self.model.to(memory_format=torch.channels_last)  # type: ignore[call-overload]
+        self.optimizer = torch.optim.Adam(self.model.parameters(), lr=config.lr)
+        self.generator = torch.Generator(device=self.device).manual_seed(config.seed)
+        self.step = 0
+        self.checkpoint_step = 0
+        self.metrics: list[dict[str, Any]] = []
+        self.progress = progress
+        self._buf = torch.zeros(config.log_every, 4, device=self.device)
+        self._buf_start = 0
+        self._buf_len = 0
+        self._stop_signal: int | None = None
+        self._elapsed = 0.0
+        self._t0 = time.perf_counter()
+
+    # --- state --------------------------------------------------------------------------
+    def beta(self, step: int) -> float:
+        """KL weight at 0-based step ``step`` under the run's schedule."""
+        c = self.config
+        return beta_at(
+            step,
+            schedule=c.beta_schedule,
+            beta=c.beta,
+            beta_end=c.beta_end,
+            steps=c.steps,
+            warmup_steps=c.warmup_steps,
+        )
+
+    def state_dict(self) -> dict[str, Any]:
+        """Everything needed to continue exactly: model, optimiser, RNG states, step."""
+        state: dict[str, Any] = {
+            "step": self.step,
+            "model": self.model.state_dict(),
+            "optimizer": self.optimizer.state_dict(),
+            "generator": self.generator.get_state(),
+            "torch_rng": torch.get_rng_state(),
+            "elapsed_s": self._elapsed_now(),
+            "config": self.config.to_dict(),
+            "data_shape": list(self.data.data_shape),
+        }
+        if self.device.type == "cuda":
+            state["cuda_rng"] = torch.cuda.get_rng_state(self.device)
+        return state
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        """Restore from :meth:`state_dict`."""
+        self.model.load_state_dict(state["model"])
+        self.optimizer.load_state_dict(state["optimizer"])
+        self.generator.set_state(state["generator"])
+        self.step = int(state["step"])
+        self.checkpoint_step = self.step
+        self._elapsed = float(state.get("elapsed_s", 0.0))
+        self._t0 = time.perf_counter()
+
+    def _elapsed_now(self) -> float:
+        return self._elapsed + (time.perf_counter() - self._t0)
+
+    # --- files --------------------------------------------------------------------------
+    def write_config(self) -> None:
+        """Write ``config.json``."""
+        atomic_write_json(self.run_dir / CONFIG_FILE, self.config.to_dict())
+
+    def write_state(self, status: str, **extra: Any) -> None:
+        """Write ``state.json`` (status, step, steps, time)."""
+        atomic_write_json(
+            self.run_dir / STATE_FILE,
+            {
+                "status": status,
+                "step": self.step,
+                "checkpoint_step": self.checkpoint_step,
+                "steps": self.config.steps,
+                "updated": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+                **extra,
+            },
+        )
+
+    def save_checkpoint(self) -> None:
+        """Write ``metrics.jsonl`` and ``checkpoint.pt`` (atomically) for the current step.
+
+        Only called after every loss up to ``self.step`` was checked to be finite.
+        """
+        bad = [n for n, p in self.model.named_parameters() if not bool(torch.isfinite(p).all())]
+        if bad:
+            raise TrainingError(
+                f"Non-finite parameters ({', '.join(bad[:3])}) after step {self.step}; the last "
+                f"good checkpoint (step {self.checkpoint_step}) is kept in {self.run_dir}."
+            )
+        lines = "".join(json.dumps(row) + "\n" for row in self.metrics)
+        atomic_write_text(self.run_dir / METRICS_FILE, lines)
+        _atomic_torch_save(self.run_dir / CHECKPOINT_FILE, self.state_dict())
+        self.checkpoint_step = self.step
+
+    def load_checkpoint(self) -> bool:
+        """Restore the run directory's checkpoint and metrics; False when there is none."""
+        path = self.run_dir / CHECKPOINT_FILE
+        if not path.exists():
+            return False
+        state = torch.load(path, map_location=self.device, weights_only=True)
+        self.load_state_dict(state)
+        self.metrics = [r for r in _read_metrics(self.run_dir) if r["step"] <= self.step]
+        return True
+
+    # --- the loop -----------------------------------------------------------------------
+    def _batch(self) -> Tensor:
+        idx = torch.randint(
+            self.x.shape[0], (self.config.batch_size,), generator=self.generator, device=self.device
+        )
+        x = self.x.index_select(0, idx).to(torch.float32)
+        if self.scale != 1.0:
+            x = x.mul_(self.scale)
+        if self.channels_last:
+            x = x.contiguous(memory_format=torch.channels_last)
+        return x
+
+    def _flush(self) -> None:
+        """Check the buffered losses, append a metrics row; raise on a non-finite loss."""
+        k = self._buf_len
+        if k == 0:
+            return
+        vals = self._buf[:k].cpu().numpy()
+        finite = np.isfinite(vals).all(axis=1)
+        if not finite.all():
+            bad_step = self._buf_start + int(np.argmin(finite)) + 1
+            self.write_state("failed", failed_step=bad_step)
+            raise TrainingError(
+                f"Non-finite loss at training step {bad_step} (of {self.config.steps}); "
+                f"the last good checkpoint (step {self.checkpoint_step}) is kept in "
+                f"{self.run_dir}. Lower the learning rate (lr={self.config.lr}) or check the "
+                "data, then resume or start a new run."
+            )
+        mean = vals.mean(axis=0)
+        self.metrics.append(
+            {
+                "step": self.step,
+                "loss": float(mean[0]),
+                "nll": float(mean[1]),
+                "kl": float(mean[2]),
+                "elbo": float(mean[3]),
+                "beta": self.beta(self.step - 1),
+                "time_s": round(self._elapsed_now(), 3),
+            }
+        )
+        self._buf_start = self.step
+        self._buf_len = 0
+
+    def run(self, until: int, bar: Any = None) -> None:
+        """Train from ``self.step`` up to step ``until`` (checkpoints, logging, signals)."""
+        c = self.config
+        model, opt, buf = self.model, self.optimizer, self._buf
+        model.train()
+        self._buf_start, self._buf_len = self.step, 0
+        while self.step < until:
+            if self._stop_signal is not None:
+                self._stop(bar)
+            beta = self.beta(self.step)
+            loss, parts = model.loss(self._batch(), beta=beta, generator=self.generator)
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            opt.step()
+            buf[self._buf_len].copy_(
+                torch.stack([loss.detach(), parts["nll"], parts["kl"], parts["elbo"]])
+            )
+            self._buf_len += 1
+            self.step += 1
+            if self._buf_len == c.log_every or self.step % c.checkpoint_every == 0:
+                self._flush()
+                if bar is not None:
+                    bar.update(self.step - bar.n)
+                    row = self.metrics[-1]
+                    bar.set_postfix(loss=f"{row['loss']:.4g}", beta=f"{row['beta']:.3g}")
+                if self.step % c.checkpoint_every == 0:
+                    self.save_checkpoint()
+                    self.write_state("running")
+        self._flush()
+        if bar is not None:
+            bar.update(self.step - bar.n)
+        model.eval()
+
+    def _stop(self, bar: Any) -> None:
+        self._flush()
+        self.save_checkpoint()
+        name = signal.Signals(self._stop_signal or signal.SIGINT).name
+        self.write_state("interrupted", signal=name)
+        if bar is not None:
+            bar.close()
+        raise TrainingInterrupted(
+            f"Training stopped by {name} at step {self.step} of {self.config.steps}; a "
+            f"checkpoint was written. Continue with: python -m seamlib train --resume "
+            f"{self.run_dir}",
+            step=self.step,
+            run_dir=self.run_dir,
+        )
+
+    @contextmanager
+    def catch_signals(self) -> Iterator[None]:
+        """On SIGINT/SIGTERM, finish the current step, checkpoint and raise
+        :class:`TrainingInterrupted` (main thread only; elsewhere a no-op)."""
+        if threading.current_thread() is not threading.main_thread():
+            yield
+            return
+
+        def handler(signum: int, frame: FrameType | None) -> None:
+            self._stop_signal = signum
+
+        old = {s: signal.signal(s, handler) for s in (signal.SIGINT, signal.SIGTERM)}
+        try:
+            yield
+        finally:
+            for s, h in old.items():
+                signal.signal(s, h)
+
+
+def _read_metrics(run_dir: Path) -> list[dict[str, Any]]:
+    path = Path(run_dir) / METRICS_FILE
+    if not path.exists():
+        return []
+    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+
+
+def _read_config(run_dir: Path) -> TrainConfig:
+    path = Path(run_dir) / CONFIG_FILE
+    if not path.is_file():
+        raise ConfigError(
+            f"{run_dir} is not a run directory (no {CONFIG_FILE}); pass the folder a "
+            "`seamlib train --run-dir` created."
+        )
+    try:
+        values = json.loads(path.read_text())
+    except json.JSONDecodeError as exc:
+        raise ConfigError(f"{path} is not valid JSON ({exc}).") from exc
+    return TrainConfig.from_dict(values)
+
+
+def train(
+    config: TrainConfig | None,
+    run_dir: str | os.PathLike[str],
+    *,
+    resume: bool = False,
+    data: TrainingData | None = None,
+    progress: bool = True,
+    stop_after: int | None = None,
+    steps: int | None = None,
+) -> TrainResult:
+    """Train a VAE in ``run_dir``, or continue the run there with ``resume=True``.
+
+    Parameters
+    ----------
+    config
+        The run's configuration; with ``resume=True`` it may be None (read from
+        ``config.json``), otherwise it must equal the stored one.
+    run_dir
+        Run directory. A fresh run refuses a folder that already holds a run.
+    resume
+        Continue from ``checkpoint.pt`` (from step 0 when the run has no checkpoint yet).
+    data
+        Training data; default: loaded from ``config.dataset``.
+    progress
+        tqdm progress bar on stderr.
+    stop_after
+        Stop (with a checkpoint) once this many steps in total are done, e.g. to train in
+        pieces; the run stays resumable.
+    steps
+        With ``resume``: a new total number of steps (extends a finished run; changes the
+        schedule of ``exp``).
+
+    Raises
+    ------
+    ConfigError
+        Invalid configuration, before any work.
+    TrainingError
+        A non-finite loss (the message names the step).
+    TrainingInterrupted
+        SIGINT/SIGTERM; a checkpoint was written first.
+    """
+    run_dir = Path(run_dir)
+    if resume:
+        stored = _read_config(run_dir)
+        if config is not None and config.to_dict() != stored.to_dict():
+            raise ConfigError(
+                f"The configuration differs from the one stored in {run_dir / CONFIG_FILE}; "
+                "resume without changing options (only --steps may change)."
+            )
+        config = stored
+        if steps is not None:
+            config = dataclasses.replace(config, steps=int(steps))
+    else:
+        if config is None:
+            raise ConfigError("train() needs a TrainConfig unless resume=True.")
+        if (run_dir / CONFIG_FILE).exists() or (run_dir / CHECKPOINT_FILE).exists():
+            raise ConfigError(
+                f"{run_dir} already holds a run; continue it with `seamlib train --resume "
+                f"{run_dir}` or choose a new --run-dir."
+            )
+    trainer = Trainer(config, run_dir, data=data, progress=progress)
+    if resume:
+        trainer.load_checkpoint()
+    trainer.write_config()
+    until = config.steps if stop_after is None else min(config.steps, int(stop_after))
+    status = "complete" if until >= config.steps else "stopped"
+    if trainer.step >= until:
+        trainer.write_state(status if trainer.step >= config.steps else "stopped")
+        return TrainResult(
+            run_dir, trainer.step, config.steps, trainer.model, trainer.metrics, status
+        )
+    trainer.write_state("running")
+    from tqdm.auto import tqdm
+
+    bar = tqdm(
+        total=config.steps,
+        initial=trainer.step,
+        desc=f"train {run_dir.name}",
+        disable=not progress,
+        dynamic_ncols=True,
+        leave=True,
+    )
+    with trainer.catch_signals():
+        try:
+            trainer.run(until, bar)
+        finally:
+            bar.close()
+        trainer.save_checkpoint()
+        trainer.write_state(status)
+    return TrainResult(run_dir, trainer.step, config.steps, trainer.model, trainer.metrics, status)
+
+
+def load_run(
+    run_dir: str | os.PathLike[str], device: str | None = "auto"
+) -> tuple[TrainConfig, VAE, dict[str, Any]]:
+    """Load a run's configuration, trained model (in eval mode) and ``state.json``.
+
+    Raises
+    ------
+    ConfigError
+        ``run_dir`` is not a run directory or has no checkpoint yet.
+    """
+    run_dir = Path(run_dir)
+    config = _read_config(run_dir)
+    path = run_dir / CHECKPOINT_FILE
+    if not path.is_file():
+        raise ConfigError(f"{run_dir} has no {CHECKPOINT_FILE} yet; train (or resume) it first.")
+    dev = resolve_device(device)
+    state = torch.load(path, map_location=dev, weights_only=True)
+    shape = tuple(int(v) for v in state["data_shape"])
+    with torch.random.fork_rng(devices=[]):
+        model = build_model(config.model_config(shape))
+    model.load_state_dict(state["model"])
+    model.to(dev).eval()
+    info_path = run_dir / STATE_FILE
+    info = json.loads(info_path.read_text()) if info_path.exists() else {}
+    info["step"] = int(state["step"])
+    return config, model, info
+
+
+# ======================================================================================
+# Evaluation
+# ======================================================================================
+def _decoder_jtj(model: VAE, z: Tensor) -> Tensor:
+    """``mean_i J(z_i)^T J(z_i)`` of the decoder output (means or logits), shape (d, d)."""
+    from seamlib.geometry import jacobian
+
+    jac = jacobian(model.decoder, z)  # (n, m, d)
+    return torch.einsum("nmi,nmj->ij", jac, jac) / z.shape[0]
+
+
+@torch.no_grad()
+def _encode_means(model: VAE, x: Tensor, scale: float, batch: int = 256) -> Tensor:
+    out = []
+    for i in range(0, x.shape[0], batch):
+        xb = x[i : i + batch].to(torch.float32) * scale
+        out.append(model.encode(xb).mean)
+    return torch.cat(out)
+
+
+def evaluate(
+    run_dir: str | os.PathLike[str],
+    *,
+    n: int | None = None,
+    n_jacobian: int = 64,
+    seed: int = 0,
+    device: str | None = "auto",
+    data: TrainingData | None = None,
+) -> dict[str, Any]:
+    """Evaluate a trained run and write ``eval.json`` (with provenance) in its folder.
+
+    Computed on ``n`` data points (default: the profile's ``train.eval_n``):
+
+    * ``elbo``, ``nll``, ``kl``: batch means of the beta = 1 ELBO and its parts;
+    * ``jtj_off_diagonal``: the normalised off-diagonal (Appendix E) of
+      ``E[J^T J]``, ``J`` the decoder Jacobian at ``n_jacobian`` posterior means (0 when
+      the Jacobian columns are orthogonal, condition C1);
+    * where the data have ground-truth factors and ``seamlib.metrics`` is available:
+      ``mutual_info`` (d x k), ``mig`` and ``aas``.
+
+    Returns
+    -------
+    dict
+        The contents of ``eval.json``.
+    """
+    from seamlib.config import get_profile
+    from seamlib.geometry import normalised_off_diagonal
+    from seamlib.provenance import provenance
+
+    run_dir = Path(run_dir)
+    config, model, info = load_run(run_dir, device)
+    dev = next(model.parameters()).device
+    if data is None:
+        data = load_training_data(config)
+    n_eval = int(n or get_profile().train.eval_n)
+    n_eval = min(n_eval, data.n)
+    rng = np.random.default_rng(seed)
+    idx = np.sort(rng.choice(data.n, size=n_eval, replace=False))
+    x = data.x[torch.as_tensor(idx)].to(dev)
+    gen = torch.Generator(device=dev).manual_seed(seed)
+    with torch.no_grad():
+        parts: dict[str, list[float]] = {"elbo": [], "nll": [], "kl": []}
+        for i in range(0, n_eval, 256):
+            xb = x[i : i + 256].to(torch.float32) * data.scale
+            _, p = model.loss(xb, beta=1.0, generator=gen)
+            for key in parts:
+                parts[key].append(float(p[key]) * xb.shape[0])
+    result: dict[str, Any] = {k: sum(v) / n_eval for k, v in parts.items()}
+    means = _encode_means(model, x, data.scale)
+    zj = means[: min(n_jacobian, n_eval)].detach()
+    jtj = _decoder_jtj(model, zj)
+    result["jtj"] = jtj.cpu().numpy().tolist()
+    result["jtj_off_diagonal"] = float(normalised_off_diagonal(jtj))
+    if data.factors is not None and _is_discrete(data.factors):
+        result.update(_disentanglement(means.cpu().numpy(), data.factors[idx]))
+    result["n"] = n_eval
+    result["step"] = info.get("step")
+    result["provenance"] = provenance(
+        seeds=[config.seed, seed], device=str(dev), run_dir=str(run_dir)
+    )
+    atomic_write_json(run_dir / EVAL_FILE, result)
+    return result
+
+
+def _is_discrete(factors: np.ndarray, max_values: int = 64) -> bool:
+    """True when every factor column takes at most ``max_values`` distinct values."""
+    return all(np.unique(col).size <= max_values for col in np.asarray(factors).T)
+
+
+def _disentanglement(codes: np.ndarray, factors: np.ndarray) -> dict[str, Any]:
+    """MI matrix (d x k), MIG and AAS of ``codes`` against discrete ``factors``."""
+    from seamlib import metrics
+
+    out: dict[str, Any] = {}
+    try:
+        mi = metrics.mutual_info_matrix(codes, factors)
+    except ValueError as exc:  # e.g. a constant factor in a small subset
+        out["metrics_error"] = str(exc)
+        return out
+    out["mutual_info"] = mi.mi.tolist()
+    out["aas"] = metrics.aas(mi.mi) if mi.mi.sum() > 0 else float("nan")
+    out["mig"] = metrics.mig(mi.mi, mi.factor_entropy) if mi.mi.shape[0] >= 2 else float("nan")
+    return out

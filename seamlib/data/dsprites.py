@@ -30,6 +30,7 @@ is cached as a packed-bit ``.npy`` (377 MB) whose name carries :data:`RENDERER_V
 from __future__ import annotations
 
 import os
+import pickle
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -604,19 +605,22 @@ def load_dsprites(
     if md5 is not None:
         verify_md5(file, md5, fix=where.format(target=file))
     try:
-        with np.load(file, allow_pickle=True, encoding="latin1") as npz:
-            missing = [k for k in _NPZ_KEYS if k not in npz.files]
-            if missing:
-                raise DataError(
-                    f"{file} lacks the arrays {missing}; a dSprites npz holds {list(_NPZ_KEYS)}"
-                    " (and metadata). " + where.format(target=file)
-                )
-            imgs = np.asarray(npz["imgs"], dtype=np.uint8)
-            classes = np.asarray(npz["latents_classes"])
-            values = np.asarray(npz["latents_values"])
-    except (OSError, ValueError) as exc:
+        npz = np.load(file, allow_pickle=True, encoding="latin1")
+    except (OSError, ValueError, EOFError, pickle.UnpicklingError) as exc:
         raise DataError(f"cannot read {file} as an npz ({exc}). " + where.format(target=file)
                         ) from exc
+    if not isinstance(npz, np.lib.npyio.NpzFile):
+        raise DataError(f"{file} is not an npz archive. " + where.format(target=file))
+    with npz:
+        missing = [k for k in _NPZ_KEYS if k not in npz.files]
+        if missing:
+            raise DataError(
+                f"{file} lacks the arrays {missing}; a dSprites npz holds {list(_NPZ_KEYS)} "
+                "(and metadata). " + where.format(target=file)
+            )
+        imgs = np.asarray(npz["imgs"], dtype=np.uint8)
+        classes = np.asarray(npz["latents_classes"])
+        values = np.asarray(npz["latents_values"])
     if imgs.ndim != 3 or imgs.shape[1:] != (64, 64) or classes.shape != (len(imgs), 6) \
             or values.shape != (len(imgs), 6):
         raise DataError(

@@ -24,6 +24,7 @@ COLORS: dict[str, str] = {
     "recon": "#c8312b",
 }
 
+#: matplotlib rcParams applied by :func:`use_style`.
 STYLE: dict[str, Any] = {
     "figure.figsize": (6.4, 4.0),
     "figure.dpi": 100,
