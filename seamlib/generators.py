@@ -202,7 +202,7 @@ class _Neither(Generator):
         z = self._check(z)
         A, W1, b1, W2 = (_const(p, z) for p in (self.A, self.W1, self.b1, self.W2))
         sech2 = 1 - torch.tanh(z @ W1.T + b1) ** 2  # (n, width)
-        return A + torch.einsum("lh,nh,hd->nld", W2, sech2, W1)
+        return A + (W2.unsqueeze(0) * sech2.unsqueeze(1)) @ W1  # (n, m, width) @ (width, d)
 
 
 def neither(

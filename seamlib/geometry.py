@@ -50,6 +50,7 @@ with warnings.catch_warnings():
 
 __all__ = [
     "Decoder",
+    "JacobianFn",
     "SVD",
     "SVPath",
     "Seam",
@@ -76,10 +77,15 @@ __all__ = [
     "axis_seam_coordinates",
     "log_volume",
     "log_pushforward_density",
+    "ksg_mutual_information",
+    "IndependenceTest",
+    "independence_test",
 ]
 
 #: A decoder maps latents (n, d) to outputs (n, *out).
 Decoder = Callable[[Tensor], Tensor]
+#: A Jacobian function maps latents (n, d) to Jacobians (n, m, d).
+JacobianFn = Callable[[Tensor], Tensor]
 
 
 # --------------------------------------------------------------------------------------
@@ -236,7 +242,7 @@ def svd_of_jacobian(J: Tensor) -> SVD:
     return SVD(U * sign, S, V * sign)
 
 
-def jacobian_svd(decoder: Decoder, z: Tensor) -> SVD:
+def jacobian_svd(decoder: Decoder, z: Tensor, *, jacobian_fn: JacobianFn | None = None) -> SVD:
     """SVD ``J_z = U_z S_z V_z^T`` of the decoder Jacobian at a batch of latents.
 
     Parameters
@@ -244,6 +250,9 @@ def jacobian_svd(decoder: Decoder, z: Tensor) -> SVD:
     decoder
         Maps (n, d) to (n, *out).
     z : Tensor, shape (n, d)
+    jacobian_fn
+        Optional closed-form Jacobian ``z (n, d) -> J (n, m, d)`` (e.g.
+        :meth:`seamlib.generators.Generator.jacobian`); default :func:`jacobian`.
 
     Returns
     -------
@@ -252,7 +261,9 @@ def jacobian_svd(decoder: Decoder, z: Tensor) -> SVD:
         :func:`svd_of_jacobian` (largest entry of each ``v^i`` positive).
     """
     zb, _ = _as_batch(z)
-    J = jacobian(decoder, zb)
+    J = jacobian(decoder, zb) if jacobian_fn is None else jacobian_fn(zb)
+    if jacobian_fn is not None:
+        _check_finite(J, "Jacobian")
     return svd_of_jacobian(J)
 
 
@@ -357,8 +368,10 @@ def _column(M: Tensor, i: Tensor) -> Tensor:
     return M.gather(-1, i.view(-1, 1, 1).expand(M.shape[0], M.shape[1], 1)).squeeze(-1)
 
 
-def _sv_field(decoder: Decoder, z: Tensor, i: Tensor, ref_V: Tensor) -> tuple[Tensor, SVD, Tensor]:
-    svd, overlap = continue_svd(ref_V, jacobian_svd(decoder, z))
+def _sv_field(
+    decoder: Decoder, z: Tensor, i: Tensor, ref_V: Tensor, jac: JacobianFn | None
+) -> tuple[Tensor, SVD, Tensor]:
+    svd, overlap = continue_svd(ref_V, jacobian_svd(decoder, z, jacobian_fn=jac))
     return _column(svd.V, i), svd, overlap
 
 
@@ -370,10 +383,11 @@ def _integrate(
     n_steps: int,
     gap_tol: float,
     min_overlap: float,
+    jac: JacobianFn | None,
 ) -> tuple[list[Tensor], list[SVD], list[Tensor], Tensor]:
     """RK4 in one direction (sign of h). Returns per-node z, svd, valid, exit index."""
     n = z0.shape[0]
-    svd = jacobian_svd(decoder, z0)
+    svd = jacobian_svd(decoder, z0, jacobian_fn=jac)
     z = z0.clone()
     zs, svds, valids = [z], [svd], [regular_gap(svd.S) > gap_tol]
     alive = valids[0].clone()
@@ -381,11 +395,11 @@ def _integrate(
     for step in range(1, n_steps + 1):
         V0 = svds[-1].V
         k1 = _column(V0, i)
-        k2, _, o2 = _sv_field(decoder, z + 0.5 * h * k1, i, V0)
-        k3, _, o3 = _sv_field(decoder, z + 0.5 * h * k2, i, V0)
-        k4, _, o4 = _sv_field(decoder, z + h * k3, i, V0)
+        k2, _, o2 = _sv_field(decoder, z + 0.5 * h * k1, i, V0, jac)
+        k3, _, o3 = _sv_field(decoder, z + 0.5 * h * k2, i, V0, jac)
+        k4, _, o4 = _sv_field(decoder, z + h * k3, i, V0, jac)
         z_new = z + (h / 6.0) * (k1 + 2 * k2 + 2 * k3 + k4)
-        new_svd, o5 = continue_svd(V0, jacobian_svd(decoder, z_new))
+        new_svd, o5 = continue_svd(V0, jacobian_svd(decoder, z_new, jacobian_fn=jac))
         overlap = torch.stack([o2, o3, o4, o5]).amin(0).gather(1, i.view(-1, 1))[:, 0]
         ok = alive & (regular_gap(new_svd.S) > gap_tol) & (overlap > min_overlap)
         newly_dead = alive & ~ok
@@ -414,6 +428,7 @@ def sv_path(
     gap_tol: float = 1e-6,
     min_overlap: float = 0.9,
     on_exit: Literal["stop", "raise"] = "stop",
+    jacobian_fn: JacobianFn | None = None,
 ) -> SVPath:
     """Integrate the i-th singular-vector path ``dz/dt = v^i(z)`` through ``z0`` (Def. D3).
 
@@ -444,6 +459,10 @@ def sv_path(
         Regular-set tolerances, see above.
     on_exit
         ``"stop"`` (default) truncates and reports; ``"raise"`` raises ``ValueError``.
+    jacobian_fn
+        Optional closed-form Jacobian ``z (n, d) -> (n, m, d)``, e.g. a generator's
+        ``.jacobian``: much faster than autodiff for tiny decoders (RK4 evaluates the
+        Jacobian four times per step). Default :func:`jacobian`.
 
     Returns
     -------
@@ -468,8 +487,8 @@ def sv_path(
     h = (t_max - t_min) / n_steps
     n_fwd = int(round(t_max / h))
     n_bwd = n_steps - n_fwd
-    fz, fs, fv, fe = _integrate(decoder, zb, idx, h, n_fwd, gap_tol, min_overlap)
-    bz, bs, bv, be = _integrate(decoder, zb, idx, -h, n_bwd, gap_tol, min_overlap)
+    fz, fs, fv, fe = _integrate(decoder, zb, idx, h, n_fwd, gap_tol, min_overlap, jacobian_fn)
+    bz, bs, bv, be = _integrate(decoder, zb, idx, -h, n_bwd, gap_tol, min_overlap, jacobian_fn)
     zs = bz[::-1] + fz[1:]
     svds = bs[::-1] + fs[1:]
     valid = torch.stack(bv[::-1] + fv[1:])
@@ -871,3 +890,392 @@ def log_pushforward_density(decoder: Decoder, z: Tensor) -> Tensor:
     zb, _ = _as_batch(z)
     log_prior = -0.5 * (zb**2).sum(-1) - 0.5 * zb.shape[1] * math.log(2 * math.pi)
     return log_prior - log_volume(jacobian(decoder, zb))
+
+
+# ======================================================================================
+# Identifiability (issue 7): the tangent Hessian of log p_mu (Lemmas 6.3, 6.4, Cor. D.1)
+# and matching of directions up to permutation and sign (P&S).
+# Section appended by the identifiability chapter; it only adds names.
+# ======================================================================================
+#: Log-density of a factorised prior at ONE latent point: (d,) -> scalar.
+LogPrior = Callable[[Tensor], Tensor]
+
+
+def standard_normal_log_prior(z1: Tensor) -> Tensor:
+    """``sum_i log N(z_i; 0, 1)`` at one latent point ``z1`` of shape (d,) (a scalar)."""
+    return -0.5 * (z1**2).sum() - 0.5 * z1.shape[-1] * math.log(2 * math.pi)
+
+
+@dataclass(frozen=True)
+class TangentHessian:
+    """The on-manifold (tangent) Hessian ``H_x`` of ``log p_mu`` at ``x = g(z)``, per point.
+
+    Attributes
+    ----------
+    ambient : Tensor, shape (n, m, m)
+        ``H_x`` as a symmetric matrix acting on R^m: zero on the normal space, the Riemannian
+        Hessian on the tangent space (Lemma 6.3's ``H_x``).
+    seam : Tensor, shape (n, d, d)
+        ``U_z^T H_x U_z``: the Hessian in the decoder's seam basis (left singular vectors of
+        :func:`jacobian_svd`). Diagonal for a C1-C2 decoder (Lemma 6.4).
+    coordinate : Tensor, shape (n, d, d)
+        The covariant Hessian ``K`` in latent coordinates (see :func:`tangent_hessian`).
+    naive : Tensor, shape (n, d, d)
+        ``d^2 f / dz dz`` without the Christoffel correction (not intrinsic; for comparison).
+    score : Tensor, shape (n, m)
+        The on-manifold score ``nabla_x log p_mu`` (tangent vector in R^m).
+    log_density : Tensor, shape (n,)
+        ``log p_mu(g(z))`` (Lemma 5.1).
+    svd : SVD
+        ``J_z = U S V^T`` at the points (seamlib convention).
+    """
+
+    ambient: Tensor
+    seam: Tensor
+    coordinate: Tensor
+    naive: Tensor
+    score: Tensor
+    log_density: Tensor
+    svd: SVD
+
+
+def tangent_hessian(
+    decoder: Decoder, z: Tensor, log_prior: LogPrior | None = None
+) -> TangentHessian:
+    r"""On-manifold Hessian ``H_x = nabla_x^2 log p_mu(x)`` at ``x = g(z)`` (Lemmas 6.3, 6.4).
+
+    Derivation. Let ``f(z) = log p_mu(g(z))``. By Lemma 5.1 (Eq. 7) and
+    ``prod_i s^i(z) = det(J_z^T J_z)^{1/2}``,
+
+    .. math:: f(z) = \sum_i \log p_i(z_i) - \sum_i \log s^i(z)
+                   = \log p(z) - \tfrac12 \log\det G_z, \qquad G_z = J_z^\top J_z,
+
+    where ``G_z`` is the metric that the manifold ``M = {g(z)}`` induces in the chart ``z``.
+    The Hessian of a function on a Riemannian manifold (the second covariant derivative) is,
+    in coordinates, ``K_ab = d_a d_b f - Gamma^c_ab d_c f``, and for an embedded manifold the
+    Christoffel symbols are ``Gamma^c_ab = [G^{-1} J^T d_a d_b g]_c``. Hence
+
+    .. math:: K = \nabla_z^2 f - \sum_l w_l \nabla_z^2 g_l, \qquad
+              w = J G^{-1} \nabla_z f = \nabla_x \log p_\mu(x),
+
+    i.e. the correction is the directed decoder Hessian of Eq. 6 (:func:`hessian_term`) with
+    the residual ``x - d(z)`` replaced by the on-manifold score ``w``. As an operator on
+    ``R^m`` (zero on the normal space), with ``J^+ = G^{-1} J^T``,
+
+    .. math:: H_x = (J^+)^\top K J^+, \qquad U_z^\top H_x U_z = S^{-1} V^\top K V S^{-1}.
+
+    ``H_x`` does not depend on the chart: any decoder with the same push-forward density on
+    the same manifold gives the same ``H_x`` (Lemma 6.3). Under C1 (``V = I``) and C2
+    (``s^i = s^i(z_i)``), ``f = sum_i h_i(z_i)`` with ``h_i = log p_i - log s^i`` and the
+    Christoffel term is diagonal, ``Gamma^i_ii = (s^i)'/s^i``, so
+
+    .. math:: U_z^\top H_x U_z = \mathrm{diag}\Big(\frac{1}{s^i}\frac{\partial}{\partial z_i}
+              \Big[\frac{1}{s^i}\frac{\partial h_i}{\partial z_i}\Big]\Big),
+
+    the formula in the proof of Lemma 6.4 (Appendix D.3).
+
+    Parameters
+    ----------
+    decoder
+        Injective immersion, maps (n, d) to (n, *out) (outputs flattened to m); three times
+        differentiable (torch operations). Use float64 for exactness checks.
+    z : Tensor, shape (n, d) or (d,)
+        Latent points (regular: ``J_z`` of full column rank).
+    log_prior
+        Log-density of the factorised prior at one point, (d,) -> scalar; default
+        :func:`standard_normal_log_prior`.
+
+    Returns
+    -------
+    TangentHessian
+        Batched (n leading) even for a single point.
+
+    Raises
+    ------
+    ValueError
+        Bad ``z``; ``m < d``; or a decoder whose derivatives are not finite (e.g. a rank
+        deficient Jacobian, where ``log p_mu`` is undefined).
+    """
+    zb, _ = _as_batch(z)
+    lp = standard_normal_log_prior if log_prior is None else log_prior
+    f = _flat(decoder)
+    J, _ = jacobian_and_value(decoder, zb)
+    if J.shape[1] < J.shape[2]:
+        raise ValueError(
+            f"The decoder maps R^{J.shape[2]} to R^{J.shape[1]}; a manifold density needs an "
+            "immersion (m >= d)."
+        )
+
+    def log_density(z1: Tensor) -> Tensor:
+        J1 = jacfwd(f)(z1)
+        # -1/2 log det G via Cholesky (forward-over-reverse of torch.logdet gives NaN)
+        chol = torch.linalg.cholesky(J1.T @ J1)
+        return lp(z1) - torch.log(torch.diagonal(chol)).sum()
+
+    def per_point(z1: Tensor) -> tuple[Tensor, Tensor, Tensor, Tensor, Tensor]:
+        J1 = jacfwd(f)(z1)
+        G = J1.T @ J1
+        df = grad(log_density)(z1)
+        d2f = jacfwd(grad(log_density))(z1)
+        w = J1 @ torch.linalg.solve(G, df)  # on-manifold score, tangent
+
+        def directed(zz: Tensor) -> Tensor:
+            return (w * f(zz)).sum()
+
+        K = d2f - jacfwd(grad(directed))(z1)
+        K = 0.5 * (K + K.T)
+        Jp = torch.linalg.solve(G, J1.T)  # (d, m) pseudo-inverse
+        return Jp.T @ K @ Jp, K, d2f, w, log_density(z1)
+
+    H, K, naive, w, logp = vmap(per_point)(zb)
+    _check_finite(H, "tangent Hessian")
+    svd = svd_of_jacobian(J)
+    seam_h = svd.U.transpose(-1, -2) @ H @ svd.U
+    return TangentHessian(
+        ambient=0.5 * (H + H.transpose(-1, -2)),
+        seam=0.5 * (seam_h + seam_h.transpose(-1, -2)),
+        coordinate=K,
+        naive=naive,
+        score=w,
+        log_density=logp,
+        svd=svd,
+    )
+
+
+def offdiagonal_ratio(M: Tensor) -> Tensor:
+    """``max_{i != j} |M_ij| / max_i |M_ii|`` per matrix of ``M`` (..., d, d).
+
+    Zero exactly for a diagonal matrix; a scale-free size of the off-diagonal part.
+    """
+    if M.ndim < 2 or M.shape[-1] != M.shape[-2]:
+        raise ValueError(f"M must have shape (..., d, d), got {tuple(M.shape)}.")
+    d = M.shape[-1]
+    eye = torch.eye(d, dtype=torch.bool, device=M.device)
+    off = M.abs().masked_fill(eye, 0.0).amax(dim=(-1, -2))
+    diag = torch.diagonal(M, dim1=-2, dim2=-1).abs().amax(-1)
+    return off / diag.clamp_min(torch.finfo(M.dtype).tiny)
+
+
+def tangent_eigh(H: Tensor, basis: Tensor) -> tuple[Tensor, Tensor]:
+    """Eigen-decomposition of tangent Hessians restricted to the tangent space.
+
+    Parameters
+    ----------
+    H : Tensor, shape (n, m, m)
+        Symmetric (e.g. :attr:`TangentHessian.ambient`).
+    basis : Tensor, shape (n, m, d)
+        Orthonormal basis of the tangent space at each point (e.g. any decoder's ``U_z``;
+        the result does not depend on which).
+
+    Returns
+    -------
+    eigenvalues : Tensor, shape (n, d)
+        Ascending.
+    eigenvectors : Tensor, shape (n, m, d)
+        Unit tangent vectors (columns), sign arbitrary.
+    """
+    if H.ndim != 3 or basis.ndim != 3 or H.shape[:2] != basis.shape[:2]:
+        raise ValueError(
+            f"Need H of shape (n, m, m) and basis of shape (n, m, d); got {tuple(H.shape)} and "
+            f"{tuple(basis.shape)}."
+        )
+    small = basis.transpose(-1, -2) @ H @ basis
+    evals, E = torch.linalg.eigh(0.5 * (small + small.transpose(-1, -2)))
+    return evals, basis @ E
+
+
+def spectral_gap(eigenvalues: Tensor) -> Tensor:
+    """Smallest distance between two eigenvalues, relative to the largest ``|lambda|``.
+
+    ``eigenvalues`` of shape (..., d); returns shape (...). Zero when the spectrum is not
+    simple (Lemma 6.3's assumption fails and eigenvectors are not unique up to P&S).
+    """
+    lam = torch.sort(eigenvalues, dim=-1).values
+    gaps = (lam[..., 1:] - lam[..., :-1]).amin(-1)
+    return gaps / lam.abs().amax(-1).clamp_min(torch.finfo(lam.dtype).tiny)
+
+
+@dataclass(frozen=True)
+class DirectionMatch:
+    """Directions matched up to permutation and sign (P&S).
+
+    Attributes
+    ----------
+    cos : Tensor, shape (n, d)
+        ``|cos|`` between reference column ``i`` and its matched candidate column.
+    perm : Tensor of int64, shape (n, d)
+        ``perm[b, i]``: candidate column matched to reference column ``i``.
+    sign : Tensor, shape (n, d)
+        Sign making the matched candidate point like the reference (+1 or -1).
+    abs_cos : Tensor, shape (n, d, d)
+        All ``|cos|`` values, ``[b, i, j]`` between reference ``i`` and candidate ``j``.
+    """
+
+    cos: Tensor
+    perm: Tensor
+    sign: Tensor
+    abs_cos: Tensor
+
+
+def match_directions(
+    reference: Tensor, candidate: Tensor, *, shared: bool = False
+) -> DirectionMatch:
+    """Match the columns of ``candidate`` to those of ``reference`` up to P&S.
+
+    The assignment maximises the summed ``|cos|`` (Hungarian algorithm), per point, or with
+    ``shared=True`` one permutation for all points (maximising the sum over points), the
+    right choice when the candidate's column order is a fixed labelling (a model's latents).
+
+    Parameters
+    ----------
+    reference, candidate : Tensor, shape (n, m, d) (or (m, d))
+        Columns are directions (need not be unit length; they are normalised).
+
+    Returns
+    -------
+    DirectionMatch
+    """
+    ref = reference.unsqueeze(0) if reference.ndim == 2 else reference
+    cand = candidate.unsqueeze(0) if candidate.ndim == 2 else candidate
+    if ref.ndim != 3 or ref.shape != cand.shape:
+        raise ValueError(
+            f"reference and candidate must have the same shape (n, m, d); got "
+            f"{tuple(reference.shape)} and {tuple(candidate.shape)}."
+        )
+    if not (torch.isfinite(ref).all() and torch.isfinite(cand).all()):
+        raise ValueError("reference and candidate must be finite.")
+    eps = torch.finfo(ref.dtype).tiny
+    rn = ref / ref.norm(dim=1, keepdim=True).clamp_min(eps)
+    cn = cand / cand.norm(dim=1, keepdim=True).clamp_min(eps)
+    dots = rn.transpose(-1, -2) @ cn  # (n, d, d)
+    A = dots.detach().abs().cpu().numpy()
+    n, d, _ = A.shape
+    perm = np.empty((n, d), dtype=np.int64)
+    if shared:
+        rows, cols = linear_sum_assignment(-A.sum(0))
+        perm[:, rows] = cols
+    else:
+        for b in range(n):
+            rows, cols = linear_sum_assignment(-A[b])
+            perm[b, rows] = cols
+    p = torch.as_tensor(perm, device=ref.device)
+    matched = dots.gather(-1, p.unsqueeze(-1)).squeeze(-1)
+    sign = torch.where(matched < 0, -torch.ones_like(matched), torch.ones_like(matched))
+    return DirectionMatch(cos=matched.abs(), perm=p, sign=sign, abs_cos=dots.abs())
+
+
+def seam_alignment(
+    reference: Decoder, z_reference: Tensor, candidate: Decoder, z_candidate: Tensor
+) -> DirectionMatch:
+    """P&S match of the seam directions ``u^i`` of two decoders at corresponding points.
+
+    Point ``b`` of ``reference`` at ``z_reference[b]`` is compared with ``candidate`` at
+    ``z_candidate[b]`` (e.g. a ground-truth ``g`` at the true latents and a trained decoder at
+    the encoder means); one permutation is shared by all points (the candidate's latent
+    labelling is fixed), signs are free per point (Theorem 6.5, Corollary D.1).
+
+    Returns
+    -------
+    DirectionMatch
+        ``cos`` (n, d): ``|cos|`` between each true ``u^i`` and its matched learned one.
+    """
+    zr, _ = _as_batch(z_reference, "z_reference")
+    zc, _ = _as_batch(z_candidate, "z_candidate")
+    if zr.shape[0] != zc.shape[0]:
+        raise ValueError(
+            f"Need one candidate point per reference point, got {zr.shape[0]} and {zc.shape[0]}."
+        )
+    Ur = jacobian_svd(reference, zr).U
+    Uc = jacobian_svd(candidate, zc).U.to(Ur.dtype)
+    return match_directions(Ur, Uc, shared=True)
+
+
+# --------------------------------------------------------------------------------------
+# Independence of seam coordinates (Def. D1, Theorem 5.2)
+# --------------------------------------------------------------------------------------
+def ksg_mutual_information(a: np.ndarray, b: np.ndarray, k: int = 5) -> float:
+    """Kraskov-Stoegbauer-Grassberger (estimator 1) mutual information of two scalars, nats.
+
+    ``I = psi(k) + psi(n) - < psi(n_a + 1) + psi(n_b + 1) >`` with max-norm neighbourhoods in
+    the joint space; both inputs are rank-transformed to uniform margins first (MI is
+    invariant to monotone maps), which makes the estimate robust to heavy tails.
+
+    Parameters
+    ----------
+    a, b : arrays, shape (n,)
+    k : int
+        Neighbours (3-10 is usual).
+    """
+    from scipy.spatial import cKDTree
+    from scipy.special import digamma
+    from scipy.stats import rankdata
+
+    a = np.asarray(a, dtype=float).ravel()
+    b = np.asarray(b, dtype=float).ravel()
+    n = a.shape[0]
+    if b.shape[0] != n or n <= k + 1:
+        raise ValueError(f"a and b need the same length > k + 1 = {k + 1}, got {n}, {b.size}.")
+    if not (np.all(np.isfinite(a)) and np.all(np.isfinite(b))):
+        raise ValueError("a and b must be finite.")
+    a, b = rankdata(a) / n, rankdata(b) / n
+    joint = np.column_stack([a, b])
+    dist, _ = cKDTree(joint).query(joint, k=k + 1, p=np.inf)
+    eps = dist[:, -1]
+    sa, sb = np.sort(a), np.sort(b)
+    na = np.searchsorted(sa, a + eps, "left") - np.searchsorted(sa, a - eps, "right") - 1
+    nb = np.searchsorted(sb, b + eps, "left") - np.searchsorted(sb, b - eps, "right") - 1
+    val = digamma(k) + digamma(n) - np.mean(digamma(na + 1) + digamma(nb + 1))
+    return float(val)
+
+
+@dataclass(frozen=True)
+class IndependenceTest:
+    """Result of :func:`independence_test`.
+
+    Attributes
+    ----------
+    statistic : float
+        KSG mutual information of the observed pair (nats).
+    null : numpy array, shape (n_permutations,)
+        Statistic under random permutations of the second coordinate.
+    pvalue : float
+        ``(1 + #{null >= statistic}) / (1 + n_permutations)``.
+    """
+
+    statistic: float
+    null: np.ndarray
+    pvalue: float
+
+
+def independence_test(
+    u: np.ndarray | Tensor, n_permutations: int = 200, *, k: int = 5, seed: int = 0
+) -> IndependenceTest:
+    """Permutation test of independence of two seam coordinates (Theorem 5.2).
+
+    Parameters
+    ----------
+    u : array, shape (n, 2)
+        Samples of ``(u_1, u_2)``.
+    n_permutations : int
+        Size of the permutation null; p-values below ``1 / (n_permutations + 1)`` cannot be
+        resolved, so use at least 200 to reject at the 1% level.
+    k : int
+        KSG neighbours.
+    seed : int
+        Seeds the permutations.
+    """
+    arr = np.asarray(u.detach().cpu() if isinstance(u, Tensor) else u, dtype=float)
+    if arr.ndim != 2 or arr.shape[1] != 2:
+        raise ValueError(f"u must have shape (n, 2), got {arr.shape}.")
+    if n_permutations < 1:
+        raise ValueError(f"n_permutations must be >= 1, got {n_permutations}.")
+    rng = np.random.default_rng(seed)
+    stat = ksg_mutual_information(arr[:, 0], arr[:, 1], k)
+    null = np.array(
+        [
+            ksg_mutual_information(arr[:, 0], rng.permutation(arr[:, 1]), k)
+            for _ in range(n_permutations)
+        ]
+    )
+    p = (1 + int(np.sum(null >= stat))) / (1 + n_permutations)
+    return IndependenceTest(statistic=stat, null=null, pvalue=p)

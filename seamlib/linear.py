@@ -406,12 +406,19 @@ def optimal_posterior(
         raise ValueError(f"covariance must be 'diag' or 'full', got {covariance!r}.")
     if beta <= 0:
         raise ValueError(f"beta must be > 0, got {beta!r}.")
-    d = Dt.shape[1]
-    bs2 = beta * float(sigma2)
-    I = torch.eye(d, dtype=DTYPE)
-    G = Dt.T @ Dt
-    E = torch.linalg.solve(G + bs2 * I, Dt.T)
-    A = I + G / bs2
+    return _optimal_posterior(Dt, torch.as_tensor(sigma2, dtype=DTYPE), covariance, beta)
+
+
+def _optimal_posterior(
+    D: torch.Tensor, sigma2: torch.Tensor, covariance: Covariance, beta: float
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Differentiable core of :func:`optimal_posterior`."""
+    d = D.shape[1]
+    bs2 = beta * sigma2
+    eye = torch.eye(d, dtype=DTYPE)
+    G = D.T @ D
+    E = torch.linalg.solve(G + bs2 * eye, D.T)
+    A = eye + G / bs2
     Sigma = torch.linalg.inv(A) if covariance == "full" else torch.diag(1.0 / torch.diagonal(A))
     return E, 0.5 * (Sigma + Sigma.T)
 
@@ -547,7 +554,8 @@ def train_lvae(
     is_moment: bool = False,
     record_every: int = 1,
     lr_decay: float = 1e-2,
-    optimizer: Literal["adam", "gd"] = "adam",
+    optimizer: Literal["adam", "gd", "lbfgs"] = "adam",
+    amortised: bool = True,
 ) -> LVAEHistory:
     """Train a linear VAE by Adam on its exact beta-ELBO (:func:`lvae_elbo`), full batch.
 
@@ -578,8 +586,15 @@ def train_lvae(
         Record the state every this many steps (step 0 and the last step always).
     lr_decay : float
         Final learning rate as a fraction of ``lr``.
-    optimizer : "adam" or "gd"
-        Adam, or plain full-batch gradient ascent.
+    optimizer : "adam", "gd" or "lbfgs"
+        Adam, plain full-batch gradient ascent, or L-BFGS (one iteration with a
+        strong-Wolfe line search per step; ``lr`` and ``lr_decay`` unused) for
+        ill-conditioned objectives such as a small ``beta``.
+    amortised : bool
+        ``True`` (default): ``E`` and ``Sigma`` are trained by gradient like ``D`` (a VAE).
+        ``False``: at every step ``E`` and ``Sigma`` are set to their closed-form optimum
+        for the current ``D`` (:func:`optimal_posterior`) and only ``D`` (and ``sigma^2``)
+        take gradient steps; much better conditioned when ``beta`` is small.
 
     Returns
     -------
@@ -599,24 +614,46 @@ def train_lvae(
     params["log_s2"] = torch.tensor(math.log(scale**2 if learn_s2 else float(sigma2)), dtype=DTYPE)
     for name, p in params.items():
         p.requires_grad_(learn_s2 or name != "log_s2")
+    if not amortised:
+        params = {k: params[k] for k in ("D", "log_s2")}
     trainable = [p for p in params.values() if p.requires_grad]
-    if optimizer not in ("adam", "gd"):
-        raise ValueError(f"optimizer must be 'adam' or 'gd', got {optimizer!r}.")
+    names = [k for k, p in params.items() if p.requires_grad]
+    shapes = [params[k].shape for k in names]
+    sizes = [params[k].numel() for k in names]
+
+    def posterior(ps: dict[str, torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor]:
+        if amortised:
+            return ps["E"], _sigma(ps, covariance)
+        return _optimal_posterior(ps["D"], ps["log_s2"].exp(), covariance, beta)
+
+    def objective(ps: dict[str, torch.Tensor]) -> torch.Tensor:
+        E, Sigma = posterior(ps)
+        return lvae_elbo(ps["D"], E, Sigma, ps["log_s2"].exp(), C, beta)
+
+    def unflatten(theta: torch.Tensor) -> dict[str, torch.Tensor]:
+        ps = dict(params)
+        for k, shape, chunk in zip(names, shapes, torch.split(theta, sizes), strict=True):
+            ps[k] = chunk.reshape(shape)
+        return ps
+
+    if optimizer not in ("adam", "gd", "newton"):
+        raise ValueError(f"optimizer must be 'adam', 'gd' or 'newton', got {optimizer!r}.")
+    if optimizer == "newton":
+        theta = torch.cat([params[k].detach().flatten() for k in names])
+        return _newton(
+            lambda th: objective(unflatten(th)), theta, unflatten, posterior, steps, covariance
+        )
+    trainable = [params[k] for k in names]
     opt: torch.optim.Optimizer = (
         torch.optim.Adam(trainable, lr=lr)
         if optimizer == "adam"
         else torch.optim.SGD(trainable, lr=lr)
     )
     sched = torch.optim.lr_scheduler.ExponentialLR(opt, gamma=lr_decay ** (1.0 / steps))
-
-    def objective() -> torch.Tensor:
-        Sigma = _sigma(params, covariance)
-        return lvae_elbo(params["D"], params["E"], Sigma, params["log_s2"].exp(), C, beta)
-
     rec_steps, elbos, s2s, Ds = [], [], [], []
     for t in range(steps + 1):
         opt.zero_grad()
-        value = objective()
+        value = objective(params)
         if t % record_every == 0 or t == steps:
             rec_steps.append(t)
             elbos.append(float(value.detach()))
@@ -627,13 +664,81 @@ def train_lvae(
         (-value).backward()
         opt.step()
         sched.step()
+    return _history(covariance, rec_steps, elbos, s2s, Ds, params, posterior)
+
+
+def _history(
+    covariance: str,
+    rec_steps: list[int],
+    elbos: list[float],
+    s2s: list[float],
+    Ds: list[torch.Tensor],
+    params: dict[str, torch.Tensor],
+    posterior: Callable[[dict[str, torch.Tensor]], tuple[torch.Tensor, torch.Tensor]],
+) -> LVAEHistory:
     D_hist = torch.stack(Ds)
     U, S, Vh = torch.linalg.svd(D_hist, full_matrices=False)
     with torch.no_grad():
+        E_fin, Sigma_fin = posterior(params)
         final = LVAEParams(
             D=params["D"].detach().clone(),
-            E=params["E"].detach().clone(),
-            Sigma=_sigma(params, covariance).detach(),
+            E=E_fin.detach().clone(),
+            Sigma=Sigma_fin.detach().clone(),
+            sigma2=params["log_s2"].exp().detach(),
+        )
+    return LVAEHistory(
+        covariance=covariance,
+        step=np.asarray(rec_steps),
+        elbo=np.asarray(elbos),
+        sigma2=np.asarray(s2s),
+        D=D_hist.numpy(),
+        U=U.numpy(),
+        S=S.numpy(),
+        V=Vh.transpose(-1, -2).numpy(),
+        final=final,
+    )
+
+
+def _newton(
+    f: Callable[[torch.Tensor], torch.Tensor],
+    theta: torch.Tensor,
+    unflatten: Callable[[torch.Tensor], dict[str, torch.Tensor]],
+    posterior: Callable[[dict[str, torch.Tensor]], tuple[torch.Tensor, torch.Tensor]],
+    steps: int,
+    covariance: str,
+) -> LVAEHistory:
+    """Damped Newton (Levenberg-Marquardt) ascent on ``f``; one accepted step per step."""
+    rec_steps, elbos, s2s, Ds = [], [], [], []
+    grad, hess = torch.func.grad(f), torch.func.hessian(f)
+    mu = 1.0
+    value = f(theta)
+    for t in range(steps + 1):
+        ps = unflatten(theta)
+        rec_steps.append(t)
+        elbos.append(float(value))
+        s2s.append(float(ps["log_s2"].exp()))
+        Ds.append(ps["D"].detach().clone())
+        if t == steps:
+            break
+        g, H = grad(theta), hess(theta)
+        eye = torch.eye(theta.numel(), dtype=DTYPE)
+        for _ in range(60):
+            step = torch.linalg.solve(-0.5 * (H + H.T) + mu * eye, g)
+            cand_value = f(theta + step)
+            if bool(torch.isfinite(cand_value)) and cand_value >= value:
+                theta, value = theta + step, cand_value
+                mu = max(mu / 3.0, 1e-12)
+                break
+            mu *= 4.0
+    return _history(covariance, rec_steps, elbos, s2s, Ds, unflatten(theta), posterior)
+    D_hist = torch.stack(Ds)
+    U, S, Vh = torch.linalg.svd(D_hist, full_matrices=False)
+    with torch.no_grad():
+        E_fin, Sigma_fin = posterior()
+        final = LVAEParams(
+            D=params["D"].detach().clone(),
+            E=E_fin.detach().clone(),
+            Sigma=Sigma_fin.detach().clone(),
             sigma2=params["log_s2"].exp().detach(),
         )
     return LVAEHistory(

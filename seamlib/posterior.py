@@ -69,6 +69,7 @@ __all__ = [
     "McResidual",
     "eq6_mc_residual",
     "collapse_optimum",
+    "AxisAlignedDecoder",
 ]
 
 #: A decoder maps latents (n, d) to outputs (n, *out), row by row.
@@ -372,7 +373,7 @@ def fit_gaussian_posterior(
     n_samples: int = 4_000,
     seed: int = 0,
     max_iter: int = 400,
-    tol: float = 1e-11,
+    tol: float | None = None,
     max_newton: int = 20,
     init: tuple[Tensor, Tensor] | None = None,
 ) -> PosteriorFit:
@@ -380,9 +381,9 @@ def fit_gaussian_posterior(
 
     The ELBO is estimated with a fixed rule (:func:`standard_normal_rule`), which makes it a
     deterministic smooth function of ``theta = (mean, log diag L, strictly-lower L)``. It is
-    maximised by L-BFGS (``scipy.optimize.minimize``, at most ``max_iter`` iterations) and then polished by
-    damped Newton steps (exact Hessian in ``theta``) until the largest gradient entry is
-    below ``tol``.
+    maximised by L-BFGS (``scipy.optimize.minimize``, at most ``max_iter`` iterations) and
+    then polished by damped Newton steps (exact Hessian in ``theta``) until the largest
+    gradient entry is below ``tol``.
 
     Parameters
     ----------
@@ -399,6 +400,9 @@ def fit_gaussian_posterior(
         (``n_samples`` fixed common random numbers drawn from ``seed``).
     latent_dim : int, optional
         ``d``; inferred from the first layer with ``in_features`` if omitted.
+    tol : float, optional
+        Target for the largest gradient entry; default ``1e-11`` for quadrature and
+        ``1e-8`` for Monte Carlo (far below its sampling noise).
     init : (mean, scale_tril), optional
         Starting point; default the prior ``(0, I)``.
 
@@ -418,9 +422,16 @@ def fit_gaussian_posterior(
     if covariance not in ("full", "diag"):
         raise ValueError(f"covariance must be 'full' or 'diag', got {covariance!r}.")
     d = _latent_dim(decoder, latent_dim)
+    if tol is None:
+        tol = 1e-11 if method == "quadrature" else 1e-8
     dtype, device = xf.dtype, xf.device
     rule = standard_normal_rule(
-        d, method, n_nodes=n_nodes, n_samples=n_samples, seed=seed, dtype=dtype,
+        d,
+        method,
+        n_nodes=n_nodes,
+        n_samples=n_samples,
+        seed=seed,
+        dtype=dtype,
         device=str(device),
     )
     full = covariance == "full"
@@ -446,7 +457,10 @@ def fit_gaussian_posterior(
         return float(loss.detach()), g_.detach().cpu().numpy().astype(np.float64)
 
     res = scipy.optimize.minimize(
-        fun, theta0.cpu().numpy().astype(np.float64), jac=True, method="L-BFGS-B",
+        fun,
+        theta0.cpu().numpy().astype(np.float64),
+        jac=True,
+        method="L-BFGS-B",
         options={"maxiter": max_iter, "gtol": tol, "ftol": 1e-16, "maxcor": 30},
     )
     theta = torch.as_tensor(res.x, dtype=dtype, device=device)
@@ -454,7 +468,7 @@ def fit_gaussian_posterior(
     n_newton = 0
     g = _grad(neg_elbo, th)
     while float(g.abs().max()) > tol and n_newton < max_newton:
-        H = torch.autograd.functional.hessian(neg_elbo, th, vectorize=True)
+        H = torch.autograd.functional.hessian(neg_elbo, th, vectorize=False)
         H = 0.5 * (H + H.T)
         step = _newton_step(H, g)
         with torch.no_grad():
@@ -472,8 +486,14 @@ def fit_gaussian_posterior(
         value = -float(neg_elbo(th))
     cov = L @ L.T
     return PosteriorFit(
-        mean=mean.clone(), cov=0.5 * (cov + cov.T), scale_tril=L.clone(), elbo=value,
-        grad_norm=float(g.abs().max()), n_newton=n_newton, covariance=covariance, method=method,
+        mean=mean.clone(),
+        cov=0.5 * (cov + cov.T),
+        scale_tril=L.clone(),
+        elbo=value,
+        grad_norm=float(g.abs().max()),
+        n_newton=n_newton,
+        covariance=covariance,
+        method=method,
     )
 
 
@@ -513,7 +533,13 @@ def optimal_gaussian_posterior(
     cov : Tensor, shape (d, d)
     """
     fit = fit_gaussian_posterior(
-        decoder, x, sigma2, beta, covariance, method, **kwargs  # type: ignore[arg-type]
+        decoder,
+        x,
+        sigma2,
+        beta,
+        covariance,
+        method,
+        **kwargs,  # type: ignore[arg-type]
     )
     return fit.mean, fit.cov
 
@@ -597,7 +623,12 @@ def eq6_terms(
     mean, L = _check_mean_cov(mean.detach(), cov.detach())
     d = mean.shape[0]
     eps, w = standard_normal_rule(
-        d, method, n_nodes=n_nodes, n_samples=n_samples, seed=seed, dtype=xf.dtype,
+        d,
+        method,
+        n_nodes=n_nodes,
+        n_samples=n_samples,
+        seed=seed,
+        dtype=xf.dtype,
         device=str(xf.device),
     )
     z_all = mean + eps @ L.T
@@ -628,8 +659,13 @@ def eq6_terms(
         else:
             se[k] = torch.zeros_like(sums[k])
     return Eq6Terms(
-        loglik_hessian=sums["L"], jtj=sums["J"], hessian_term=sums["H"],
-        loglik_hessian_se=se["L"], jtj_se=se["J"], hessian_term_se=se["H"], n_points=n,
+        loglik_hessian=sums["L"],
+        jtj=sums["J"],
+        hessian_term=sums["H"],
+        loglik_hessian_se=se["L"],
+        jtj_se=se["J"],
+        hessian_term_se=se["H"],
+        n_points=n,
     )
 
 
@@ -730,24 +766,43 @@ def eq6_mc_residual(
 ) -> McResidual:
     """Residual of each form of Eq. 6 at Monte Carlo optima, with standard errors.
 
-    Replicate ``r`` uses seeds ``seed + 2 r`` (fit) and ``seed + 2 r + 1`` (terms).
+    Replicate ``r`` uses seeds ``seed + 2 r`` (fit) and ``seed + 2 r + 1`` (terms); each fit
+    starts from the previous replicate's optimum.
 
     Returns
     -------
     McResidual
     """
     if n_replicates < 2:
-        raise ValueError(f"n_replicates must be >= 2 to estimate a standard error, got "
-                         f"{n_replicates}.")
+        raise ValueError(
+            f"n_replicates must be >= 2 to estimate a standard error, got {n_replicates}."
+        )
     res: dict[str, list[Tensor]] = {}
     norms: list[float] = []
+    init: tuple[Tensor, Tensor] | None = None
     for r in range(n_replicates):
         fit = fit_gaussian_posterior(
-            decoder, x, sigma2, beta, covariance, "mc", latent_dim=latent_dim,
-            n_samples=n_samples, seed=seed + 2 * r, max_iter=max_iter,
+            decoder,
+            x,
+            sigma2,
+            beta,
+            covariance,
+            "mc",
+            latent_dim=latent_dim,
+            n_samples=n_samples,
+            seed=seed + 2 * r,
+            max_iter=max_iter,
+            init=init,
         )
+        init = (fit.mean, fit.scale_tril)  # warm start: the optimum moves only by MC noise
         terms = eq6_terms(
-            decoder, x, fit.mean, fit.cov, sigma2, method="mc", n_samples=n_samples,
+            decoder,
+            x,
+            fit.mean,
+            fit.cov,
+            sigma2,
+            method="mc",
+            n_samples=n_samples,
             seed=seed + 2 * r + 1,
         )
         prec = torch.linalg.inv(fit.cov)
@@ -761,8 +816,7 @@ def eq6_mc_residual(
     return McResidual(
         mean=mean,
         se=se,
-        norm_ratio={k: float(torch.linalg.norm(mean[k]) / se[k].pow(2).sum().sqrt())
-                    for k in mean},
+        norm_ratio={k: float(torch.linalg.norm(mean[k]) / se[k].pow(2).sum().sqrt()) for k in mean},
         max_abs_z={k: float((mean[k].abs() / se[k].clamp_min(tiny)).max()) for k in mean},
         relative={k: float(torch.linalg.norm(mean[k])) / float(np.mean(norms)) for k in mean},
         n_replicates=R,
@@ -772,9 +826,7 @@ def eq6_mc_residual(
 # --------------------------------------------------------------------------------------
 # Posterior collapse in the linear VAE (App. B; Lucas et al., 2019)
 # --------------------------------------------------------------------------------------
-def collapse_optimum(
-    C: Tensor, d: int, sigma2: float, beta: float
-) -> tuple[Tensor, Tensor]:
+def collapse_optimum(C: Tensor, d: int, sigma2: float, beta: float) -> tuple[Tensor, Tensor]:
     """Global optimum of the linear beta-VAE with fixed ``sigma^2`` (App. B, Lucas et al.).
 
     Dividing the beta-ELBO by ``beta`` gives the ELBO with variance ``beta sigma^2``
@@ -808,3 +860,48 @@ def collapse_optimum(
     _, Sigma = lvae_optimal_posterior(D, s2, covariance="diag", beta=b)
     return D, Sigma
 
+
+# --------------------------------------------------------------------------------------
+# A decoder whose Eq. 6 terms are diagonal, rotated in latent space (Eq. 6, diagonal q)
+# --------------------------------------------------------------------------------------
+class AxisAlignedDecoder(nn.Module):
+    """``d(z) = u_1 h_1(z'_1) + u_2 h_2(z'_2)`` with ``z' = R(angle) z`` (2-D latent).
+
+    ``u_1, u_2`` are orthonormal in ``R^m``, ``h_1(t) = a_1 tanh(t)`` and
+    ``h_2(t) = a_2 t + c t^2``. At ``angle = 0`` (mod pi/2) every ``J^T J`` and every directed
+    Hessian ``sum_l r_l H_l`` is diagonal (for any ``x`` and ``z``); any other angle mixes the
+    axes, so the expected Eq. 6 terms acquire off-diagonal entries.
+
+    Parameters
+    ----------
+    angle : float
+        Rotation of the latent space (radians).
+    m : int
+        Output dimension (``>= 2``).
+    a1, a2, c : float
+        Shape of the two coordinate functions.
+    """
+
+    R: Tensor
+    U: Tensor
+
+    def __init__(
+        self, angle: float, m: int = 4, a1: float = 2.0, a2: float = 0.7, c: float = 0.25
+    ) -> None:
+        super().__init__()
+        if m < 2:
+            raise ValueError(f"m must be >= 2, got {m}.")
+        ca, sa = math.cos(angle), math.sin(angle)
+        self.register_buffer("R", torch.tensor([[ca, -sa], [sa, ca]], dtype=torch.float64))
+        U = torch.zeros(m, 2, dtype=torch.float64)
+        U[0, 0], U[1, 1] = 1.0, 1.0
+        self.register_buffer("U", U)
+        self.a1, self.a2, self.c = a1, a2, c
+
+    def forward(self, z: Tensor) -> Tensor:
+        """Map latents (n, 2) to outputs (n, m)."""
+        zr = z @ self.R.T
+        h = torch.stack(
+            [self.a1 * torch.tanh(zr[:, 0]), self.a2 * zr[:, 1] + self.c * zr[:, 1] ** 2], dim=-1
+        )
+        return h @ self.U.T

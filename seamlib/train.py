@@ -30,7 +30,8 @@ Layout of a run directory::
     RUN_DIR/metrics.jsonl    {"step", "loss", "nll", "kl", "elbo", "beta", "time_s"} per line
     RUN_DIR/state.json       {"status": running|interrupted|failed|complete, "step", ...}
     RUN_DIR/checkpoint.pt    {"step", "model", "optimizer", "generator", ...}
-    RUN_DIR/eval.json        written by :func:`evaluate`
+    RUN_DIR/provenance.json  {"sessions": [provenance of each (re)start]}
+    RUN_DIR/eval.json        written by :func:`evaluate` (with provenance)
 """
 
 from __future__ import annotations
@@ -282,6 +283,8 @@ class TrainConfig:
             "batch_size": sizes.batch_size,
             "lr": sizes.lr,
             "checkpoint_every": sizes.checkpoint_every,
+            "log_every": sizes.log_every,
+            "subset": sizes.subset,
         }
         base.update({k: v for k, v in overrides.items() if v is not None})
         return cls.from_dict(base)
@@ -598,6 +601,7 @@ METRICS_FILE = "metrics.jsonl"
 STATE_FILE = "state.json"
 CHECKPOINT_FILE = "checkpoint.pt"
 EVAL_FILE = "eval.json"
+PROVENANCE_FILE = "provenance.json"
 
 
 def _check_writable(run_dir: Path) -> None:
@@ -664,6 +668,7 @@ class Trainer:
         self._buf_start = 0
         self._buf_len = 0
         self._stop_signal: int | None = None
+        self._previous_handlers: dict[int, Any] = {}
         self._elapsed = 0.0
         self._t0 = time.perf_counter()
 
@@ -831,10 +836,26 @@ class Trainer:
         model.eval()
 
     def _stop(self, bar: Any) -> None:
+        """Checkpoint at a step boundary after a signal, then stop or defer to the host.
+
+        SIGINT, or a signal whose previous handler was the default (or ignored): raise
+        :class:`TrainingInterrupted`. A signal a host process installed its own Python
+        handler for (submitit's SIGUSR2 requeue, its SIGTERM bypass): call that handler
+        after the checkpoint (it may requeue and exit); if it returns, training goes on.
+        """
+        signum = self._stop_signal or signal.SIGINT
+        self._stop_signal = None
         self._flush()
         self.save_checkpoint()
-        name = signal.Signals(self._stop_signal or signal.SIGINT).name
+        name = signal.Signals(signum).name
         self.write_state("interrupted", signal=name)
+        previous = self._previous_handlers.get(signum)
+        host_handler = callable(previous) and previous is not signal.default_int_handler
+        if signum != signal.SIGINT and host_handler:
+            assert callable(previous)
+            previous(signum, None)
+            self.write_state("running")
+            return
         if bar is not None:
             bar.close()
         raise TrainingInterrupted(
@@ -847,8 +868,11 @@ class Trainer:
 
     @contextmanager
     def catch_signals(self) -> Iterator[None]:
-        """On SIGINT/SIGTERM, finish the current step, checkpoint and raise
-        :class:`TrainingInterrupted` (main thread only; elsewhere a no-op)."""
+        """Handle SIGINT/SIGTERM (and SIGUSR2 when a host such as submitit handles it).
+
+        The handler only sets a flag; at the next step boundary the trainer writes a
+        checkpoint and then stops (see :meth:`_stop`). Main thread only; elsewhere a no-op.
+        """
         if threading.current_thread() is not threading.main_thread():
             yield
             return
@@ -856,12 +880,17 @@ class Trainer:
         def handler(signum: int, frame: FrameType | None) -> None:
             self._stop_signal = signum
 
-        old = {s: signal.signal(s, handler) for s in (signal.SIGINT, signal.SIGTERM)}
+        signals = [signal.SIGINT, signal.SIGTERM]
+        usr2 = getattr(signal, "SIGUSR2", None)
+        if usr2 is not None and callable(signal.getsignal(usr2)):
+            signals.append(usr2)
+        self._previous_handlers = {s: signal.signal(s, handler) for s in signals}
         try:
             yield
         finally:
-            for s, h in old.items():
+            for s, h in self._previous_handlers.items():
                 signal.signal(s, h)
+            self._previous_handlers = {}
 
 
 def _read_metrics(run_dir: Path) -> list[dict[str, Any]]:
@@ -949,6 +978,7 @@ def train(
     if resume:
         trainer.load_checkpoint()
     trainer.write_config()
+    _record_provenance(trainer)
     until = config.steps if stop_after is None else min(config.steps, int(stop_after))
     status = "complete" if until >= config.steps else "stopped"
     if trainer.step >= until:
@@ -975,6 +1005,28 @@ def train(
         trainer.save_checkpoint()
         trainer.write_state(status)
     return TrainResult(run_dir, trainer.step, config.steps, trainer.model, trainer.metrics, status)
+
+
+def _record_provenance(trainer: Trainer) -> None:
+    """Append this session (start step, device, versions, git commit) to provenance.json."""
+    from seamlib.provenance import provenance
+
+    path = trainer.run_dir / PROVENANCE_FILE
+    sessions = []
+    if path.is_file():
+        try:
+            sessions = list(json.loads(path.read_text()).get("sessions", []))
+        except (json.JSONDecodeError, AttributeError):
+            sessions = []
+    sessions.append(
+        provenance(
+            seeds=[trainer.config.seed],
+            device=str(trainer.device),
+            start_step=trainer.step,
+            torch_threads=torch.get_num_threads(),
+        )
+    )
+    atomic_write_json(path, {"sessions": sessions})
 
 
 def load_run(
@@ -1029,14 +1081,15 @@ def evaluate(
     run_dir: str | os.PathLike[str],
     *,
     n: int | None = None,
-    n_jacobian: int = 64,
+    n_jacobian: int | None = None,
     seed: int = 0,
     device: str | None = "auto",
     data: TrainingData | None = None,
 ) -> dict[str, Any]:
     """Evaluate a trained run and write ``eval.json`` (with provenance) in its folder.
 
-    Computed on ``n`` data points (default: the profile's ``train.eval_n``):
+    Computed on ``n`` data points (default: the profile's ``train.eval_n``; ``n_jacobian``
+    defaults to ``train.eval_jacobian_n``):
 
     * ``elbo``, ``nll``, ``kl``: batch means of the beta = 1 ELBO and its parts;
     * ``jtj_off_diagonal``: the normalised off-diagonal (Appendix E) of
@@ -1059,7 +1112,9 @@ def evaluate(
     dev = next(model.parameters()).device
     if data is None:
         data = load_training_data(config)
-    n_eval = int(n or get_profile().train.eval_n)
+    sizes = get_profile().train
+    n_eval = int(n or sizes.eval_n)
+    n_jacobian = int(n_jacobian or sizes.eval_jacobian_n)
     n_eval = min(n_eval, data.n)
     rng = np.random.default_rng(seed)
     idx = np.sort(rng.choice(data.n, size=n_eval, replace=False))
@@ -1076,6 +1131,7 @@ def evaluate(
     means = _encode_means(model, x, data.scale)
     zj = means[: min(n_jacobian, n_eval)].detach()
     jtj = _decoder_jtj(model, zj)
+    jtj = jtj.detach()
     result["jtj"] = jtj.cpu().numpy().tolist()
     result["jtj_off_diagonal"] = float(normalised_off_diagonal(jtj))
     if data.factors is not None and _is_discrete(data.factors):

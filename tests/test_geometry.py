@@ -4,6 +4,7 @@ C1/C2 scores and the Hessian term, on generators with known answers (float64).""
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
 
 import numpy as np
 import pytest
@@ -17,6 +18,15 @@ from seamlib import geometry as G
 from seamlib.metrics import normalized_off_diagonal
 
 F64 = torch.float64
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _one_thread() -> Iterator[None]:
+    """Tiny matrices: intra-op threads only add contention on a shared CPU."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
 
 
 def _z(d: int, n: int = 16, seed: int = 0) -> torch.Tensor:
@@ -106,7 +116,7 @@ def test_continue_svd_flips_to_reference() -> None:
 def test_sign_continuity_along_a_path() -> None:
     # along a path of `neither` the convention-signed v^i may flip; the path's v may not
     g = gen.neither(seed=0)
-    path = G.sv_path(g, _z(2, n=6, seed=3), 0, (-1.5, 1.5), n_steps=120)
+    path = G.sv_path(g, _z(2, n=6, seed=3), 0, (-1.5, 1.5), n_steps=120, jacobian_fn=g.jacobian)
     ok = path.valid[1:] & path.valid[:-1]
     dots = (path.v[1:] * path.v[:-1]).sum(-1)
     assert dots[ok].min().item() > 0.99
@@ -122,7 +132,7 @@ def test_sv_paths_of_c1_generators_are_axis_aligned() -> None:
     z0 = _z(2, n=3, seed=1)
     for g in (gen.c1c2(), gen.c1_only()):
         for i in range(2):
-            path = G.sv_path(g, z0, i, (-1.0, 1.0), n_steps=40)
+            path = G.sv_path(g, z0, i, (-1.0, 1.0), n_steps=40, jacobian_fn=g.jacobian)
             assert not path.left_regular_set.any()
             moved = path.z - z0.unsqueeze(0)
             other = 1 - i  # under C1 with decreasing s, v^0 = e_0 and v^1 = e_1 for these g
@@ -132,7 +142,9 @@ def test_sv_paths_of_c1_generators_are_axis_aligned() -> None:
 
 def test_lemma_c1_seam_velocity_is_s_u() -> None:
     g = gen.neither(seed=0)
-    path = G.sv_path(g, _z(2, n=4, seed=5), [0, 1, 0, 1], (-0.8, 0.8), n_steps=160)
+    path = G.sv_path(
+        g, _z(2, n=4, seed=5), [0, 1, 0, 1], (-0.8, 0.8), n_steps=160, jacobian_fn=g.jacobian
+    )
     s = G.seam(g, path)
     vel = G.path_velocity(path.t, s.x)[:, path.valid.all(0)]
     s_i = path.s.gather(-1, path.i.view(1, -1, 1).expand(path.s.shape[0], -1, 1))[..., 0]
@@ -144,6 +156,14 @@ def test_lemma_c1_seam_velocity_is_s_u() -> None:
     arc = (s.x[1:] - s.x[:-1]).norm(dim=-1).sum(0)
     span = s.coordinate[-1] - s.coordinate[0]
     assert torch.allclose(arc[path.valid.all(0)], span[path.valid.all(0)], rtol=1e-4)
+
+
+def test_autodiff_and_closed_form_paths_agree() -> None:
+    g = gen.neither(seed=1)
+    z0 = _z(2, n=2, seed=2)
+    a = G.sv_path(g, z0, 1, (-0.3, 0.3), n_steps=6)
+    b = G.sv_path(g, z0, 1, (-0.3, 0.3), n_steps=6, jacobian_fn=g.jacobian)
+    assert (a.z - b.z).abs().max().item() <= 1e-12
 
 
 def test_path_leaving_regular_set_is_reported() -> None:

@@ -186,7 +186,7 @@ def test_greedy_order_puts_peaks_on_diagonal() -> None:
 
 def test_dci_duplicated_latent_is_not_complete(cases: dict) -> None:
     z, v = cases["identity"]
-    z2 = np.c_[z, z[:, :1] + 1e-3 * np.random.default_rng(4).standard_normal(len(z))]
+    z2 = np.c_[z, 2 * z[:, :1] + 0.02 * np.random.default_rng(4).standard_normal((len(z), 1))]
     assert M.dci(z2, v, n_estimators=10).completeness < M.dci(z, v, n_estimators=10).completeness
 
 
@@ -284,7 +284,7 @@ def test_od_score_zero_for_orthogonal_columns() -> None:
 def mixed_codes() -> tuple[np.ndarray, np.ndarray]:
     rng = np.random.default_rng(20)
     v = _factors(rng, 2000)
-    z = _identity_codes(v, rng, noise=0.5) @ rng.normal(scale=0.3, size=(5, 5)) + np.eye(5)
+    z = _identity_codes(v, rng, noise=0.5) @ (rng.normal(scale=0.3, size=(5, 5)) + np.eye(5))
     return np.c_[z, rng.standard_normal(2000)], v
 
 

@@ -41,13 +41,46 @@ from seamlib.errors import DataError
 __all__ = ["CELEBA_ATTRIBUTES", "SPLITS", "CelebA", "find_celeba_layout", "load_celeba"]
 
 CELEBA_ATTRIBUTES: tuple[str, ...] = (
-    "5_o_Clock_Shadow", "Arched_Eyebrows", "Attractive", "Bags_Under_Eyes", "Bald", "Bangs",
-    "Big_Lips", "Big_Nose", "Black_Hair", "Blond_Hair", "Blurry", "Brown_Hair",
-    "Bushy_Eyebrows", "Chubby", "Double_Chin", "Eyeglasses", "Goatee", "Gray_Hair",
-    "Heavy_Makeup", "High_Cheekbones", "Male", "Mouth_Slightly_Open", "Mustache",
-    "Narrow_Eyes", "No_Beard", "Oval_Face", "Pale_Skin", "Pointy_Nose", "Receding_Hairline",
-    "Rosy_Cheeks", "Sideburns", "Smiling", "Straight_Hair", "Wavy_Hair", "Wearing_Earrings",
-    "Wearing_Hat", "Wearing_Lipstick", "Wearing_Necklace", "Wearing_Necktie", "Young",
+    "5_o_Clock_Shadow",
+    "Arched_Eyebrows",
+    "Attractive",
+    "Bags_Under_Eyes",
+    "Bald",
+    "Bangs",
+    "Big_Lips",
+    "Big_Nose",
+    "Black_Hair",
+    "Blond_Hair",
+    "Blurry",
+    "Brown_Hair",
+    "Bushy_Eyebrows",
+    "Chubby",
+    "Double_Chin",
+    "Eyeglasses",
+    "Goatee",
+    "Gray_Hair",
+    "Heavy_Makeup",
+    "High_Cheekbones",
+    "Male",
+    "Mouth_Slightly_Open",
+    "Mustache",
+    "Narrow_Eyes",
+    "No_Beard",
+    "Oval_Face",
+    "Pale_Skin",
+    "Pointy_Nose",
+    "Receding_Hairline",
+    "Rosy_Cheeks",
+    "Sideburns",
+    "Smiling",
+    "Straight_Hair",
+    "Wavy_Hair",
+    "Wearing_Earrings",
+    "Wearing_Hat",
+    "Wearing_Lipstick",
+    "Wearing_Necklace",
+    "Wearing_Necktie",
+    "Young",
 )
 SPLITS: dict[str, int] = {"train": 0, "valid": 1, "test": 2}
 _PREPROCESS_VERSION = 1
@@ -88,8 +121,11 @@ class CelebA:
             raise ValueError(f"split must be one of {['all', *SPLITS]}, got {name!r}")
         keep = np.flatnonzero(self.partition == SPLITS[name])
         return CelebA(
-            self.images[keep], self.attributes[keep], self.attribute_names,
-            self.partition[keep], tuple(self.filenames[i] for i in keep),
+            self.images[keep],
+            self.attributes[keep],
+            self.attribute_names,
+            self.partition[keep],
+            tuple(self.filenames[i] for i in keep),
         )
 
     def attribute(self, name: str) -> np.ndarray:
@@ -164,13 +200,14 @@ def _parse_attributes_txt(path: Path) -> tuple[list[str], tuple[str, ...], np.nd
     try:
         count = int(lines[0].strip())
     except ValueError as exc:
-        raise DataError(f"{path}: first line should be the image count, got {lines[0]!r}"
-                        ) from exc
+        raise DataError(f"{path}: first line should be the image count, got {lines[0]!r}") from exc
     names = tuple(lines[1].split())
     rows = [line.split() for line in lines[2:] if line.strip()]
     if len(rows) != count:
-        raise DataError(f"{path} announces {count} images but lists {len(rows)}; the file is "
-                        "truncated or edited")
+        raise DataError(
+            f"{path} announces {count} images but lists {len(rows)}; the file is "
+            "truncated or edited"
+        )
     return _attribute_table(path, names, rows)
 
 
@@ -235,9 +272,7 @@ def _load_image(path: Path, size: int, crop: int) -> np.ndarray:
     return np.asarray(rgb, dtype=np.uint8)
 
 
-def _decode_all(
-    paths: list[Path], size: int, crop: int, workers: int | None
-) -> np.ndarray:
+def _decode_all(paths: list[Path], size: int, crop: int, workers: int | None) -> np.ndarray:
     out = np.empty((len(paths), size, size, 3), dtype=np.uint8)
 
     def work(i: int) -> None:
@@ -249,8 +284,13 @@ def _decode_all(
 
 
 def load_celeba(
-    root: str | os.PathLike[str], *, split: str = "all", size: int = 64, crop: int = 148,
-    cache: bool = True, cache_dir: str | os.PathLike[str] | None = None,
+    root: str | os.PathLike[str],
+    *,
+    split: str = "all",
+    size: int = 64,
+    crop: int = 148,
+    cache: bool = True,
+    cache_dir: str | os.PathLike[str] | None = None,
     workers: int | None = None,
 ) -> CelebA:
     """Load CelebA from the torchvision or Kaggle layout, centre-cropped and resized.
@@ -313,8 +353,9 @@ def load_celeba(
     path = None
     if cache:
         key = hashlib.md5(
-            "\n".join([str(lay.images.resolve()), str(size), str(crop),
-                       str(_PREPROCESS_VERSION), *files]).encode()
+            "\n".join(
+                [str(lay.images.resolve()), str(size), str(crop), str(_PREPROCESS_VERSION), *files]
+            ).encode()
         ).hexdigest()[:16]
         path = _cache_dir(cache_dir) / "celeba" / f"celeba-{size}px-crop{crop}-{key}.npy"
         if path.exists():

@@ -21,6 +21,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 __all__ = [
+    "SYNTH_N",
     "Synthetic",
     "linear_gaussian",
     "random_loading",
@@ -78,8 +79,10 @@ def random_loading(
     """
     if not m >= d >= 1:
         raise ValueError(f"need m >= d >= 1, got m={m}, d={d}")
-    s = np.arange(d, 0, -1, dtype=np.float64) if singular_values is None else np.asarray(
-        singular_values, dtype=np.float64
+    s = (
+        np.arange(d, 0, -1, dtype=np.float64)
+        if singular_values is None
+        else np.asarray(singular_values, dtype=np.float64)
     )
     if s.shape != (d,):
         raise ValueError(f"singular_values must have shape ({d},), got {s.shape}")
@@ -248,7 +251,12 @@ def synth_nonlin(n: int = SYNTH_N, *, seed: int, mlp_seed: int | None = None) ->
 # Fig. 6 rings
 # --------------------------------------------------------------------------------------
 def rings(
-    n: int, *, seed: int, n_rings: int = 8, radius: float = 1.0, ring_radius: float = 0.2,
+    n: int,
+    *,
+    seed: int,
+    n_rings: int = 8,
+    radius: float = 1.0,
+    ring_radius: float = 0.2,
     noise_std: float = 0.01,
 ) -> Synthetic:
     """The 2-D data of Fig. 6: small rings arranged around a larger circle.

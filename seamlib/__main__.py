@@ -1,0 +1,310 @@
+"""Command line: ``python -m seamlib`` (or the ``seamlib`` console script).
+
+Subcommands::
+
+    seamlib train --dataset dsprites --subset 4096 --posterior diag --run-dir runs/diag
+    seamlib train --resume runs/diag              # continue exactly where it stopped
+    seamlib evaluate runs/diag                    # MIG, AAS, E[J^T J] diagonality -> eval.json
+    seamlib sweep grid.json --launcher local      # or --launcher submitit
+    seamlib results runs                          # one table of every run under runs/
+
+Errors a user can fix (unknown dataset, beta <= 0, a batch larger than the data, an
+unwritable run directory, ...) are printed as one line, without a traceback, before any work
+is done; the exit status is 2 (130 after an interrupt, which leaves a checkpoint).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from seamlib.errors import SeamlibError
+
+__all__ = ["main", "build_parser"]
+
+# TrainConfig fields settable from the command line: (flag, field, type, help)
+_TRAIN_OPTIONS: list[tuple[str, str, Any, str]] = [
+    (
+        "--dataset",
+        "dataset",
+        str,
+        "data set (dsprites, dsprites-npz, lfw, celeba, synth-lin, "
+        "synth-nonlin, rings); default dsprites",
+    ),
+    (
+        "--arch",
+        "architecture",
+        str,
+        "burgess (64x64 conv), rolinek-dsprites, rolinek-synth-lin, "
+        "rolinek-synth-nonlin, rolinek-mnist, mlp; default burgess",
+    ),
+    ("-d", "latent_dim", int, "latent dimension d (default 10)"),
+    ("--posterior", "posterior", str, "diag or full (default diag)"),
+    ("--likelihood", "likelihood", str, "bernoulli or gaussian (default bernoulli)"),
+    ("--sigma2", "sigma2", float, "variance of the Gaussian likelihood (default 1)"),
+    ("--hidden", "hidden", str, "hidden sizes of --arch mlp, comma separated (default 64,64)"),
+    ("--beta", "beta", float, "KL weight; the start value of a schedule (default 1)"),
+    ("--beta-end", "beta_end", float, "final beta of the warmup/exp schedules"),
+    ("--beta-schedule", "beta_schedule", str, "constant, warmup or exp (default constant)"),
+    ("--warmup-steps", "warmup_steps", int, "length of the linear warm-up"),
+    ("--steps", "steps", int, "training steps (default: the profile's train.steps)"),
+    ("--batch-size", "batch_size", int, "minibatch size (default: profile)"),
+    ("--lr", "lr", float, "Adam learning rate (default: profile)"),
+    ("--seed", "seed", int, "seed of initialisation, minibatches, noise and subset (default 0)"),
+    (
+        "--subset",
+        "subset",
+        int,
+        "train on this many random data points (0 = all; default: profile, 1024 in smoke)",
+    ),
+    ("--data-root", "data_root", str, "data location (dsprites-npz file, celeba folder)"),
+    ("--checkpoint-every", "checkpoint_every", int, "steps between checkpoints (default: profile)"),
+    ("--log-every", "log_every", int, "steps between metrics rows (default: profile)"),
+    ("--device", "device", str, "auto (cuda if available), cpu or cuda"),
+]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The ``seamlib`` argument parser."""
+    parser = argparse.ArgumentParser(
+        prog="seamlib",
+        description="Train and evaluate VAEs with diagonal or full Gaussian posteriors "
+        "(the engine of 'Unpicking Data at the Seams').",
+        epilog="Run `seamlib COMMAND --help` for the options of a command.",
+    )
+    parser.add_argument(
+        "--profile", help="size profile: smoke, laptop (default) or paper (SEAMLIB_PROFILE)"
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    tr = sub.add_parser(
+        "train",
+        help="train a VAE in a run directory (or --resume one)",
+        description="Train a VAE; writes config.json, metrics.jsonl, checkpoint.pt in "
+        "--run-dir. Ctrl-C writes a checkpoint; continue with --resume RUN_DIR.",
+    )
+    for flag, name, _typ, text in _TRAIN_OPTIONS:
+        tr.add_argument(flag, dest=name, default=None, help=text)
+    tr.add_argument(
+        "--channels-last",
+        action="store_true",
+        default=None,
+        help="channels_last memory format (conv models)",
+    )
+    tr.add_argument(
+        "--run-dir", help="run directory (default runs/<dataset>-<posterior>-beta<beta>-seed<seed>)"
+    )
+    tr.add_argument("--resume", metavar="RUN_DIR", help="continue the run in RUN_DIR exactly")
+    tr.add_argument(
+        "--stop-after",
+        type=int,
+        help="stop (with a checkpoint) after this many steps in total; the run stays resumable",
+    )
+    tr.add_argument("--no-progress", action="store_true", help="no progress bar")
+    tr.add_argument("--threads", type=int, help="torch CPU threads (default: torch's choice)")
+
+    ev = sub.add_parser("evaluate", help="evaluate a trained run (writes RUN_DIR/eval.json)")
+    ev.add_argument("run_dir", metavar="RUN_DIR")
+    ev.add_argument("--n", type=int, help="data points used (default: profile's train.eval_n)")
+    ev.add_argument(
+        "--n-jacobian",
+        type=int,
+        help="posterior means at which E[J^T J] is averaged (default: profile)",
+    )
+    ev.add_argument("--seed", type=int, default=0)
+    ev.add_argument("--device", default="auto")
+    ev.add_argument("--json", action="store_true", help="print the full eval.json")
+
+    sw = sub.add_parser("sweep", help="run a grid of training runs from a JSON/YAML grid file")
+    sw.add_argument("grid", metavar="GRID")
+    sw.add_argument("--launcher", choices=["local", "submitit"], default="local")
+    sw.add_argument("--root", help="folder of the run directories (default: the grid's root)")
+    sw.add_argument(
+        "--cluster",
+        choices=["slurm", "local", "debug"],
+        help="submitit cluster (default: auto, Slurm when available)",
+    )
+    sw.add_argument("--timeout-min", type=int, default=60, help="submitit job time limit")
+    sw.add_argument("--partition", help="Slurm partition")
+    sw.add_argument("--gpus", type=int, help="GPUs per Slurm job")
+    sw.add_argument("--no-wait", action="store_true", help="submitit: return after submitting")
+    sw.add_argument("--dry-run", action="store_true", help="list the runs, train nothing")
+    sw.add_argument("--no-progress", action="store_true")
+
+    rs = sub.add_parser("results", help="collect run directories into one table")
+    rs.add_argument(
+        "roots",
+        nargs="*",
+        default=["runs"],
+        metavar="ROOT",
+        help="folders holding run directories (default runs)",
+    )
+    rs.add_argument("--out", help="also write the table (.json with provenance, or .csv)")
+    rs.add_argument("--columns", help="comma-separated columns to print")
+    return parser
+
+
+def _train_overrides(args: argparse.Namespace) -> dict[str, Any]:
+    from seamlib.errors import ConfigError
+
+    out: dict[str, Any] = {}
+    for _flag, name, typ, _ in _TRAIN_OPTIONS:
+        value = getattr(args, name)
+        if value is None:
+            continue
+        if name == "hidden":
+            try:
+                out[name] = tuple(int(v) for v in str(value).split(",") if v.strip())
+            except ValueError as exc:
+                raise ConfigError(f"--hidden expects sizes like 64,64, got {value!r}.") from exc
+            continue
+        try:
+            out[name] = typ(value)
+        except ValueError as exc:
+            raise ConfigError(f"{_flag} expects a {typ.__name__}, got {value!r}.") from exc
+    if args.channels_last:
+        out["channels_last"] = True
+    return out
+
+
+def _cmd_train(args: argparse.Namespace) -> int:
+    import torch
+
+    from seamlib.errors import ConfigError
+    from seamlib.train import TrainConfig, train
+
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    overrides = _train_overrides(args)
+    progress = not args.no_progress
+    if args.resume:
+        extra = sorted(set(overrides) - {"steps"})
+        if extra or args.run_dir:
+            raise ConfigError(
+                "--resume continues a run with its stored options; drop "
+                f"{', '.join('--' + e.replace('_', '-') for e in extra) or '--run-dir'} "
+                "(only --steps may change)."
+            )
+        result = train(
+            None,
+            args.resume,
+            resume=True,
+            progress=progress,
+            stop_after=args.stop_after,
+            steps=overrides.get("steps"),
+        )
+    else:
+        config = TrainConfig.from_profile(args.profile, **overrides)
+        config.validate()
+        run_dir = args.run_dir or (
+            f"runs/{config.dataset}-{config.posterior}-beta{config.beta:g}-seed{config.seed}"
+        )
+        result = train(config, run_dir, progress=progress, stop_after=args.stop_after)
+    last = result.metrics[-1] if result.metrics else {}
+    summary = ", ".join(f"{k}={last[k]:.4g}" for k in ("loss", "elbo", "kl") if k in last)
+    print(f"{result.status}: step {result.step}/{result.steps} in {result.run_dir}  {summary}")
+    if result.status != "complete":
+        print(f"continue with: python -m seamlib train --resume {result.run_dir}")
+    return 0
+
+
+def _cmd_evaluate(args: argparse.Namespace) -> int:
+    from seamlib.train import evaluate
+
+    out = evaluate(
+        args.run_dir, n=args.n, n_jacobian=args.n_jacobian, seed=args.seed, device=args.device
+    )
+    if args.json:
+        print(json.dumps(out, indent=2))
+        return 0
+    print(
+        f"evaluated {args.run_dir} at step {out.get('step')} on {out['n']} points "
+        f"(written to {Path(args.run_dir) / 'eval.json'})"
+    )
+    for key in ("elbo", "nll", "kl", "jtj_off_diagonal", "mig", "aas"):
+        if key in out:
+            print(f"  {key:18s} {out[key]:.4g}")
+    if "metrics_error" in out:
+        print(f"  disentanglement metrics skipped: {out['metrics_error']}")
+    return 0
+
+
+def _cmd_sweep(args: argparse.Namespace) -> int:
+    from seamlib.sweep import expand_grid, launch, load_grid
+
+    runs = expand_grid(load_grid(args.grid), root=args.root)
+    print(f"{len(runs)} runs under {runs[0].run_dir.parent if runs else '-'}")
+    if args.dry_run:
+        for run in runs:
+            print(f"  {run.run_dir}")
+        return 0
+    params: dict[str, Any] = {"timeout_min": args.timeout_min}
+    if args.partition:
+        params["slurm_partition"] = args.partition
+    if args.gpus is not None:
+        params["gpus_per_node"] = args.gpus
+    out = launch(
+        runs,
+        args.launcher,
+        progress=not args.no_progress,
+        cluster=args.cluster,
+        wait=not args.no_wait,
+        executor_params=params,
+    )
+    for row in out:
+        print("  " + ", ".join(f"{k}={v}" for k, v in row.items()))
+    return 0
+
+
+def _cmd_results(args: argparse.Namespace) -> int:
+    from seamlib.sweep import DEFAULT_COLUMNS, format_table, results, write_results
+
+    rows = results(args.roots)
+    columns = tuple(args.columns.split(",")) if args.columns else DEFAULT_COLUMNS
+    print(format_table(rows, columns) if rows else "no run directories found")
+    if args.out:
+        path = write_results(rows, args.out)
+        print(f"wrote {len(rows)} rows to {path}")
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point; returns the exit status (0 ok, 2 user error, 130 interrupted)."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return 2
+    commands = {
+        "train": _cmd_train,
+        "evaluate": _cmd_evaluate,
+        "sweep": _cmd_sweep,
+        "results": _cmd_results,
+    }
+    from seamlib.train import TrainingInterrupted
+
+    try:
+        if args.profile:
+            import os
+
+            from seamlib.config import ENV_VAR, profile_name
+
+            os.environ[ENV_VAR] = profile_name(args.profile)
+        return commands[args.command](args)
+    except TrainingInterrupted as exc:
+        print(f"interrupted: {exc}", file=sys.stderr)
+        return 130
+    except SeamlibError as exc:
+        print(f"seamlib {args.command}: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

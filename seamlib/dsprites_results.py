@@ -1,0 +1,796 @@
+"""dSprites experiments: sweep grids, per-run summaries and the published tables.
+
+The chapter "dSprites experiments" reproduces Allen (2025), Fig. 5 (diagonal vs full
+posteriors across beta) and Fig. 7 / Appendix F (reducing beta over training), and sets our
+numbers beside Rolinek et al. (2019), Table 2 and Bhowal et al. (2024), Table 4. The runs are
+trained by the engine's CLI from grid files this module writes (:func:`grids`); each trained
+run is then summarised (:func:`summarise_run`) and the summaries are collected into the small
+JSON files under ``results/dsprites/`` (:func:`collect`) that the chapter reads::
+
+    python -m seamlib.dsprites_results grids --profile laptop          # experiments/*.json
+    python -m seamlib sweep experiments/dsprites_fig5.laptop.json ...   # the engine trains
+    python -m seamlib results RUN_ROOT                                  # the engine's table
+    python -m seamlib.dsprites_results collect RUN_ROOT --profile laptop  # results/dsprites/
+
+What a summary holds, beyond the engine's ``evaluate``
+------------------------------------------------------
+All on held-out images (a fixed random sample of the procedural set, the same for every run):
+
+* the mutual-information matrix (latents x 5 factors), MIG and AAS (Appendix E), the greedy
+  order used by the heatmaps, and Rolinek et al.'s kNN disentanglement score;
+* the two terms of Eq. 6 averaged over a batch (:func:`eq6_terms`) and their normalised
+  off-diagonal (Appendix E) over the active latents; the distance to orthogonality (DtO) of
+  the decoder Jacobian (Rolinek et al., Eq. 29);
+* the reconstruction error and, for Fig. 7, reconstructions and latent traversals stored as
+  compressed 8-bit images (:func:`encode_images`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import json
+import math
+import sys
+import zlib
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from scipy import stats
+from torch import Tensor
+
+from seamlib.config import DspritesSizes, get_profile, project_root
+
+__all__ = [
+    "ROLINEK_TABLE2_DSPRITES",
+    "BHOWAL_TABLE4_DSPRITES",
+    "EVAL_SEED",
+    "FACTOR_NAMES",
+    "EXPERIMENTS",
+    "grids",
+    "write_grids",
+    "heldout_data",
+    "eq6_terms",
+    "encode_images",
+    "decode_images",
+    "summarise_run",
+    "classify",
+    "collect",
+    "load_results",
+    "group_stats",
+    "spearman",
+    "fig5_trends",
+]
+
+#: Published dSprites numbers of Rolinek et al. (2019), Table 2 (mean, std over restarts):
+#: their MLP (Table S3: encoder 1200-1200 ReLU, decoder 1200-1200-1200 tanh, d = 5), 50 epochs
+#: of AdaGrad (lr 1e-2), beta = 4 for the beta-VAEs. "Disent." is their kNN score (Suppl.
+#: 8.1), "DtO" their distance to orthogonality (Eq. 29).
+ROLINEK_TABLE2_DSPRITES: dict[str, dict[str, tuple[float, float]]] = {
+    "beta-VAE": {"disent": (0.33, 0.15), "dto": (0.76, 0.08)},
+    "VAE": {"disent": (0.21, 0.10), "dto": (1.08, 0.15)},
+    "beta-VAE (full)": {"disent": (0.12, 0.06), "dto": (1.73, 0.14)},
+}
+
+#: Published dSprites MIG of Bhowal et al. (2024), Table 4 (mean, std): MLP encoder and
+#: decoder 1200-1200 (ReLU), Adam (lr 1e-3), beta = 6 for the beta-VAE (their Table 3).
+BHOWAL_TABLE4_DSPRITES: dict[str, tuple[float, float]] = {
+    "beta-VAE": (0.25, 0.10),
+    "VAE": (0.16, 0.05),
+}
+
+#: Seed of the held-out evaluation images (the same images for every run).
+EVAL_SEED = 20_251_125
+FACTOR_NAMES: tuple[str, ...] = ("shape", "scale", "orientation", "posX", "posY")
+
+ROLINEK_BETA = 4.0  # Rolinek et al., Table S3
+ROLINEK_D = 5
+BHOWAL_BETA = 6.0  # Bhowal et al., Table 3
+BHOWAL_HIDDEN = (1200, 1200)
+TABLE_D = 10  # Bhowal et al. do not state d; we use the d of Fig. 5
+
+
+# ======================================================================================
+# Grids
+# ======================================================================================
+EXPERIMENTS: tuple[str, ...] = ("fig5", "fig7", "rolinek", "bhowal")
+"""The grids, one per experiment (and profile); also the sub-folders of a run root."""
+
+
+def _base(sizes: DspritesSizes, steps: int) -> dict[str, Any]:
+    return {
+        "dataset": "dsprites",
+        "likelihood": "bernoulli",
+        "steps": steps,
+        "batch_size": sizes.batch_size,
+        "subset": sizes.subset,
+        "checkpoint_every": max(1, min(500, steps)),
+        "log_every": max(1, min(10, steps)),
+    }
+
+
+def grids(profile: str | None = None) -> dict[str, dict[str, Any]]:
+    """The grid files of every dSprites experiment at the sizes of ``profile``.
+
+    Each value is a grid in the format of :func:`seamlib.sweep.load_grid`
+    (``{"root", "base", "grid"}``, runs = cartesian product of ``grid``, seeds outermost so
+    that a partly finished sweep has complete first seeds).
+
+    Returns
+    -------
+    dict
+        ``"fig5"``: diagonal and full posteriors x ``betas`` x ``seeds`` (Fig. 5);
+        ``"fig7"``: beta decayed exponentially ``anneal[0] -> anneal[1]`` over training (the
+        constant-beta baselines of Fig. 7 are the diagonal Fig. 5 runs at those two betas);
+        ``"rolinek"``: Rolinek et al.'s MLP (Table S3, d = 5), diagonal and full posteriors,
+        beta in {1, 4}; ``"bhowal"``: Bhowal et al.'s MLP 1200-1200, beta in {1, 6}.
+    """
+    prof = get_profile(profile)
+    sizes = prof.dsprites
+    root = f"runs/dsprites/{prof.name}"
+    model = {
+        "architecture": sizes.architecture,
+        "hidden": list(sizes.hidden),
+        "latent_dim": sizes.latent_dim,
+    }
+    base = {**_base(sizes, sizes.steps), **model}
+    tbase = _base(sizes, sizes.table_steps)
+    b0, b1 = sizes.anneal
+    return {
+        "fig5": {
+            "root": f"{root}/fig5",
+            "base": base,
+            "grid": {
+                "seed": list(sizes.seeds),
+                "posterior": ["diag", "full"],
+                "beta": [float(b) for b in sizes.betas],
+            },
+        },
+        "fig7": {
+            "root": f"{root}/fig7",
+            "base": {
+                **base,
+                "posterior": "diag",
+                "beta": float(b0),
+                "beta_end": float(b1),
+                "beta_schedule": "exp",
+            },
+            "grid": {"seed": list(sizes.seeds)},
+        },
+        "rolinek": {
+            "root": f"{root}/rolinek",
+            "base": {**tbase, "architecture": "rolinek-dsprites", "latent_dim": ROLINEK_D},
+            "grid": {
+                "seed": list(sizes.table_seeds),
+                "posterior": ["diag", "full"],
+                "beta": [1.0, ROLINEK_BETA],
+            },
+        },
+        "bhowal": {
+            "root": f"{root}/bhowal",
+            "base": {
+                **tbase,
+                "architecture": "mlp",
+                "hidden": list(BHOWAL_HIDDEN),
+                "latent_dim": TABLE_D,
+                "posterior": "diag",
+            },
+            "grid": {"seed": list(sizes.table_seeds), "beta": [1.0, BHOWAL_BETA]},
+        },
+    }
+
+
+def write_grids(profile: str | None = None, folder: str | Path | None = None) -> dict[str, Path]:
+    """Write ``experiments/dsprites_<experiment>.<profile>.json`` for every grid.
+
+    Returns
+    -------
+    dict
+        Experiment name -> path written.
+    """
+    prof = get_profile(profile).name
+    out = Path(folder) if folder is not None else project_root() / "experiments"
+    out.mkdir(parents=True, exist_ok=True)
+    paths = {}
+    for name, spec in grids(prof).items():
+        path = out / f"dsprites_{name}.{prof}.json"
+        path.write_text(json.dumps(spec, indent=2) + "\n")
+        paths[name] = path
+    return paths
+
+
+# ======================================================================================
+# Held-out data
+# ======================================================================================
+def heldout_data(
+    n: int, *, dataset: str = "dsprites", seed: int = EVAL_SEED, data_root: str | None = None
+) -> tuple[Tensor, np.ndarray]:
+    """``n`` dSprites images that the evaluation uses, with their factor values.
+
+    Parameters
+    ----------
+    n
+        Number of images (``1 <= n <= 737,280``).
+    dataset
+        ``"dsprites"`` (procedural) or ``"dsprites-npz"`` (the official file in ``data_root``).
+    seed
+        Seed of the random sample; the default :data:`EVAL_SEED` gives the same images to
+        every run.
+
+    Returns
+    -------
+    x : Tensor, shape (n, 1, 64, 64), float32 in {0, 1}
+    factors : ndarray, shape (n, 5)
+        Values of shape, scale, orientation, posX, posY (the constant colour is dropped).
+    """
+    from seamlib.data import dsprites as dsp
+
+    if dataset == "dsprites":
+        ds = dsp.procedural_dsprites(n, seed=seed)
+    elif dataset == "dsprites-npz":
+        ds = dsp.load_dsprites(data_root).subset(n, seed)
+    else:
+        raise ValueError(f"dataset must be 'dsprites' or 'dsprites-npz', got {dataset!r}.")
+    x = torch.as_tensor(np.asarray(ds[:]), dtype=torch.float32).unsqueeze(1)
+    return x, np.asarray(ds.latents_values, dtype=float)[:, 1:]
+
+
+# ======================================================================================
+# Eq. 6 terms
+# ======================================================================================
+def eq6_terms(
+    model: Any, x: Tensor, *, generator: torch.Generator | None = None, at: str = "sample"
+) -> tuple[Tensor, Tensor]:
+    """The two decoder-derivative terms of Eq. 6, averaged over a batch.
+
+    The Hessian of the log-likelihood in ``z`` splits into a Jacobian term and a Hessian term,
+    ``-d^2 log p(x|z) / dz^2 = A(x, z) - B(x, z)``:
+
+    * Gaussian likelihood, mean ``d(z)``, variance ``s2``:
+      ``A = J^T J / s2`` and ``B = (x - d(z))^T H / s2`` (Eq. 6 as printed);
+    * Bernoulli likelihood, logits ``eta(z)``, ``p = sigmoid(eta)``:
+      ``A = J^T diag(p (1 - p)) J`` and ``B = (x - p)^T H`` with ``J``, ``H`` the Jacobian
+      and Hessians of the logits (the same identity for the likelihood the runs use).
+
+    ``B`` is computed with :func:`seamlib.geometry.hessian_term`, which uses the residual
+    ``x - decoder(z)``; for the Bernoulli case it is given ``x - p + eta`` so that the
+    residual is ``x - p``.
+
+    Parameters
+    ----------
+    model
+        A :class:`seamlib.models.VAE`.
+    x : Tensor, shape (n, *data_shape)
+    generator
+        For the posterior samples.
+    at
+        ``"sample"`` (one ``z ~ q(z|x)`` per point: the expectation of Eq. 6) or ``"mean"``.
+
+    Returns
+    -------
+    A, B : Tensor, shape (d, d) each (batch means, float64 on the CPU).
+    """
+    from seamlib import geometry
+
+    if at not in ("sample", "mean"):
+        raise ValueError(f"at must be 'sample' or 'mean', got {at!r}.")
+    dev = next(model.parameters()).device
+    x = x.to(dev, torch.float32)
+    with torch.no_grad():
+        q = model.encode(x)
+        z = q.rsample(generator) if at == "sample" else q.mean
+    jac, out = geometry.jacobian_and_value(model.decode, z.detach())  # (n, m, d), (n, m)
+    xf = x.reshape(x.shape[0], -1)
+    if model.likelihood == "bernoulli":
+        p = torch.sigmoid(out)
+        a = torch.einsum("nmi,nm,nmj->ij", jac, p * (1 - p), jac) / x.shape[0]
+        target = (xf - p + out).reshape(x.shape)
+        b = geometry.hessian_term(model.decode, target, z.detach()).mean(0)
+    else:
+        a = torch.einsum("nmi,nmj->ij", jac, jac) / (x.shape[0] * model.sigma2)
+        b = geometry.hessian_term(model.decode, x, z.detach()).mean(0) / model.sigma2
+    return a.detach().double().cpu(), b.detach().double().cpu()
+
+
+# ======================================================================================
+# Compressed images
+# ======================================================================================
+def encode_images(images: np.ndarray | Tensor, levels: int = 15) -> dict[str, Any]:
+    """Store images with values in [0, 1] as zlib-compressed integers (JSON-ready).
+
+    Values are rounded to ``levels + 1`` grey levels (default 16: enough for figures, and
+    about 5x smaller after compression than 8-bit).
+
+    Parameters
+    ----------
+    images : array, any shape, values in [0, 1]
+    levels : int
+        Largest stored integer, 1 to 255.
+
+    Returns
+    -------
+    dict
+        ``{"shape": [...], "levels": int, "zlib_b64": str}``; :func:`decode_images` inverts
+        it up to the rounding (error at most ``1 / (2 levels)``).
+    """
+    if not 1 <= int(levels) <= 255:
+        raise ValueError(f"levels must be between 1 and 255, got {levels}.")
+    arr = np.asarray(images.detach().cpu() if isinstance(images, Tensor) else images, float)
+    if not np.all(np.isfinite(arr)) or arr.min(initial=0) < 0 or arr.max(initial=0) > 1:
+        raise ValueError("images must be finite with values in [0, 1]; clamp them first.")
+    q = np.round(arr * int(levels)).astype(np.uint8)
+    blob = base64.b64encode(zlib.compress(q.tobytes(), 9)).decode("ascii")
+    return {"shape": list(q.shape), "levels": int(levels), "zlib_b64": blob}
+
+
+def decode_images(stored: Mapping[str, Any]) -> np.ndarray:
+    """Inverse of :func:`encode_images`: float array in [0, 1] of the stored shape."""
+    try:
+        raw = zlib.decompress(base64.b64decode(stored["zlib_b64"]))
+        shape = tuple(int(s) for s in stored["shape"])
+        levels = int(stored.get("levels", 255))
+    except (KeyError, TypeError, ValueError, zlib.error) as exc:
+        raise ValueError(f"not an encoded image block ({exc}).") from exc
+    arr = np.frombuffer(raw, dtype=np.uint8)
+    if arr.size != math.prod(shape):
+        raise ValueError(f"stored images hold {arr.size} values; shape {shape} needs {math.prod(shape)}.")
+    return arr.reshape(shape).astype(float) / levels
+
+
+# ======================================================================================
+# One run
+# ======================================================================================
+def _active(codes: np.ndarray, threshold: float = 1e-2) -> np.ndarray:
+    from seamlib import metrics
+
+    return np.asarray(metrics.active_latents(codes, threshold))
+
+
+def _offdiag(m: np.ndarray, active: np.ndarray) -> float:
+    from seamlib import metrics
+
+    idx = np.flatnonzero(active)
+    if idx.size < 2:
+        return float("nan")
+    sub = m[np.ix_(idx, idx)]
+    if np.any(np.abs(np.diag(sub)) <= 0):
+        return float("nan")
+    return float(metrics.normalized_off_diagonal(sub))
+
+
+def _run_time(run_dir: Path) -> float | None:
+    path = run_dir / "metrics.jsonl"
+    if not path.is_file():
+        return None
+    lines = [ln for ln in path.read_text().splitlines() if ln.strip()]
+    return float(json.loads(lines[-1]).get("time_s", float("nan"))) if lines else None
+
+
+@torch.no_grad()
+def _encode(model: Any, x: Tensor, batch: int = 512) -> tuple[Tensor, Tensor]:
+    dev = next(model.parameters()).device
+    means, nll = [], []
+    for i in range(0, x.shape[0], batch):
+        xb = x[i : i + batch].to(dev)
+        mu = model.encode(xb).mean
+        means.append(mu.cpu())
+        nll.append(model.neg_log_likelihood(xb, model.decode(mu)).cpu())
+    return torch.cat(means), torch.cat(nll)
+
+
+@torch.no_grad()
+def _images(model: Any, x: Tensor, order: np.ndarray, n_recon: int, n_traverse: int) -> dict:
+    dev = next(model.parameters()).device
+    xr = x[:n_recon].to(dev)
+    recon = model(xr).clamp(0, 1)
+    mu = model.encode(x[n_recon : n_recon + 1].to(dev)).mean[0]  # a further test sample
+    values = torch.linspace(-2.0, 2.0, n_traverse, device=dev)
+    z = mu.repeat(len(order) * n_traverse, 1)
+    for row, j in enumerate(order):
+        z[row * n_traverse : (row + 1) * n_traverse, int(j)] = values
+    trav = torch.sigmoid(model.decode(z)) if model.likelihood == "bernoulli" else model.decode(z)
+    d = len(order)
+    return {
+        "originals": encode_images(x[:n_recon, 0]),
+        "reconstructions": encode_images(recon[:, 0]),
+        "traversal_source": encode_images(x[n_recon, 0]),
+        "traversals": encode_images(trav.clamp(0, 1).reshape(d, n_traverse, *x.shape[2:])),
+        "traversal_values": values.cpu().tolist(),
+        "traversal_latents": [int(j) for j in order],
+    }
+
+
+def summarise_run(
+    run_dir: str | Path,
+    *,
+    profile: str | None = None,
+    x: Tensor | None = None,
+    factors: np.ndarray | None = None,
+    images: bool = False,
+    seed: int = 0,
+    device: str | None = "cpu",
+) -> dict[str, Any]:
+    """Summarise one trained run for the chapter (and write ``dsprites_summary.json`` there).
+
+    Parameters
+    ----------
+    run_dir
+        A run directory of the engine (``config.json``, ``checkpoint.pt``, ``metrics.jsonl``).
+    profile
+        Sizes of the evaluation (``eval_n``, ``eq6_n``, ``n_recon``, ``n_traverse``).
+    x, factors
+        Held-out images (n, 1, 64, 64) and factor values (n, 5); default
+        :func:`heldout_data` with ``eval_n`` images.
+    images
+        Also store reconstructions and traversals (for Fig. 7).
+    seed
+        Seed of the posterior samples of :func:`eq6_terms` and of the kNN split.
+
+    Returns
+    -------
+    dict
+        ``config`` (the run's TrainConfig), ``step``, ``train_s``, held-out ``recon_nll``
+        (nats per image, from the posterior mean), ``kl``, ``mi`` (d x 5),
+        ``factor_entropy``, ``mig``, ``aas``, ``greedy_order``, ``knn_disent``, ``active``
+        (latents with code variance > 0.01), ``jac_term`` and ``hess_term`` (d x d, Eq. 6),
+        ``jac_offdiag``, ``hess_offdiag`` (normalised off-diagonal over active latents),
+        ``dto`` and optionally ``images``.
+    """
+    from seamlib import metrics
+    from seamlib.train import load_run
+
+    sizes = get_profile(profile).dsprites
+    run_dir = Path(run_dir)
+    config, model, info = load_run(run_dir, device)
+    if x is None or factors is None:
+        x, factors = heldout_data(sizes.eval_n, dataset=config.dataset, data_root=config.data_root)
+    gen = torch.Generator(device=next(model.parameters()).device).manual_seed(seed)
+    means_t, nll = _encode(model, x)
+    codes = means_t.double().numpy()
+    with torch.no_grad():
+        q = model.encode(x[: sizes.eq6_n].to(next(model.parameters()).device))
+        kl = float(q.kl().mean())
+    mi = metrics.mutual_info_matrix(codes, factors)
+    active = _active(codes)
+    n_eq6 = min(sizes.eq6_n, x.shape[0])
+    a, b = eq6_terms(model, x[:n_eq6], generator=gen)
+    jac, _ = _jacobian_at_means(model, means_t[:n_eq6])
+    knn = metrics.rolinek_knn_score(codes, factors, seed=seed)
+    order = metrics.greedy_order(mi.mi)
+    out: dict[str, Any] = {
+        "name": run_dir.name,
+        "config": config.to_dict(),
+        "step": int(info.get("step", 0)),
+        "status": info.get("status"),
+        "train_s": _run_time(run_dir),
+        "n_eval": int(x.shape[0]),
+        "recon_nll": float(nll.mean()),
+        "kl": kl,
+        "mi": mi.mi.tolist(),
+        "factor_entropy": mi.factor_entropy.tolist(),
+        "mig": metrics.mig(mi.mi, mi.factor_entropy),
+        "aas": metrics.aas(mi.mi) if mi.mi.sum() > 0 else float("nan"),
+        "greedy_order": order.tolist(),
+        "knn_disent": float(knn),  # type: ignore[arg-type]
+        "active": active.tolist(),
+        "jac_term": a.tolist(),
+        "hess_term": b.tolist(),
+        "jac_offdiag": _offdiag(a.numpy(), active),
+        "hess_offdiag": _offdiag(b.numpy(), active),
+        "dto": metrics.dto(jac.numpy(), jacobian=True),
+    }
+    if images:
+        out["images"] = _images(model, x, order, sizes.n_recon, sizes.n_traverse)
+    path = run_dir / "dsprites_summary.json"
+    path.write_text(json.dumps(_finite(out)))
+    return out
+
+
+def _jacobian_at_means(model: Any, means: Tensor) -> tuple[Tensor, Tensor]:
+    from seamlib import geometry
+
+    dev = next(model.parameters()).device
+    jac, val = geometry.jacobian_and_value(model.decode, means.to(dev))
+    return jac.detach().double().cpu(), val.detach().cpu()
+
+
+def _finite(obj: Any) -> Any:
+    """Replace NaN/inf by None so that the JSON is standard."""
+    if isinstance(obj, float):
+        return obj if math.isfinite(obj) else None
+    if isinstance(obj, dict):
+        return {k: _finite(v) for k, v in obj.items()}
+    if isinstance(obj, list):
+        return [_finite(v) for v in obj]
+    return obj
+
+
+# ======================================================================================
+# Collecting runs into results/dsprites/
+# ======================================================================================
+def classify(experiment: str, config: Mapping[str, Any]) -> str:
+    """The variant of a run of ``experiment`` (a grid of :func:`grids`), from its config.
+
+    Returns
+    -------
+    str
+        ``"diag"`` / ``"full"`` for Fig. 5; ``"anneal"`` for Fig. 7; for the tables the
+        column names of the papers: ``"VAE"``, ``"beta-VAE"``, ``"beta-VAE (full)"`` and
+        ``"VAE (full)"`` (not in Rolinek et al.'s table).
+
+    Raises
+    ------
+    ValueError
+        ``experiment`` is not one of :data:`EXPERIMENTS`.
+    """
+    post = str(config.get("posterior", "diag"))
+    beta = float(config.get("beta", 1.0))
+    if experiment == "fig5":
+        return post
+    if experiment == "fig7":
+        return "anneal"
+    if experiment in ("rolinek", "bhowal"):
+        name = "VAE" if beta == 1.0 else "beta-VAE"
+        return f"{name} (full)" if post == "full" else name
+    raise ValueError(
+        f"Unknown dSprites experiment {experiment!r}; expected one of {', '.join(EXPERIMENTS)} "
+        "(the sub-folders of the run root)."
+    )
+
+
+def _run_dirs(root: Path) -> list[tuple[str, Path]]:
+    runs = []
+    for exp in EXPERIMENTS:
+        folder = root / exp
+        if folder.is_dir():
+            runs += [(exp, p.parent) for p in sorted(folder.glob("*/checkpoint.pt"))]
+    return runs
+
+
+def _status(run: Path) -> str | None:
+    path = run / "state.json"
+    if not path.is_file():
+        return None
+    status = json.loads(path.read_text()).get("status")
+    return None if status is None else str(status)
+
+
+def _is_fig7_baseline(exp: str, cfg: Mapping[str, Any], sizes: DspritesSizes) -> bool:
+    return exp == "fig5" and cfg.get("posterior") == "diag" and float(cfg["beta"]) in sizes.anneal
+
+
+def collect(
+    run_root: str | Path,
+    out_dir: str | Path | None = None,
+    *,
+    profile: str | None = None,
+    device: str | None = "cpu",
+    reuse: bool = True,
+    include_incomplete: bool = False,
+) -> dict[str, Path]:
+    """Summarise every trained run under ``run_root`` and write the chapter's result files.
+
+    ``run_root`` holds one folder per experiment (``fig5``, ``fig7``, ``rolinek``,
+    ``bhowal``, the ``root`` of each grid of :func:`grids`) with the engine's run
+    directories inside. Writes ``fig5.json``, ``fig7.json`` and ``tables.json`` into
+    ``out_dir`` (default ``results/dsprites``), each ``{"experiment", "provenance", "runs"}``
+    with the provenance of :func:`seamlib.provenance.provenance` (git commit, profile,
+    device, seeds, steps, summed training wall time). Images are stored only for the first
+    seed's Fig. 7 runs (annealed, and the diagonal Fig. 5 runs at its two constant betas).
+    With ``reuse``, a run's ``dsprites_summary.json`` is reused when newer than its
+    checkpoint. Runs still training are left out unless ``include_incomplete``.
+
+    Returns
+    -------
+    dict
+        ``{"fig5": path, "fig7": path, "tables": path}`` (those with at least one run).
+    """
+    from seamlib.provenance import provenance
+
+    prof = get_profile(profile)
+    sizes = prof.dsprites
+    root = Path(run_root)
+    out = Path(out_dir) if out_dir is not None else project_root() / "results" / "dsprites"
+    runs = [
+        (exp, run)
+        for exp, run in _run_dirs(root)
+        if include_incomplete or _status(run) == "complete"
+    ]
+    if not runs:
+        raise FileNotFoundError(
+            f"No trained runs under {root}/{{{','.join(EXPERIMENTS)}}}/*/checkpoint.pt; run "
+            "the sweeps first (python -m seamlib sweep experiments/dsprites_<exp>.<profile>.json"
+            f" --root {root}/<exp>)."
+        )
+    out.mkdir(parents=True, exist_ok=True)
+    heldout: dict[str, tuple[Tensor, np.ndarray]] = {}
+    groups: dict[str, list[dict[str, Any]]] = {"fig5": [], "fig7": [], "tables": []}
+    first_seed = min(sizes.seeds)
+    for exp, run in runs:
+        cfg = json.loads((run / "config.json").read_text())
+        variant = classify(exp, cfg)
+        fig7 = exp == "fig7" or _is_fig7_baseline(exp, cfg, sizes)
+        want_images = fig7 and int(cfg["seed"]) == first_seed
+        cached = run / "dsprites_summary.json"
+        summary = None
+        if reuse and cached.is_file():
+            if cached.stat().st_mtime >= (run / "checkpoint.pt").stat().st_mtime:
+                summary = json.loads(cached.read_text())
+                if want_images and "images" not in summary:
+                    summary = None
+        if summary is None:
+            key = str(cfg.get("dataset"))
+            if key not in heldout:
+                heldout[key] = heldout_data(
+                    sizes.eval_n, dataset=key, data_root=cfg.get("data_root")
+                )
+            x, f = heldout[key]
+            summary = summarise_run(
+                run, profile=prof.name, x=x, factors=f, images=want_images, device=device
+            )
+        summary = {**_finite(summary), "experiment": exp, "variant": variant}
+        if exp in ("rolinek", "bhowal"):
+            groups["tables"].append(summary)
+            continue
+        if fig7:
+            groups["fig7"].append(summary if want_images else _slim(summary))
+        if exp == "fig5":
+            groups["fig5"].append(_slim(summary))
+    paths = {}
+    for name, rows in groups.items():
+        if not rows:
+            continue
+        wall = [r["train_s"] for r in rows if r.get("train_s") is not None]
+        doc = {
+            "experiment": name,
+            "provenance": provenance(
+                profile=prof.name,
+                seeds=sorted({int(r["config"]["seed"]) for r in rows}),
+                device=device,
+                steps=sorted({int(r["step"]) for r in rows}),
+                n_runs=len(rows),
+                train_wall_s_total=round(float(sum(wall)), 1),
+                n_eval=sizes.eval_n,
+                run_root=str(root),
+            ),
+            "runs": rows,
+        }
+        path = out / f"{name}.json"
+        path.write_text(json.dumps(_finite(doc), separators=(",", ":")) + "\n")
+        paths[name] = path
+    return paths
+
+
+def _slim(summary: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in summary.items() if k != "images"}
+
+
+def load_results(name: str, folder: str | Path | None = None) -> dict[str, Any]:
+    """Read ``results/dsprites/<name>.json`` (``name`` in fig5, fig7, tables).
+
+    Raises
+    ------
+    FileNotFoundError
+        With the commands that produce the file.
+    """
+    base = Path(folder) if folder is not None else project_root() / "results" / "dsprites"
+    path = base / f"{name}.json"
+    if not path.is_file():
+        raise FileNotFoundError(
+            f"{path} does not exist. Produce it with `python -m seamlib.dsprites_results grids`, "
+            "`python -m seamlib sweep experiments/dsprites_*.json`, then "
+            "`python -m seamlib.dsprites_results collect RUN_ROOT`."
+        )
+    doc: dict[str, Any] = json.loads(path.read_text())
+    return doc
+
+
+# ======================================================================================
+# Statistics for the claims
+# ======================================================================================
+def _num(v: Any) -> float:
+    return float("nan") if v is None else float(v)
+
+
+def group_stats(
+    rows: Iterable[Mapping[str, Any]], key: str, by: Sequence[str] = ("posterior", "beta")
+) -> dict[tuple[Any, ...], dict[str, float]]:
+    """Mean, standard deviation (ddof = 1, 0 for one run) and count of ``key`` per group.
+
+    ``by`` names fields of each row's ``config`` (or of the row itself, e.g. ``"variant"``).
+    NaN values (e.g. an off-diagonal with fewer than two active latents) are left out.
+    """
+    groups: dict[tuple[Any, ...], list[float]] = {}
+    for r in rows:
+        g = tuple(r["config"][b] if b in r["config"] else r.get(b) for b in by)
+        groups.setdefault(g, []).append(_num(r.get(key)))
+    out = {}
+    for g, vals in sorted(groups.items(), key=lambda kv: tuple(str(v) for v in kv[0])):
+        arr = np.asarray([v for v in vals if math.isfinite(v)])
+        out[g] = {
+            "mean": float(arr.mean()) if arr.size else float("nan"),
+            "std": float(arr.std(ddof=1)) if arr.size > 1 else 0.0,
+            "n": int(arr.size),
+        }
+    return out
+
+
+def spearman(x: Sequence[float], y: Sequence[float]) -> float:
+    """Spearman rank correlation of the pairs with both values finite (NaN if < 3 pairs)."""
+    a, b = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+    keep = np.isfinite(a) & np.isfinite(b)
+    if keep.sum() < 3 or np.ptp(a[keep]) == 0 or np.ptp(b[keep]) == 0:
+        return float("nan")
+    return float(stats.spearmanr(a[keep], b[keep]).statistic)
+
+
+def fig5_trends(rows: Iterable[Mapping[str, Any]]) -> dict[str, dict[str, float]]:
+    """Spearman correlations over the Fig. 5 grid (one point per run), per posterior.
+
+    Returns
+    -------
+    dict
+        ``{"diag": {...}, "full": {...}}`` with ``beta_mig``, ``beta_aas`` (trend with beta),
+        ``beta_jac`` / ``beta_hess`` (beta against the off-diagonal of the Eq. 6 terms: a
+        negative value means more diagonal at higher beta) and ``mig_jac``, ``aas_jac``,
+        ``mig_hess`` (disentanglement against off-diagonal: negative means disentanglement
+        goes with diagonality).
+    """
+    rows = list(rows)
+    out = {}
+    for post in ("diag", "full"):
+        sel = [r for r in rows if r["config"]["posterior"] == post]
+        beta = [math.log10(float(r["config"]["beta"])) for r in sel]
+        col = {
+            k: [_num(r.get(k)) for r in sel] for k in ("mig", "aas", "jac_offdiag", "hess_offdiag")
+        }
+        out[post] = {
+            "beta_mig": spearman(beta, col["mig"]),
+            "beta_aas": spearman(beta, col["aas"]),
+            "beta_jac": spearman(beta, col["jac_offdiag"]),
+            "beta_hess": spearman(beta, col["hess_offdiag"]),
+            "mig_jac": spearman(col["mig"], col["jac_offdiag"]),
+            "aas_jac": spearman(col["aas"], col["jac_offdiag"]),
+            "mig_hess": spearman(col["mig"], col["hess_offdiag"]),
+            "n": float(len(sel)),
+        }
+    return out
+
+
+# ======================================================================================
+# Command line
+# ======================================================================================
+def main(argv: Sequence[str] | None = None) -> int:
+    """``python -m seamlib.dsprites_results {grids,collect}`` (see the module docstring)."""
+    parser = argparse.ArgumentParser(prog="python -m seamlib.dsprites_results")
+    sub = parser.add_subparsers(dest="cmd", required=True)
+    g = sub.add_parser("grids", help="write experiments/dsprites_<experiment>.<profile>.json")
+    g.add_argument("--profile", default=None)
+    g.add_argument("--out", default=None, help="folder (default: experiments/)")
+    c = sub.add_parser("collect", help="summarise runs into results/dsprites/*.json")
+    c.add_argument("run_root")
+    c.add_argument("--profile", default=None)
+    c.add_argument("--out", default=None, help="folder (default: results/dsprites/)")
+    c.add_argument("--no-reuse", action="store_true", help="recompute every summary")
+    c.add_argument("--incomplete", action="store_true", help="include runs still training")
+    args = parser.parse_args(argv)
+    if args.cmd == "grids":
+        for path in write_grids(args.profile, args.out).values():
+            print(path)
+    else:
+        for path in collect(
+            args.run_root,
+            args.out,
+            profile=args.profile,
+            reuse=not args.no_reuse,
+            include_incomplete=args.incomplete,
+        ).values():
+            print(path)
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,389 @@
+"""Grids of training runs: expand a grid file, launch the runs, collect their results.
+
+A grid file (JSON, or YAML when PyYAML is installed) holds the options shared by every run
+(``base``, any :class:`~seamlib.train.TrainConfig` field) and the values to sweep (``grid``:
+the runs are the cartesian product)::
+
+    {
+      "root": "runs/dsprites-beta",
+      "base": {"dataset": "dsprites", "subset": 2048, "steps": 3000, "latent_dim": 10},
+      "grid": {"posterior": ["diag", "full"], "beta": [0.1, 1.0, 4.0], "seed": [0, 1]}
+    }
+
+Each run gets its own run directory ``root/<name>`` with ``name`` built from the swept values
+(``posterior-diag_beta-0.1_seed-0``). Launchers:
+
+``local``
+    One run after the other in this process (a run that already has a checkpoint is resumed,
+    a finished one is skipped).
+``submitit``
+    One job per run through :mod:`submitit` (Slurm on a cluster; ``cluster="local"`` runs
+    the jobs as local processes, which is what the tests use). Jobs are
+    :class:`submitit.helpers.Checkpointable`: a preempted or timed-out job is requeued and
+    resumes from its last checkpoint.
+
+:func:`results` collects run directories (config, status, last metrics and ``eval.json``)
+into one table; :func:`write_results` stores it with provenance.
+"""
+
+from __future__ import annotations
+
+import csv
+import itertools
+import json
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from seamlib.errors import ConfigError
+from seamlib.train import (
+    CHECKPOINT_FILE,
+    CONFIG_FILE,
+    EVAL_FILE,
+    METRICS_FILE,
+    STATE_FILE,
+    TrainConfig,
+    atomic_write_json,
+    atomic_write_text,
+    train,
+)
+
+__all__ = [
+    "GridRun",
+    "load_grid",
+    "expand_grid",
+    "launch",
+    "TrainJob",
+    "results",
+    "format_table",
+    "write_results",
+    "LAUNCHERS",
+]
+
+LAUNCHERS: tuple[str, ...] = ("local", "submitit")
+
+
+@dataclass(frozen=True)
+class GridRun:
+    """One run of a grid: its name, run directory and configuration."""
+
+    name: str
+    run_dir: Path
+    config: TrainConfig
+
+
+def load_grid(path: str | os.PathLike[str]) -> dict[str, Any]:
+    """Read a grid file (``.json``, ``.yaml``/``.yml``) into a dict.
+
+    Raises
+    ------
+    ConfigError
+        Missing or unreadable file, bad syntax, or a YAML file without PyYAML.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise ConfigError(f"Grid file {path} does not exist; pass a JSON or YAML grid file.")
+    text = path.read_text()
+    if path.suffix.lower() in (".yaml", ".yml"):
+        try:
+            import yaml
+        except ImportError as exc:
+            raise ConfigError(
+                f"{path} is YAML but PyYAML is not installed; `pip install pyyaml` or write "
+                "the grid as JSON."
+            ) from exc
+        try:
+            spec = yaml.safe_load(text)
+        except yaml.YAMLError as exc:
+            raise ConfigError(f"{path} is not valid YAML: {exc}") from exc
+    else:
+        try:
+            spec = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise ConfigError(f"{path} is not valid JSON: {exc}") from exc
+    if not isinstance(spec, dict):
+        raise ConfigError(f"{path} must hold a mapping with 'base' and 'grid' entries.")
+    return spec
+
+
+def _fmt(value: Any) -> str:
+    text = f"{value:g}" if isinstance(value, float) else str(value)
+    return "".join(ch if ch.isalnum() or ch in ".-" else "-" for ch in text)
+
+
+def expand_grid(spec: dict[str, Any], root: str | os.PathLike[str] | None = None) -> list[GridRun]:
+    """All runs of a grid specification (validated, before anything runs).
+
+    Parameters
+    ----------
+    spec
+        ``{"base": {...}, "grid": {"field": [values, ...], ...}, "root": "..."}``.
+    root
+        Folder of the run directories; default ``spec["root"]``, else ``runs/sweep``.
+
+    Returns
+    -------
+    list of GridRun
+        In the order of the cartesian product (last grid key fastest).
+
+    Raises
+    ------
+    ConfigError
+        Unknown keys or options, an empty value list, or an invalid configuration.
+    """
+    unknown = sorted(set(spec) - {"base", "grid", "root"})
+    if unknown:
+        raise ConfigError(
+            f"Unknown grid-file entries {', '.join(unknown)}; expected 'base', 'grid', 'root'."
+        )
+    base = dict(spec.get("base") or {})
+    grid = dict(spec.get("grid") or {})
+    for key, values in grid.items():
+        if not isinstance(values, list) or not values:
+            raise ConfigError(f"grid entry {key!r} must be a non-empty list, got {values!r}.")
+    folder = Path(root if root is not None else spec.get("root", "runs/sweep"))
+    keys = list(grid)
+    runs: list[GridRun] = []
+    for combo in itertools.product(*(grid[k] for k in keys)):
+        values = dict(zip(keys, combo))
+        name = "_".join(f"{k}-{_fmt(v)}" for k, v in values.items()) or "run"
+        config = TrainConfig.from_profile(None, **{**base, **values})
+        try:
+            config.validate()
+        except ConfigError as exc:
+            raise ConfigError(f"Run {name!r} of the grid is invalid: {exc}") from exc
+        runs.append(GridRun(name=name, run_dir=folder / name, config=config))
+    names = [r.name for r in runs]
+    if len(set(names)) != len(names):
+        raise ConfigError("Two runs of the grid get the same name; make the values distinct.")
+    return runs
+
+
+def _is_complete(run_dir: Path) -> bool:
+    state = run_dir / STATE_FILE
+    if not state.is_file():
+        return False
+    return bool(json.loads(state.read_text()).get("status") == "complete")
+
+
+class _CheckpointableBase:
+    """``submitit.helpers.Checkpointable`` when submitit is importable, else ``object``."""
+
+
+try:  # submitit is a core dependency, but keep `import seamlib.sweep` working without it
+    from submitit.helpers import Checkpointable as _Checkpointable
+except ImportError:  # pragma: no cover
+    _Checkpointable = _CheckpointableBase  # type: ignore[misc, assignment]
+
+
+class TrainJob(_Checkpointable):  # type: ignore[misc, valid-type]
+    """A picklable training job: trains (or resumes) one run directory.
+
+    As a :class:`submitit.helpers.Checkpointable`, a preempted or timed-out job is requeued
+    with the same arguments; since the run directory holds a checkpoint, the requeued job
+    resumes from it.
+    """
+
+    def __init__(self, config: dict[str, Any], run_dir: str) -> None:
+        self.config = config
+        self.run_dir = run_dir
+
+    def __call__(self) -> dict[str, Any]:
+        """Train or resume; returns ``{"run_dir", "step", "status"}``."""
+        run_dir = Path(self.run_dir)
+        if _is_complete(run_dir):
+            state = json.loads((run_dir / STATE_FILE).read_text())
+            return {"run_dir": str(run_dir), "step": state.get("step"), "status": "complete"}
+        resume = (run_dir / CONFIG_FILE).exists()
+        config = TrainConfig.from_dict(self.config)
+        out = train(config, run_dir, resume=resume, progress=False)
+        return {"run_dir": str(run_dir), "step": out.step, "status": out.status}
+
+
+def launch(
+    runs: Sequence[GridRun],
+    launcher: str = "local",
+    *,
+    progress: bool = True,
+    cluster: str | None = None,
+    wait: bool = True,
+    executor_params: dict[str, Any] | None = None,
+    submitit_folder: str | os.PathLike[str] | None = None,
+) -> list[dict[str, Any]]:
+    """Run every run of a grid.
+
+    Parameters
+    ----------
+    runs
+        From :func:`expand_grid`.
+    launcher
+        ``"local"`` (sequential, in this process) or ``"submitit"``.
+    progress
+        Progress bars for local runs.
+    cluster
+        submitit cluster: None (auto: Slurm when available, else local processes),
+        ``"slurm"``, ``"local"`` or ``"debug"``.
+    wait
+        submitit: wait for all jobs and return their results (else return job ids).
+    executor_params
+        Passed to ``executor.update_parameters`` (e.g. ``timeout_min``, ``slurm_partition``,
+        ``gpus_per_node``).
+    submitit_folder
+        Where submitit writes its logs; default ``<first run's parent>/_submitit``.
+
+    Returns
+    -------
+    list of dict
+        One summary per run (``run_dir``, ``step``, ``status``; or ``job_id`` when not
+        waiting).
+    """
+    if launcher not in LAUNCHERS:
+        raise ConfigError(f"Unknown launcher {launcher!r}; expected one of {', '.join(LAUNCHERS)}.")
+    if not runs:
+        return []
+    for run in runs:
+        run.run_dir.parent.mkdir(parents=True, exist_ok=True)
+        if not os.access(run.run_dir.parent, os.W_OK):
+            raise ConfigError(f"Cannot write run directories under {run.run_dir.parent}.")
+    if launcher == "local":
+        out = []
+        for run in runs:
+            if _is_complete(run.run_dir):
+                out.append({"run_dir": str(run.run_dir), "status": "complete", "skipped": True})
+                continue
+            resume = (run.run_dir / CONFIG_FILE).exists()
+            res = train(run.config, run.run_dir, resume=resume, progress=progress)
+            out.append({"run_dir": str(run.run_dir), "step": res.step, "status": res.status})
+        return out
+
+    import submitit
+
+    folder = Path(submitit_folder or runs[0].run_dir.parent / "_submitit")
+    executor = submitit.AutoExecutor(folder=folder, cluster=cluster)
+    params = {"timeout_min": 60, "name": "seamlib-train", **(executor_params or {})}
+    executor.update_parameters(**params)
+    jobs = [executor.submit(TrainJob(run.config.to_dict(), str(run.run_dir))) for run in runs]
+    if not wait:
+        return [{"run_dir": str(r.run_dir), "job_id": j.job_id} for r, j in zip(runs, jobs)]
+    return [job.result() for job in jobs]
+
+
+# ======================================================================================
+# Results
+# ======================================================================================
+_CONFIG_COLUMNS = (
+    "dataset",
+    "architecture",
+    "posterior",
+    "likelihood",
+    "latent_dim",
+    "beta_schedule",
+    "beta",
+    "beta_end",
+    "steps",
+    "seed",
+)
+_METRIC_COLUMNS = ("loss", "elbo", "nll", "kl")
+_EVAL_COLUMNS = ("mig", "aas", "jtj_off_diagonal")
+DEFAULT_COLUMNS: tuple[str, ...] = (
+    "run",
+    "status",
+    "step",
+    "posterior",
+    "beta",
+    "seed",
+    "elbo",
+    "kl",
+    "mig",
+    "aas",
+    "jtj_off_diagonal",
+)
+
+
+def _read_json(path: Path) -> dict[str, Any]:
+    try:
+        out = json.loads(path.read_text())
+    except (OSError, json.JSONDecodeError):
+        return {}
+    return out if isinstance(out, dict) else {}
+
+
+def results(roots: Sequence[str | os.PathLike[str]] = ("runs",)) -> list[dict[str, Any]]:
+    """One row per run directory found under ``roots`` (any depth).
+
+    A row holds the run's path (``run``), its configuration columns, ``status`` and ``step``
+    (``state.json``), the last ``metrics.jsonl`` row (loss, elbo, nll, kl) and the scalar
+    entries of ``eval.json`` (mig, aas, jtj_off_diagonal, ``eval_elbo``).
+    """
+    rows = []
+    for root in roots:
+        root = Path(root)
+        if not root.exists():
+            raise ConfigError(f"{root} does not exist; pass folders holding run directories.")
+        configs = [root / CONFIG_FILE] if (root / CONFIG_FILE).is_file() else []
+        configs += sorted(p for p in root.rglob(CONFIG_FILE) if p.parent != root)
+        for cfg_path in configs:
+            run_dir = cfg_path.parent
+            if run_dir.name.startswith("_"):
+                continue
+            config = _read_json(cfg_path)
+            state = _read_json(run_dir / STATE_FILE)
+            row: dict[str, Any] = {"run": str(run_dir)}
+            row.update({k: config.get(k) for k in _CONFIG_COLUMNS})
+            row["status"] = state.get("status", "new")
+            row["step"] = state.get("step", 0)
+            row["has_checkpoint"] = (run_dir / CHECKPOINT_FILE).is_file()
+            metrics_path = run_dir / METRICS_FILE
+            if metrics_path.is_file():
+                lines = [ln for ln in metrics_path.read_text().splitlines() if ln.strip()]
+                if lines:
+                    last = json.loads(lines[-1])
+                    row.update({k: last.get(k) for k in _METRIC_COLUMNS})
+            ev = _read_json(run_dir / EVAL_FILE)
+            row.update({k: ev.get(k) for k in _EVAL_COLUMNS})
+            row["eval_elbo"] = ev.get("elbo")
+            rows.append(row)
+    return rows
+
+
+def format_table(rows: Sequence[dict[str, Any]], columns: Sequence[str] = DEFAULT_COLUMNS) -> str:
+    """Plain-text table of ``rows`` (floats to 4 significant digits; missing as ``-``)."""
+
+    def cell(v: Any) -> str:
+        if v is None:
+            return "-"
+        if isinstance(v, float):
+            return f"{v:.4g}"
+        return str(v)
+
+    table = [list(columns)] + [[cell(r.get(c)) for c in columns] for r in rows]
+    widths = [max(len(row[i]) for row in table) for i in range(len(columns))]
+    lines = ["  ".join(v.ljust(w) for v, w in zip(row, widths)).rstrip() for row in table]
+    return "\n".join(lines)
+
+
+def write_results(rows: Sequence[dict[str, Any]], path: str | os.PathLike[str]) -> Path:
+    """Store ``rows`` as JSON (``{"provenance": ..., "rows": [...]}``) or CSV, atomically.
+
+    A CSV file gets its provenance in a sibling ``<name>.provenance.json``.
+    """
+    from seamlib.provenance import provenance
+
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    prov = provenance(seeds=sorted({int(r["seed"]) for r in rows if r.get("seed") is not None}))
+    if path.suffix.lower() == ".csv":
+        import io
+
+        columns = list(dict.fromkeys(k for r in rows for k in r))
+        buf = io.StringIO()
+        writer = csv.DictWriter(buf, fieldnames=columns)
+        writer.writeheader()
+        writer.writerows(rows)
+        atomic_write_text(path, buf.getvalue())
+        atomic_write_json(path.with_name(path.name + ".provenance.json"), prov)
+    else:
+        atomic_write_json(path, {"provenance": prov, "rows": list(rows)})
+    return path

@@ -1,0 +1,260 @@
+"""Tests of seamlib.dsprites_results: grids, the Eq. 6 terms, image storage, summaries."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from seamlib import dsprites_results as R
+from seamlib.config import PROFILES, get_profile, project_root
+from seamlib.models import VAE, mlp
+from seamlib.sweep import expand_grid
+
+
+# --------------------------------------------------------------------------------------
+# Grids
+# --------------------------------------------------------------------------------------
+@pytest.mark.parametrize("profile", PROFILES)
+def test_grids_expand_to_valid_runs(profile: str) -> None:
+    """Every grid is a valid sweep of the engine, with the sizes of its profile."""
+    sizes = get_profile(profile).dsprites
+    specs = R.grids(profile)
+    assert set(specs) == set(R.EXPERIMENTS)
+    runs = {name: expand_grid(spec) for name, spec in specs.items()}
+    assert len(runs["fig5"]) == 2 * len(sizes.betas) * len(sizes.seeds)
+    assert len(runs["fig7"]) == len(sizes.seeds)
+    assert len(runs["rolinek"]) == 4 * len(sizes.table_seeds)
+    assert len(runs["bhowal"]) == 2 * len(sizes.table_seeds)
+    for run in runs["fig7"]:
+        assert run.config.beta_schedule == "exp"
+        assert (run.config.beta, run.config.beta_end) == sizes.anneal
+    # Fig. 7's constant-beta baselines are Fig. 5 runs: both betas must be in the grid
+    assert set(sizes.anneal) <= set(sizes.betas)
+    for run in runs["rolinek"]:
+        assert run.config.architecture == "rolinek-dsprites" and run.config.latent_dim == 5
+    assert {r.config.beta for r in runs["bhowal"]} == {1.0, R.BHOWAL_BETA}
+    assert all(r.config.steps == sizes.steps for r in runs["fig5"] + runs["fig7"])
+
+
+@pytest.mark.parametrize("profile", PROFILES)
+def test_committed_grid_files_match_the_config(profile: str) -> None:
+    """experiments/dsprites_*.json are exactly what `grids` writes (no hand edits)."""
+    folder = project_root() / "experiments"
+    for name, spec in R.grids(profile).items():
+        path = folder / f"dsprites_{name}.{profile}.json"
+        assert path.is_file(), f"missing {path}: run python -m seamlib.dsprites_results grids"
+        assert json.loads(path.read_text()) == json.loads(json.dumps(spec)), path
+
+
+def test_write_grids(tmp_path: Path) -> None:
+    paths = R.write_grids("smoke", tmp_path)
+    assert sorted(p.name for p in paths.values()) == sorted(
+        f"dsprites_{e}.smoke.json" for e in R.EXPERIMENTS
+    )
+
+
+def test_classify() -> None:
+    assert R.classify("fig5", {"posterior": "full", "beta": 4.0}) == "full"
+    assert R.classify("fig7", {"posterior": "diag"}) == "anneal"
+    assert R.classify("rolinek", {"posterior": "diag", "beta": 4.0}) == "beta-VAE"
+    assert R.classify("rolinek", {"posterior": "full", "beta": 4.0}) == "beta-VAE (full)"
+    assert R.classify("bhowal", {"posterior": "diag", "beta": 1.0}) == "VAE"
+    with pytest.raises(ValueError, match="Unknown dSprites experiment 'faces'"):
+        R.classify("faces", {})
+
+
+def test_published_numbers_are_the_papers() -> None:
+    """The only hand-typed numbers: Rolinek et al. Table 2 and Bhowal et al. Table 4."""
+    assert R.ROLINEK_TABLE2_DSPRITES["beta-VAE"] == {"disent": (0.33, 0.15), "dto": (0.76, 0.08)}
+    assert R.ROLINEK_TABLE2_DSPRITES["VAE"]["dto"] == (1.08, 0.15)
+    assert R.ROLINEK_TABLE2_DSPRITES["beta-VAE (full)"]["disent"] == (0.12, 0.06)
+    assert R.BHOWAL_TABLE4_DSPRITES == {"beta-VAE": (0.25, 0.10), "VAE": (0.16, 0.05)}
+
+
+# --------------------------------------------------------------------------------------
+# Eq. 6 terms: known answers
+# --------------------------------------------------------------------------------------
+def _linear_vae(likelihood: str, d: int = 3, m: int = 6, seed: int = 0) -> VAE:
+    torch.manual_seed(seed)
+    enc = mlp([m, 2 * d])
+    dec = torch.nn.Linear(d, m)
+    return VAE(enc, dec, latent_dim=d, posterior="diag", likelihood=likelihood, sigma2=0.5)  # type: ignore[arg-type]
+
+
+def test_eq6_linear_gaussian_decoder() -> None:
+    """Linear decoder, Gaussian likelihood: A = W^T W / sigma^2 exactly and B = 0."""
+    vae = _linear_vae("gaussian")
+    x = torch.randn(16, 6, generator=torch.Generator().manual_seed(1))
+    a, b = R.eq6_terms(vae, x, generator=torch.Generator().manual_seed(2))
+    w = vae.decoder.weight.detach().double()
+    torch.testing.assert_close(a, w.T @ w / 0.5, rtol=1e-5, atol=1e-6)
+    assert b.abs().max() < 1e-6
+
+
+def test_eq6_linear_bernoulli_decoder() -> None:
+    """Linear logits: A = mean_n W^T diag(p(1-p)) W and B = 0."""
+    vae = _linear_vae("bernoulli")
+    x = (torch.rand(16, 6, generator=torch.Generator().manual_seed(1)) > 0.5).float()
+    a, b = R.eq6_terms(vae, x, at="mean")
+    with torch.no_grad():
+        p = torch.sigmoid(vae.decode(vae.encode(x).mean)).double()
+    w = vae.decoder.weight.detach().double()
+    expected = torch.einsum("mi,nm,mj->ij", w, p * (1 - p), w) / x.shape[0]
+    torch.testing.assert_close(a, expected, rtol=1e-5, atol=1e-6)
+    assert b.abs().max() < 1e-6
+
+
+@pytest.mark.parametrize("likelihood", ["gaussian", "bernoulli"])
+def test_eq6_terms_give_the_log_likelihood_hessian(likelihood: str) -> None:
+    """A - B equals -d^2 log p(x|z) / dz^2 (batch mean), computed by autograd."""
+    torch.manual_seed(3)
+    d, m = 3, 5
+    vae = VAE(mlp([m, 2 * d]), mlp([d, 8, m]), latent_dim=d, likelihood=likelihood)  # type: ignore[arg-type]
+    x = torch.rand(4, m, generator=torch.Generator().manual_seed(4))
+    if likelihood == "bernoulli":
+        x = (x > 0.5).float()
+    a, b = R.eq6_terms(vae, x, at="mean")
+    with torch.no_grad():
+        z = vae.encode(x).mean
+    hess = []
+    for i in range(x.shape[0]):
+
+        def nll(zi: torch.Tensor, i: int = i) -> torch.Tensor:
+            return vae.neg_log_likelihood(x[i : i + 1], vae.decode(zi.unsqueeze(0))).sum()
+
+        hess.append(torch.autograd.functional.hessian(nll, z[i]))
+    expected = torch.stack(hess).mean(0).double()
+    torch.testing.assert_close(a - b, expected, rtol=1e-4, atol=1e-5)
+    assert not torch.allclose(b, torch.zeros_like(b))  # a non-linear decoder has a B term
+
+
+def test_eq6_terms_bad_argument() -> None:
+    with pytest.raises(ValueError, match="at must be"):
+        R.eq6_terms(_linear_vae("gaussian"), torch.zeros(2, 6), at="mode")
+
+
+# --------------------------------------------------------------------------------------
+# Image storage
+# --------------------------------------------------------------------------------------
+@pytest.mark.parametrize("levels", [1, 15, 255])
+def test_images_round_trip(levels: int) -> None:
+    img = np.random.default_rng(0).random((3, 2, 8, 8))
+    stored = R.encode_images(img, levels=levels)
+    json.dumps(stored)  # JSON-ready
+    back = R.decode_images(stored)
+    assert back.shape == img.shape
+    assert np.max(np.abs(back - img)) <= 0.5 / levels + 1e-12
+
+
+def test_images_bad_input() -> None:
+    with pytest.raises(ValueError, match=r"values in \[0, 1\]"):
+        R.encode_images(np.array([0.5, 1.5]))
+    with pytest.raises(ValueError, match="levels"):
+        R.encode_images(np.zeros(3), levels=0)
+    with pytest.raises(ValueError, match="not an encoded image block"):
+        R.decode_images({"shape": [2]})
+    stored = R.encode_images(np.zeros(4))
+    with pytest.raises(ValueError, match="needs 8"):
+        R.decode_images({**stored, "shape": [8]})
+
+
+# --------------------------------------------------------------------------------------
+# Statistics for the claims
+# --------------------------------------------------------------------------------------
+def _row(post: str, beta: float, seed: int, **vals: float) -> dict:
+    return {"config": {"posterior": post, "beta": beta, "seed": seed}, **vals}
+
+
+def test_spearman_known_values() -> None:
+    assert R.spearman([1, 2, 3, 4], [10, 20, 30, 40]) == pytest.approx(1.0)
+    assert R.spearman([1, 2, 3, 4], [4, 3, 2, 1]) == pytest.approx(-1.0)
+    assert math.isnan(R.spearman([1, 2], [1, 2]))  # too few pairs
+    assert math.isnan(R.spearman([1, 2, 3], [5, 5, 5]))  # constant
+    assert R.spearman([1, 2, 3, np.nan], [1, 2, 3, 0]) == pytest.approx(1.0)
+
+
+def test_group_stats_and_trends() -> None:
+    betas = [0.001, 0.1, 1.0, 4.0]
+    rows = [
+        _row("diag", b, s, mig=0.1 * i + 0.01 * s, aas=0.5 + 0.1 * i, jac_offdiag=0.9 - 0.2 * i,
+             hess_offdiag=1.0)
+        for i, b in enumerate(betas)
+        for s in (0, 1)
+    ] + [
+        _row("full", b, s, mig=0.2 - 0.05 * i, aas=0.5, jac_offdiag=0.5, hess_offdiag=None)  # type: ignore[arg-type]
+        for i, b in enumerate(betas)
+        for s in (0, 1)
+    ]
+    st = R.group_stats(rows, "mig")
+    assert st[("diag", 0.1)]["mean"] == pytest.approx(0.105)
+    assert st[("diag", 0.1)]["std"] == pytest.approx(np.std([0.1, 0.11], ddof=1))
+    assert st[("full", 4.0)]["n"] == 2
+    assert R.group_stats(rows, "hess_offdiag")[("full", 1.0)]["n"] == 0
+    tr = R.fig5_trends(rows)
+    assert tr["diag"]["beta_mig"] > 0.9 and tr["diag"]["beta_aas"] == pytest.approx(1.0)
+    assert tr["diag"]["mig_jac"] < -0.9
+    assert tr["full"]["beta_mig"] == pytest.approx(-1.0)
+    assert math.isnan(tr["full"]["beta_aas"]) and math.isnan(tr["full"]["beta_hess"])
+
+
+# --------------------------------------------------------------------------------------
+# End to end: a tiny trained run, summarised and collected
+# --------------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def tiny_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from seamlib.train import TrainConfig, train
+
+    root = tmp_path_factory.mktemp("dsprites-runs")
+    common = dict(
+        dataset="dsprites", architecture="mlp", hidden=(16,), latent_dim=6, subset=256,
+        steps=4, batch_size=32, log_every=2, checkpoint_every=4, device="cpu",
+    )
+    train(TrainConfig(**common, beta=1.0), root / "fig5" / "b1", progress=False)  # type: ignore[arg-type]
+    train(TrainConfig(**common, beta=0.5, posterior="full"), root / "fig5" / "f",  # type: ignore[arg-type]
+          progress=False)
+    exp = TrainConfig(**common, beta=1.0, beta_end=0.001, beta_schedule="exp")  # type: ignore[arg-type]
+    train(exp, root / "fig7" / "a", progress=False)
+    return root
+
+
+def test_summarise_run(tiny_root: Path) -> None:
+    x, f = R.heldout_data(200)
+    assert x.shape == (200, 1, 64, 64) and f.shape == (200, 5)
+    s = R.summarise_run(tiny_root / "fig5" / "b1", profile="smoke", x=x, factors=f, images=True)
+    assert np.asarray(s["mi"]).shape == (6, 5)
+    assert np.asarray(s["jac_term"]).shape == (6, 6)
+    assert 0 <= s["mig"] <= 1 and s["recon_nll"] > 0 and s["step"] == 4
+    assert s["status"] == "complete"
+    sizes = get_profile("smoke").dsprites
+    trav = R.decode_images(s["images"]["traversals"])
+    assert trav.shape == (6, sizes.n_traverse, 64, 64)
+    assert R.decode_images(s["images"]["reconstructions"]).shape == (sizes.n_recon, 64, 64)
+    assert (tiny_root / "fig5" / "b1" / "dsprites_summary.json").is_file()
+
+
+def test_collect_writes_results_with_provenance(tiny_root: Path, tmp_path: Path) -> None:
+    paths = R.collect(tiny_root, tmp_path, profile="smoke")
+    assert set(paths) == {"fig5", "fig7"}
+    fig5 = R.load_results("fig5", tmp_path)
+    assert {r["variant"] for r in fig5["runs"]} == {"diag", "full"}
+    assert all("images" not in r for r in fig5["runs"])
+    prov = fig5["provenance"]
+    assert prov["profile"] == "smoke" and prov["seeds"] == [0] and prov["steps"] == [4]
+    assert "git_commit" in prov and prov["n_runs"] == 2
+    fig7 = R.load_results("fig7", tmp_path)
+    # the annealed run and the beta = 1 diagonal baseline, both with images
+    assert sorted(r["variant"] for r in fig7["runs"]) == ["anneal", "diag"]
+    assert all("images" in r for r in fig7["runs"])
+    json.dumps(fig7)
+
+
+def test_collect_and_load_errors(tmp_path: Path) -> None:
+    with pytest.raises(FileNotFoundError, match="No trained runs"):
+        R.collect(tmp_path, tmp_path / "out", profile="smoke")
+    with pytest.raises(FileNotFoundError, match="seamlib.dsprites_results collect"):
+        R.load_results("fig5", tmp_path)
