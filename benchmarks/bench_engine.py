@@ -12,9 +12,10 @@ Rows (ratio = baseline_s / candidate_s; higher is better for the candidate):
    ratio >= 0.909. ``equal``: the full KL with its off-diagonal part zeroed equals the
    diagonal KL (1e-6).
 3. ``channels_last (conv, CPU)``: the conv step in channels_last memory format (candidate)
-   against the default contiguous format. Bar 1.0: the engine uses channels_last only where
-   it is measured faster (``TrainConfig.channels_last``, off by default). ``equal``: same loss
-   to 1e-4 (relative).
+   against the contiguous format. Bar 1.0: the engine uses channels_last only where it is
+   measured faster (``TrainConfig.channels_last=None``: the conv model on the CPU).
+   ``equal``: same loss to 1e-4 (relative). The overhead rows use contiguous tensors on both
+   sides.
 4. ``batch assembly``: the engine's vectorised minibatch (randint + index_select of uint8 +
    cast) against a per-item Python loop (``torch.stack([data[i] for i in idx])``). Bar 1.0.
 
@@ -28,6 +29,8 @@ import copy
 import io
 import sys
 import tempfile
+import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -45,14 +48,45 @@ ISSUE = 8
 BAR_10PCT = 1 / 1.1
 
 
-def _interleaved(fa: Any, fb: Any, repeats: int) -> tuple[float, float]:
-    """Best time of ``fa`` and ``fb``, alternating single runs (after one warm-up each)."""
+@dataclass
+class Timing:
+    """Best times of a baseline ``a`` and candidate ``b``; ``a``/``b`` are what rows report."""
+
+    a: float
+    b: float
+    wall_a: float
+    wall_b: float
+    clock: str
+
+    def note(self) -> str:
+        """How the times were taken, for a row's detail."""
+        return (
+            f"timed as {self.clock}, best of interleaved repeats; wall-clock ratio "
+            f"{self.wall_a / self.wall_b:.3f}"
+        )
+
+
+def _interleaved(fa: Any, fb: Any, repeats: int) -> Timing:
+    """Best times of ``fa`` and ``fb``, alternating single runs (after one warm-up each).
+
+    On the CPU the reported times are the process's CPU time (``time.process_time``, one
+    torch thread): the 2 cores here are shared by several processes, so wall time mostly
+    measures the neighbours. On CUDA they are wall times (``best_time``, synchronised).
+    """
     fa(), fb()
-    ta = tb = float("inf")
+    cpu = not torch.cuda.is_available()
+    ta = tb = wa = wb = float("inf")
     for _ in range(repeats):
-        ta = min(ta, best_time(fa, repeats=1, warmup=0))
-        tb = min(tb, best_time(fb, repeats=1, warmup=0))
-    return ta, tb
+        for fn, which in ((fa, "a"), (fb, "b")):
+            c0 = time.process_time()
+            w = best_time(fn, repeats=1, warmup=0)
+            c = time.process_time() - c0
+            if which == "a":
+                ta, wa = min(ta, c if cpu else w), min(wa, w)
+            else:
+                tb, wb = min(tb, c if cpu else w), min(wb, w)
+    clock = "CPU time (process_time)" if cpu else "wall time (CUDA synchronised)"
+    return Timing(ta, tb, wa, wb, clock)
 
 
 def _dsprites_like(n: int, seed: int = 0) -> TrainingData:
@@ -96,7 +130,8 @@ def _overhead_row(
         def engine() -> None:
             trainer.run(trainer.step + chunk, bar)
 
-        t_bare, t_engine = _interleaved(bare, engine, repeats)
+        tm = _interleaved(bare, engine, repeats)
+        t_bare, t_engine = tm.a, tm.b
         bar.close()
         sa, sb = model.state_dict(), trainer.model.state_dict()
         equal = all(torch.equal(sa[k], sb[k]) for k in sa)
@@ -115,7 +150,7 @@ def _overhead_row(
             f"overhead {100 * (t_engine / t_bare - 1):+.1f}% (bar: <= +10%, i.e. ratio >= "
             f"1/1.1 = {BAR_10PCT:.3f}); engine includes uint8->float batches, beta schedule, "
             f"loss buffer + finiteness check, metrics rows every {config.log_every} steps and "
-            "a tqdm bar; equal = bit-identical parameters after both loops"
+            "a tqdm bar; equal = bit-identical parameters after both loops" + "; " + tm.note()
         ),
     }
 
@@ -145,9 +180,10 @@ def _full_vs_diag_row(x: torch.Tensor, steps: int, repeats: int) -> dict[str, An
     dev = x.device
     diag, full = _conv("diag", dev), _conv("full", dev)
     sd, sf = _step_fn(diag, x), _step_fn(full, x)
-    td, tf = _interleaved(
+    tm = _interleaved(
         lambda: [sd() for _ in range(steps)], lambda: [sf() for _ in range(steps)], repeats
     )
+    td, tf = tm.a, tm.b
     from seamlib.models import params_to_posterior
 
     p = torch.randn(64, 10 + 55, generator=torch.Generator().manual_seed(1))
@@ -170,7 +206,7 @@ def _full_vs_diag_row(x: torch.Tensor, steps: int, repeats: int) -> dict[str, An
             f"Burgess conv VAE, d=10, batch {x.shape[0]}, {dev}, threads "
             f"{torch.get_num_threads()}; per-step seconds; full/diag = {tf / td:.3f} (bar: "
             f"<= 1.1, i.e. ratio >= {BAR_10PCT:.3f}); equal = full KL with zero off-diagonal "
-            "equals diag KL"
+            "equals diag KL" + "; " + tm.note()
         ),
     }
 
@@ -183,9 +219,10 @@ def _channels_last_row(x: torch.Tensor, steps: int, repeats: int) -> dict[str, A
     sa, sb = _step_fn(a, x), _step_fn(b, xb)
     la, lb = sa(), sb()
     equal = bool(torch.allclose(la, lb, rtol=1e-4))
-    ta, tb = _interleaved(
+    tm = _interleaved(
         lambda: [sa() for _ in range(steps)], lambda: [sb() for _ in range(steps)], repeats
     )
+    ta, tb = tm.a, tm.b
     return {
         "issue": ISSUE,
         "name": f"channels_last (conv, {dev.type})",
@@ -198,8 +235,9 @@ def _channels_last_row(x: torch.Tensor, steps: int, repeats: int) -> dict[str, A
         "equal": equal,
         "detail": (
             f"Burgess conv VAE, batch {x.shape[0]}, threads {torch.get_num_threads()}; "
-            "ratio > 1 would mean channels_last is faster; the engine leaves it off by "
-            "default (TrainConfig.channels_last) and uses it only where measured faster"
+            "ratio > 1: channels_last is faster; the engine's default "
+            "(TrainConfig.channels_last=None) uses it for the conv model on the CPU only, "
+            "where this row measured it faster" + "; " + tm.note()
         ),
     }
 
@@ -226,7 +264,8 @@ def _batch_row(data: TrainingData, b: int, repeats: int) -> dict[str, Any]:
         assert out is not None
         return out
 
-    tp, tv = _interleaved(python_items, vectorised, repeats)
+    tm = _interleaved(python_items, vectorised, repeats)
+    tp, tv = tm.a, tm.b
     equal = bool(torch.equal(python_items(), vectorised()))
     return {
         "issue": ISSUE,
@@ -238,7 +277,7 @@ def _batch_row(data: TrainingData, b: int, repeats: int) -> dict[str, Any]:
         "ratio": tp / tv,
         "bar": 1.0,
         "equal": equal,
-        "detail": f"batch {b} of 64x64 uint8 images from {n}; per-batch seconds",
+        "detail": f"batch {b} of 64x64 uint8 images from {n}; per-batch seconds; " + tm.note(),
     }
 
 
@@ -251,7 +290,7 @@ def run(quick: bool = False) -> list[dict[str, Any]]:
         dev = "cuda" if torch.cuda.is_available() else "cpu"
         n_img = 256 if quick else 1024
         data = _dsprites_like(n_img)
-        repeats = 2 if quick else 3
+        repeats = 2 if quick else 5
         conv_cfg = TrainConfig(
             dataset="dsprites",
             architecture="burgess",
@@ -261,6 +300,7 @@ def run(quick: bool = False) -> list[dict[str, Any]]:
             checkpoint_every=10**9,
             log_every=10,
             device=dev,
+            channels_last=False,
         )
         rows = [
             _overhead_row(
@@ -279,6 +319,7 @@ def run(quick: bool = False) -> list[dict[str, Any]]:
             checkpoint_every=10**9,
             log_every=10,
             device=dev,
+            channels_last=False,
         )
         rows.append(
             _overhead_row(

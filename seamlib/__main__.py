@@ -91,9 +91,10 @@ def build_parser() -> argparse.ArgumentParser:
         tr.add_argument(flag, dest=name, default=None, help=text)
     tr.add_argument(
         "--channels-last",
-        action="store_true",
+        action=argparse.BooleanOptionalAction,
         default=None,
-        help="channels_last memory format (conv models)",
+        help="channels_last memory format (default: on for the conv model on the CPU only, "
+        "where benchmarks/bench_engine.py measured it faster)",
     )
     tr.add_argument(
         "--run-dir", help="run directory (default runs/<dataset>-<posterior>-beta<beta>-seed<seed>)"
@@ -166,8 +167,8 @@ def _train_overrides(args: argparse.Namespace) -> dict[str, Any]:
             out[name] = typ(value)
         except ValueError as exc:
             raise ConfigError(f"{_flag} expects a {typ.__name__}, got {value!r}.") from exc
-    if args.channels_last:
-        out["channels_last"] = True
+    if args.channels_last is not None:
+        out["channels_last"] = bool(args.channels_last)
     return out
 
 
@@ -225,9 +226,9 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
         f"evaluated {args.run_dir} at step {out.get('step')} on {out['n']} points "
         f"(written to {Path(args.run_dir) / 'eval.json'})"
     )
-    for key in ("elbo", "nll", "kl", "jtj_off_diagonal", "mig", "aas"):
+    for key in ("elbo", "nll", "kl", "jtj_off_diagonal", "hessian_off_diagonal", "mig", "aas"):
         if key in out:
-            print(f"  {key:18s} {out[key]:.4g}")
+            print(f"  {key:21s} {out[key]:.4g}")
     if "metrics_error" in out:
         print(f"  disentanglement metrics skipped: {out['metrics_error']}")
     return 0
@@ -247,14 +248,23 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
         params["slurm_partition"] = args.partition
     if args.gpus is not None:
         params["gpus_per_node"] = args.gpus
-    out = launch(
-        runs,
-        args.launcher,
-        progress=not args.no_progress,
-        cluster=args.cluster,
-        wait=not args.no_wait,
-        executor_params=params,
-    )
+    from seamlib.train import TrainingInterrupted
+
+    try:
+        out = launch(
+            runs,
+            args.launcher,
+            progress=not args.no_progress,
+            cluster=args.cluster,
+            wait=not args.no_wait,
+            executor_params=params,
+        )
+    except TrainingInterrupted as exc:
+        raise TrainingInterrupted(
+            f"{exc} To resume the whole sweep, run the same sweep command again.",
+            step=exc.step,
+            run_dir=exc.run_dir,
+        ) from exc
     for row in out:
         print("  " + ", ".join(f"{k}={v}" for k, v in row.items()))
     return 0

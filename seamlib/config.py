@@ -84,30 +84,39 @@ class Section:
 # --------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class LinearSizes(Section):
+    seed: int = 0  # seed of the ground truth, the data and the inits
     n_samples: int = 20_000  # Gaussian data points for PPCA / LVAE fits
     m: int = 5  # data dimension
     d: int = 2  # latent dimension
-    steps: int = 4_000  # gradient steps of analytic-ELBO training (Fig. 2)
-    lr: float = 0.05  # Adam learning rate for LVAE training
+    singular_values: tuple[float, ...] = (2.0, 1.0)  # ground-truth s_W (distinct, Fig. 2)
+    sigma2: float = 0.1  # ground-truth noise variance of Eq. 2
+    steps: int = 3_000  # Adam steps of analytic-ELBO training (Fig. 2)
+    lr: float = 0.1  # initial Adam learning rate
+    lr_decay: float = 0.1  # final learning rate as a fraction of lr (geometric decay)
     n_inits: int = 5  # random inits for the "MLE is the maximum" check
+    n_rotations: int = 20  # random orthogonal R in the invariance check
     n_angles: int = 181  # rotation angles in the ELBO-gap plot
     ratios: tuple[float, ...] = (1.0, 1.2, 1.5, 2.0)  # s1/s2 sweep (degenerate case)
+    sweep_steps: int = 30  # damped-Newton steps per run in the ratio and Cor. 6.1 sweeps
     n_grid: tuple[int, ...] = (100, 1_000, 10_000, 100_000)  # Cor. 6.1 sample sizes
-    n_repeats: int = 5  # repeats per n in the Cor. 6.1 sweep
-    synth_lin_n: int = 50_000  # Rolinek et al. "Synth Lin" samples
-    synth_lin_steps: int = 3_000  # steps for the Synth Lin linear beta-VAE
+    n_repeats: int = 5  # repeats (seeds) per ratio and per n
+    synth_lin_n: int = 50_000  # Rolinek et al. "Synth Lin" samples (their size)
+    synth_lin_steps: int = 40  # damped-Newton steps for the Synth Lin linear beta-VAE
     SMOKE: ClassVar[dict[str, Any]] = dict(
         n_samples=2_000,
-        steps=800,
+        steps=600,
         n_inits=2,
+        n_rotations=5,
         n_angles=61,
+        sweep_steps=25,
         n_grid=(100, 1_000, 10_000),
         n_repeats=2,
         synth_lin_n=5_000,
-        synth_lin_steps=800,
+        synth_lin_steps=25,
     )
     PAPER: ClassVar[dict[str, Any]] = dict(
-        n_samples=100_000, steps=10_000, n_inits=10, n_repeats=20, synth_lin_steps=10_000
+        n_samples=100_000, steps=10_000, sweep_steps=50, n_inits=10, n_repeats=20,
+        synth_lin_steps=100,
     )
 
 
@@ -121,8 +130,8 @@ class PosteriorSizes(Section):
     mc_replicates: int = 8  # independent Monte Carlo fits for the d = 10 standard errors
     opt_steps: int = 400  # optimiser iterations for the optimal posterior
     n_angles: int = 37  # rotation angles for the diagonal-vs-full gap plot
-    n_betas: int = 25  # beta grid size in the posterior-collapse sweep
-    collapse_steps: int = 3_000  # training steps of the linear VAE in the collapse sweep
+    n_betas: int = 17  # beta grid size in the posterior-collapse sweep
+    collapse_steps: int = 1_500  # training steps of the linear VAE in the collapse sweep
     collapse_lr: float = 0.2  # Adam learning rate of the linear VAE (decays 100x)
     rings_n: int = 4_000  # points of the rings data (Fig. 6)
     rings_steps: int = 3_000  # VAE training steps per beta (Fig. 6)
@@ -135,14 +144,13 @@ class PosteriorSizes(Section):
         opt_steps=150,
         n_angles=13,
         n_betas=9,
-        collapse_steps=600,
+        collapse_steps=400,
         rings_n=1_000,
         rings_steps=400,
     )
     PAPER: ClassVar[dict[str, Any]] = dict(
         quad_nodes=32, mc_samples=100_000, mc_replicates=20, opt_steps=1_000, n_angles=73,
-        n_betas=49,
-        collapse_steps=10_000, rings_n=20_000, rings_steps=20_000,
+        n_betas=49, collapse_steps=4_000, rings_n=20_000, rings_steps=20_000,
     )
 
 
@@ -152,7 +160,8 @@ class PosteriorSizes(Section):
 # --------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class SeamsSizes(Section):
-    path_steps: int = 400  # RK4 steps along a singular-vector path
+    path_steps: int = 400  # RK4 steps along a singular-vector path (figures, t in [-2.5, 2.5])
+    check_steps: int = 400  # RK4 steps of the paths used for the exactness checks (t in [-1, 1])
     n_paths: int = 7  # paths drawn per latent in the figures
     density_mc: int = 1_000_000  # Monte Carlo samples for the push-forward density check
     indep_n: int = 2_000  # samples for the seam-independence test
@@ -160,9 +169,13 @@ class SeamsSizes(Section):
     vae_n: int = 5_000  # training points from the c1c2 generator
     vae_steps: int = 3_000  # training steps of the small VAEs (P1, Lemma 4.1)
     vae_seeds: int = 3  # seeds per posterior type
+    vae_noise: float = 0.05  # std of the Gaussian noise added to c1c2 data (and likelihood std)
+    vae_hidden: int = 64  # hidden units of the MLP encoder/decoder
+    vae_eval_n: int = 512  # data points where the Eq. 6 terms and C1/C2 scores are averaged
+    factor_n: int = 20_000  # samples for the seam-marginal density estimates (Def. D1)
     SMOKE: ClassVar[dict[str, Any]] = dict(
-        path_steps=150, n_paths=4, density_mc=200_000, indep_n=600, indep_permutations=60,
-        vae_n=1_000, vae_steps=300, vae_seeds=3,
+        path_steps=150, n_paths=4, density_mc=200_000, indep_n=600, indep_permutations=200,
+        vae_n=1_000, vae_steps=300, vae_seeds=3, vae_eval_n=256, factor_n=5_000,
     )
     PAPER: ClassVar[dict[str, Any]] = dict(
         path_steps=1_000, density_mc=4_000_000, indep_n=5_000, indep_permutations=1_000,
@@ -210,9 +223,31 @@ class IdentifiabilitySizes(Section):
 class MetricsSizes(Section):
     n_codes: int = 10_000  # codes per worked example
     n_bins: int = 20  # histogram bins for the MI estimate (disentanglement_lib default)
-    n_repeats: int = 5  # repeats for spread estimates
-    SMOKE: ClassVar[dict[str, Any]] = dict(n_codes=2_000, n_repeats=2)
-    PAPER: ClassVar[dict[str, Any]] = dict(n_codes=50_000, n_repeats=10)
+    bins_grid: tuple[int, ...] = (5, 10, 20, 50, 100)  # bin counts compared side by side
+    mc_samples: int = 2_000  # posterior samples per entropy estimate (Chen et al. MIG)
+    sub_codes: int = 3_000  # codes used by the slow estimators (q(z|x) entropies, DCI)
+    n_repeats: int = 5  # repeats (seeds) for spread estimates
+    n_angles: int = 19  # rotation angles in the entanglement sweep (0 to 90 degrees)
+    dci_trees: int = 20  # trees per random forest in DCI
+    n_random: int = 20  # random orthogonal matrices in the DtO-vs-MILP check (d = 3..6)
+    SMOKE: ClassVar[dict[str, Any]] = dict(
+        n_codes=2_000,
+        mc_samples=600,
+        sub_codes=1_000,
+        n_repeats=2,
+        n_angles=7,
+        dci_trees=10,
+        n_random=6,
+    )
+    PAPER: ClassVar[dict[str, Any]] = dict(
+        n_codes=50_000,
+        mc_samples=10_000,
+        sub_codes=10_000,
+        n_repeats=10,
+        n_angles=46,
+        dci_trees=50,
+        n_random=50,
+    )
 
 
 # --------------------------------------------------------------------------------------
@@ -280,13 +315,37 @@ class DspritesSizes(Section):
 # --------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class FacesSizes(Section):
-    betas: tuple[float, ...] = (1.0, 4.0)
-    seeds: tuple[int, ...] = (0,)
-    latent_dim: int = 16
-    steps: int = 2_000
-    SMOKE: ClassVar[dict[str, Any]] = dict(betas=(1.0,), steps=20, latent_dim=8)
+    # Training grid (seamlib.faces_results.grids): diagonal and full posteriors x betas x seeds,
+    # Gaussian likelihood. Offline data: scikit-image's 100 LFW faces (25 x 25 grey) with an
+    # MLP; CelebA (64 x 64 RGB, when the reader has it) with the Burgess et al. conv net.
+    betas: tuple[float, ...] = (1.0, 4.0)  # beta grid
+    seeds: tuple[int, ...] = (0, 1, 2)  # seeds per configuration
+    latent_dim: int = 10  # d
+    steps: int = 2_000  # training steps per run
+    batch_size: int = 64  # minibatch size (LFW has 100 faces)
+    lr: float = 1e-3  # Adam learning rate
+    sigma2: float = 0.01  # variance of the Gaussian likelihood (pixels in [0, 1])
+    hidden: tuple[int, ...] = (256, 256)  # hidden sizes of the "mlp" architecture (LFW)
+    celeba_subset: int = 20_000  # CelebA training images (0 = all 202,599)
+    # Evaluation (seamlib.faces_results.summarise_run)
+    eval_n: int = 2_048  # CelebA held-out (test split) images for MI / AAS; LFW uses all 100
+    eq6_n: int = 64  # images whose Eq. 6 terms and C1 score are averaged
+    c2_n: int = 16  # latent points of the C2 score (forward-over-forward SVD derivatives)
+    n_recon: int = 8  # reconstructions stored per run
+    n_samples: int = 8  # prior samples stored per run
+    n_traverse: int = 7  # values per latent traversal row
+    # The live run of the chapter: a tiny CelebA-layout fixture (random attributes) trained
+    # through the CLI, so that the CelebA code path runs everywhere
+    live_n: int = 96  # fixture images
+    live_steps: int = 200  # training steps per live run
+    live_latent_dim: int = 6  # d of the live runs
+    SMOKE: ClassVar[dict[str, Any]] = dict(
+        betas=(1.0, 4.0), seeds=(0,), latent_dim=6, steps=30, eq6_n=8, c2_n=4, n_recon=4,
+        n_samples=4, n_traverse=5, eval_n=64, live_n=48, live_steps=15, live_latent_dim=4,
+    )
     PAPER: ClassVar[dict[str, Any]] = dict(
-        betas=(0.5, 1.0, 4.0, 8.0), seeds=(0, 1, 2), latent_dim=32, steps=100_000
+        betas=(0.5, 1.0, 4.0, 8.0), seeds=(0, 1, 2), latent_dim=32, steps=100_000,
+        celeba_subset=0, eval_n=10_000, eq6_n=256, c2_n=64, live_steps=500,
     )
 
 

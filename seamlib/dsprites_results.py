@@ -336,7 +336,9 @@ def decode_images(stored: Mapping[str, Any]) -> np.ndarray:
         raise ValueError(f"not an encoded image block ({exc}).") from exc
     arr = np.frombuffer(raw, dtype=np.uint8)
     if arr.size != math.prod(shape):
-        raise ValueError(f"stored images hold {arr.size} values; shape {shape} needs {math.prod(shape)}.")
+        raise ValueError(
+            f"stored images hold {arr.size} values; shape {shape} needs {math.prod(shape)}."
+        )
     return arr.reshape(shape).astype(float) / levels
 
 

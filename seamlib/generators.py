@@ -15,9 +15,8 @@ and with a closed-form Jacobian :meth:`Generator.jacobian` to test against.
     ``(r(z_1) cos(w z_2), r(z_1) sin(w z_2), h z_1)`` with ``r = exp(lambda z_1)``; the columns
     of ``J`` are orthogonal but ``s^2 = w r(z_1)`` depends on the *other* latent.
 ``neither``
-    A seeded random tanh MLP plus a random linear map, ``A z + W_2 tanh(W_1 z + b)``, scaled
-    so that the MLP's Lipschitz constant is below ``sigma_min(A)`` (hence ``g`` is injective);
-    satisfies neither C1 nor C2.
+    A seeded random tanh MLP: the graph ``(B z, W_2 tanh(W_1 z + b))`` rotated by a random
+    orthogonal matrix (a graph is injective); satisfies neither C1 nor C2.
 ``linear``
     ``g(z) = W z`` for a given matrix ``W`` of shape (m, d).
 
@@ -176,7 +175,7 @@ class _C1Only(Generator):
 
 
 def c1_only(
-    d: int = 2, *, lam: float = 0.35, omega: float = 0.5, h: float = 2.0, kappa: float = 0.8
+    d: int = 2, *, lam: float = 0.5, omega: float = 0.5, h: float = 2.0, kappa: float = 0.8
 ) -> Generator:
     """A surface of revolution satisfying C1 but not C2 (see the module docstring).
 
@@ -190,44 +189,56 @@ def c1_only(
 class _Neither(Generator):
     name = "neither"
 
-    def __init__(self, A: np.ndarray, W1: np.ndarray, b1: np.ndarray, W2: np.ndarray) -> None:
-        super().__init__(A.shape[1], A.shape[0])
-        self.A, self.W1, self.b1, self.W2 = A, W1, b1, W2
+    def __init__(
+        self, Q: np.ndarray, B: np.ndarray, W1: np.ndarray, b1: np.ndarray, W2: np.ndarray
+    ) -> None:
+        super().__init__(B.shape[1], Q.shape[0])
+        self.Q, self.B, self.W1, self.b1, self.W2 = Q, B, W1, b1, W2
 
     def forward(self, z: Tensor) -> Tensor:
-        A, W1, b1, W2 = (_const(p, z) for p in (self.A, self.W1, self.b1, self.W2))
-        return z @ A.T + torch.tanh(z @ W1.T + b1) @ W2.T
+        Q, B, W1, b1, W2 = (_const(p, z) for p in (self.Q, self.B, self.W1, self.b1, self.W2))
+        graph = torch.cat([z @ B.T, torch.tanh(z @ W1.T + b1) @ W2.T], dim=-1)
+        return graph @ Q.T
 
     def jacobian(self, z: Tensor) -> Tensor:
         z = self._check(z)
-        A, W1, b1, W2 = (_const(p, z) for p in (self.A, self.W1, self.b1, self.W2))
+        Q, B, W1, b1, W2 = (_const(p, z) for p in (self.Q, self.B, self.W1, self.b1, self.W2))
         sech2 = 1 - torch.tanh(z @ W1.T + b1) ** 2  # (n, width)
-        return A + (W2.unsqueeze(0) * sech2.unsqueeze(1)) @ W1  # (n, m, width) @ (width, d)
+        mlp_jac = (W2.unsqueeze(0) * sech2.unsqueeze(1)) @ W1  # (n, m - d, d)
+        graph = torch.cat([B.expand(z.shape[0], -1, -1), mlp_jac], dim=1)
+        return Q @ graph
 
 
 def neither(
-    d: int = 2, m: int = 3, *, width: int = 32, strength: float = 0.8, seed: int = 0
+    d: int = 2,
+    m: int = 3,
+    *,
+    width: int = 16,
+    strength: float = 3.0,
+    seed: int = 0,
 ) -> Generator:
-    """A random tanh MLP with a linear skip, satisfying neither C1 nor C2.
+    """A random tanh MLP satisfying neither C1 nor C2 (injective by construction).
 
-    ``g(z) = A z + W_2 tanh(W_1 z + b)`` with Gaussian ``A`` (m, d), ``W_1`` (width, d),
-    ``b`` and ``W_2`` (m, width) drawn from ``numpy.random.default_rng(seed)``; ``W_2`` is
-    rescaled so that ``||W_2|| ||W_1|| = strength * sigma_min(A)``, which makes ``g``
-    injective (for ``strength < 1``) while keeping it clearly non-linear.
+    ``g(z) = Q [B z ; strength * W_2 tanh(W_1 z + b)]``: the graph of a random tanh MLP
+    ``R^d -> R^{m-d}`` over a random linear chart ``B z`` (so ``g`` is injective), rotated by
+    a random orthogonal ``Q``. ``B`` (d, d), ``W_1`` (width, d), ``b`` (width,),
+    ``W_2`` (m - d, width) are Gaussian, drawn from ``numpy.random.default_rng(seed)``
+    (``W_2`` scaled by ``1/sqrt(width)``); ``B`` is rescaled to singular values in [0.7, 1.4].
     """
-    if not 0 <= strength < 1:
-        raise ValueError(f"strength must be in [0, 1) to keep g injective, got {strength}.")
-    if m < d:
-        raise ValueError(f"Need m >= d, got d={d}, m={m}.")
+    if m <= d:
+        raise ValueError(
+            f"neither needs m > d (the MLP fills the extra dimensions), got d={d}, m={m}."
+        )
+    if not (np.isfinite(strength) and strength >= 0):
+        raise ValueError(f"strength must be a finite number >= 0, got {strength}.")
     rng = np.random.default_rng(seed)
-    A = rng.standard_normal((m, d))
-    W1 = rng.standard_normal((width, d)) * 1.2
-    b1 = rng.standard_normal(width) * 0.8
-    W2 = rng.standard_normal((m, width))
-    smin = np.linalg.svd(A, compute_uv=False)[-1]
-    lip = np.linalg.norm(W2, 2) * np.linalg.norm(W1, 2)
-    W2 = W2 * (strength * smin / lip)
-    return _Neither(A, W1, b1, W2)
+    Ub, _, Vbt = np.linalg.svd(rng.standard_normal((d, d)))
+    B = Ub @ np.diag(np.linspace(1.4, 0.7, d)) @ Vbt
+    W1 = rng.standard_normal((width, d))
+    b1 = rng.standard_normal(width)
+    W2 = rng.standard_normal((m - d, width)) * strength / np.sqrt(width)
+    Q, _ = np.linalg.qr(rng.standard_normal((m, m)))
+    return _Neither(Q, B, W1, b1, W2)
 
 
 class _Linear(Generator):

@@ -80,6 +80,8 @@ __all__ = [
     "ksg_mutual_information",
     "IndependenceTest",
     "independence_test",
+    "ball_density",
+    "eq6_terms",
 ]
 
 #: A decoder maps latents (n, d) to outputs (n, *out).
@@ -1279,3 +1281,62 @@ def independence_test(
     )
     p = (1 + int(np.sum(null >= stat))) / (1 + n_permutations)
     return IndependenceTest(statistic=stat, null=null, pvalue=p)
+
+
+def ball_density(samples: Tensor, centres: Tensor, radius: float, d: int) -> tuple[Tensor, Tensor]:
+    """Monte Carlo density on a d-dimensional manifold from ball counts (Lemma 5.1 check).
+
+    ``p_hat(x) = #{samples within radius of x} / (N V_d radius^d)`` with ``V_d`` the volume of
+    the unit d-ball: the ball meets the manifold in a geodesic disc of volume
+    ``V_d radius^d (1 + O(radius^2))``. The standard error is Poisson,
+    ``sqrt(count) / (N V_d radius^d)``.
+
+    Parameters
+    ----------
+    samples : Tensor, shape (N, m)
+        Points ``g(z)``, ``z`` from the prior.
+    centres : Tensor, shape (k, m)
+        Points on the manifold where the density is estimated.
+    radius : float
+    d : int
+        Intrinsic dimension.
+
+    Returns
+    -------
+    estimate, stderr : Tensors, shape (k,)
+    """
+    if samples.ndim != 2 or centres.ndim != 2 or samples.shape[1] != centres.shape[1]:
+        raise ValueError(
+            f"samples (N, m) and centres (k, m) must share m; got {tuple(samples.shape)}, "
+            f"{tuple(centres.shape)}."
+        )
+    if not radius > 0:
+        raise ValueError(f"radius must be > 0, got {radius}.")
+    vol = math.pi ** (d / 2) / math.gamma(d / 2 + 1) * radius**d
+    counts = torch.stack([((samples - c).pow(2).sum(-1) <= radius**2).sum() for c in centres]).to(
+        samples.dtype
+    )
+    norm = samples.shape[0] * vol
+    return counts / norm, counts.sqrt() / norm
+
+
+def eq6_terms(decoder: Decoder, x: Tensor, z: Tensor) -> tuple[Tensor, Tensor]:
+    """Batch means of the two decoder-derivative terms of Eq. 6 (Property P1).
+
+    ``E[J_z^T J_z]`` and ``E[sum_l (x - d(z))_l H_l(z)]`` over the pairs ``(x[b], z[b])``;
+    pass ``z`` drawn from the posteriors ``q(z|x)`` to estimate the expectations of Eq. 6.
+
+    Parameters
+    ----------
+    decoder
+        Maps (n, d) to (n, *out).
+    x : Tensor, shape (n, *out)
+    z : Tensor, shape (n, d)
+
+    Returns
+    -------
+    jtj, hess : Tensors, shape (d, d)
+    """
+    J = jacobian(decoder, z)
+    jtj = (J.transpose(-1, -2) @ J).mean(0)
+    return jtj, hessian_term(decoder, x, z).mean(0)

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Literal
 
@@ -53,7 +53,6 @@ __all__ = [
     "random_orthogonal",
     "rotation_2d",
     "signed_permutations",
-    "nearest_signed_permutation",
     "ps_align",
     "half_life",
     "ground_truth_decoder",
@@ -85,13 +84,14 @@ def _tensor(x: TensorLike, name: str) -> torch.Tensor:
 def _check_d(d: int, m: int, *, strict: bool) -> None:
     if not isinstance(d, int | np.integer) or d < 1:
         raise ValueError(f"Latent dimension d must be a positive integer, got {d!r}.")
-    if d > m or (strict and d == m):
-        need = "d < m" if strict else "d <= m"
+    if strict and d >= m:
         raise ValueError(
-            f"Latent dimension d={d} is too large for data dimension m={m}: expected {need} "
-            "(the model needs at least one discarded direction to estimate sigma^2)"
-            if strict
-            else f"Latent dimension d={d} exceeds the data dimension m={m}: expected {need}. "
+            f"Latent dimension d={d} is too large for data dimension m={m}: PPCA needs d < m "
+            "(at least one discarded direction to estimate sigma^2). Use a smaller d."
+        )
+    if d > m:
+        raise ValueError(
+            f"Latent dimension d={d} exceeds the data dimension m={m}: expected d <= m. "
             "Use a smaller d."
         )
 
@@ -554,7 +554,7 @@ def train_lvae(
     is_moment: bool = False,
     record_every: int = 1,
     lr_decay: float = 1e-2,
-    optimizer: Literal["adam", "gd", "lbfgs"] = "adam",
+    optimizer: Literal["adam", "gd", "newton"] = "adam",
     amortised: bool = True,
 ) -> LVAEHistory:
     """Train a linear VAE by Adam on its exact beta-ELBO (:func:`lvae_elbo`), full batch.
@@ -586,10 +586,11 @@ def train_lvae(
         Record the state every this many steps (step 0 and the last step always).
     lr_decay : float
         Final learning rate as a fraction of ``lr``.
-    optimizer : "adam", "gd" or "lbfgs"
-        Adam, plain full-batch gradient ascent, or L-BFGS (one iteration with a
-        strong-Wolfe line search per step; ``lr`` and ``lr_decay`` unused) for
-        ill-conditioned objectives such as a small ``beta``.
+    optimizer : "adam", "gd" or "newton"
+        Adam, plain full-batch gradient ascent, or damped Newton (Levenberg-Marquardt,
+        exact Hessian by ``torch.func``; ``lr``, ``lr_decay`` and ``record_every`` unused)
+        for ill-conditioned objectives such as a small ``beta``. Newton stops early (and
+        repeats the last state) once the gradient vanishes to 1e-12.
     amortised : bool
         ``True`` (default): ``E`` and ``Sigma`` are trained by gradient like ``D`` (a VAE).
         ``False``: at every step ``E`` and ``Sigma`` are set to their closed-form optimum
@@ -611,7 +612,8 @@ def train_lvae(
     scale = math.sqrt(float(torch.trace(C)) / m)
     params = _init_params(m, d, scale, seed, covariance)
     learn_s2 = sigma2 is None
-    params["log_s2"] = torch.tensor(math.log(scale**2 if learn_s2 else float(sigma2)), dtype=DTYPE)
+    s2_init = scale**2 if sigma2 is None else float(sigma2)
+    params["log_s2"] = torch.tensor(math.log(s2_init), dtype=DTYPE)
     for name, p in params.items():
         p.requires_grad_(learn_s2 or name != "log_s2")
     if not amortised:
@@ -720,7 +722,10 @@ def _newton(
         Ds.append(ps["D"].detach().clone())
         if t == steps:
             break
-        g, H = grad(theta), hess(theta)
+        g = grad(theta)
+        if float(g.abs().max()) < 1e-12:
+            continue
+        H = hess(theta)
         eye = torch.eye(theta.numel(), dtype=DTYPE)
         for _ in range(60):
             step = torch.linalg.solve(-0.5 * (H + H.T) + mu * eye, g)
@@ -731,27 +736,6 @@ def _newton(
                 break
             mu *= 4.0
     return _history(covariance, rec_steps, elbos, s2s, Ds, unflatten(theta), posterior)
-    D_hist = torch.stack(Ds)
-    U, S, Vh = torch.linalg.svd(D_hist, full_matrices=False)
-    with torch.no_grad():
-        E_fin, Sigma_fin = posterior()
-        final = LVAEParams(
-            D=params["D"].detach().clone(),
-            E=E_fin.detach().clone(),
-            Sigma=Sigma_fin.detach().clone(),
-            sigma2=params["log_s2"].exp().detach(),
-        )
-    return LVAEHistory(
-        covariance=covariance,
-        step=np.asarray(rec_steps),
-        elbo=np.asarray(elbos),
-        sigma2=np.asarray(s2s),
-        D=D_hist.numpy(),
-        U=U.numpy(),
-        S=S.numpy(),
-        V=Vh.transpose(-1, -2).numpy(),
-        final=final,
-    )
 
 
 # --------------------------------------------------------------------------------------
@@ -778,39 +762,13 @@ def rotation_2d(theta: float) -> torch.Tensor:
 def signed_permutations(d: int) -> Iterator[torch.Tensor]:
     """All ``2^d d!`` signed permutation matrices of size ``d`` (for small ``d``)."""
     if not 1 <= d <= 6:
-        raise ValueError(f"signed_permutations enumerates 2^d d! matrices; need 1 <= d <= 6, got {d}.")
+        raise ValueError(
+            f"signed_permutations enumerates 2^d d! matrices; need 1 <= d <= 6, got {d}."
+        )
     eye = torch.eye(d, dtype=DTYPE)
     for perm in itertools.permutations(range(d)):
         for signs in itertools.product((1.0, -1.0), repeat=d):
             yield eye[:, list(perm)] * torch.tensor(signs, dtype=DTYPE)
-
-
-def nearest_signed_permutation(V: ArrayLike) -> np.ndarray:
-    """The signed permutation nearest to ``V`` in the L1 sense (Rolinek et al., 2019, S72).
-
-    ``sum |V - P|`` over signed permutations ``P`` is minimised by matching rows to columns
-    maximising ``sum |V_{i, pi(i)}|`` (an assignment problem, solved exactly) with
-    ``P_{i, pi(i)} = sign(V_{i, pi(i)})``.
-
-    Parameters
-    ----------
-    V : array, shape (d, d)
-
-    Returns
-    -------
-    ndarray, shape (d, d)
-    """
-    A = np.asarray(V, dtype=float)
-    rows, cols = linear_sum_assignment(-np.abs(A))
-    P = np.zeros_like(A)
-    P[rows, cols] = np.where(A[rows, cols] >= 0, 1.0, -1.0)
-    return P
-
-
-def _dto(V: ArrayLike) -> float:
-    """Distance to the nearest signed permutation ``||V - P(V)||_F`` (private fallback)."""
-    A = np.asarray(V, dtype=float)
-    return float(np.linalg.norm(A - nearest_signed_permutation(A)))
 
 
 def ps_align(A: ArrayLike, B: ArrayLike) -> tuple[np.ndarray, float]:
@@ -845,7 +803,9 @@ def ps_align(A: ArrayLike, B: ArrayLike) -> tuple[np.ndarray, float]:
 
 
 def half_life(curve: ArrayLike, steps: ArrayLike | None = None) -> float:
-    """First step at which a decreasing error curve falls to half its initial value.
+    """First step from which an error curve stays at or below half its initial value.
+
+    Robust to curves that first rise (a random init moving away before converging).
 
     Parameters
     ----------
@@ -856,12 +816,14 @@ def half_life(curve: ArrayLike, steps: ArrayLike | None = None) -> float:
     Returns
     -------
     float
-        The step (``inf`` if the curve never halves).
+        The step (``inf`` if the last value is above half the initial one).
     """
     c = np.asarray(curve, dtype=float)
     s = np.arange(len(c)) if steps is None else np.asarray(steps)
-    hit = np.nonzero(c <= 0.5 * c[0])[0]
-    return float(s[hit[0]]) if hit.size else math.inf
+    above = np.nonzero(c > 0.5 * c[0])[0]
+    if above.size and above[-1] == len(c) - 1:
+        return math.inf
+    return float(s[above[-1] + 1]) if above.size else float(s[0])
 
 
 # --------------------------------------------------------------------------------------
@@ -884,9 +846,7 @@ def ground_truth_decoder(m: int, singular_values: ArrayLike, seed: int) -> torch
     return U @ torch.diag(s) @ V.T
 
 
-def sample_linear_gaussian(
-    W: TensorLike, sigma2: float, n: int, seed: int
-) -> torch.Tensor:
+def sample_linear_gaussian(W: TensorLike, sigma2: float, n: int, seed: int) -> torch.Tensor:
     """``n`` samples of Eq. 2: ``x = W z + sigma eps``, ``z, eps`` standard normal.
 
     Returns

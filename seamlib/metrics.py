@@ -56,6 +56,9 @@ __all__ = [
     "dci",
     "mcc",
     "greedy_order",
+    "DSPRITES_FACTORS",
+    "DSPRITES_CARDS",
+    "toy_dsprites_codes",
 ]
 
 Array = NDArray[np.float64]
@@ -702,6 +705,7 @@ def rolinek_knn_score(
     n_neighbors: int = 5,
     train_fraction: float = 0.8,
     seed: int = 0,
+    classification_normaliser: Literal["paper", "chance"] = "paper",
     return_matrix: bool = False,
 ) -> float | tuple[float, Array]:
     """Rolinek et al. (2019), Suppl. 8.1, Eqs. S65-S71: MIG with kNN predictability for MI.
@@ -727,6 +731,10 @@ def rolinek_knn_score(
         Share of points used to fit (0.8 in the paper).
     seed : int
         Seed of the train/test split.
+    classification_normaliser : {"paper", "chance"}
+        ``"paper"``: Eqs. S70-S71 as printed. ``"chance"``: for discrete factors use
+        ``A_ij = accuracy - constant accuracy`` and ``M_i = 1 - constant accuracy``, the
+        analogue of the regression case, which keeps every summand in [-1, 1].
     return_matrix : bool
         Also return ``A`` with shape (K, d).
 
@@ -737,12 +745,17 @@ def rolinek_knn_score(
     from sklearn.neighbors import KNeighborsClassifier, KNeighborsRegressor
 
     z, v = _paired(codes, factors)
-    _labels(v)  # rejects constant factors
+    labels, _ = _labels(v)  # class labels 0..c-1; rejects constant factors
     n, d = z.shape
     if d < 2:
         raise ValueError(f"The score needs at least 2 latents, got codes of shape {z.shape}.")
     if not 0 < train_fraction < 1:
         raise ValueError(f"train_fraction must be in (0, 1), got {train_fraction}.")
+    if classification_normaliser not in ("paper", "chance"):
+        raise ValueError(
+            f"classification_normaliser must be 'paper' or 'chance', got "
+            f"{classification_normaliser!r}."
+        )
     if discrete is None:
         flags = [bool(np.all(v[:, k] == np.round(v[:, k]))) for k in range(v.shape[1])]
     else:
@@ -762,7 +775,7 @@ def rolinek_knn_score(
     a = np.zeros((v.shape[1], d))
     norm = np.zeros(v.shape[1])
     for i, is_discrete in enumerate(flags):
-        w = v[:, i]
+        w = labels[:, i] if is_discrete else v[:, i]
         for j in range(d):
             x_tr, x_te = z[tr, j : j + 1], z[te, j : j + 1]
             if is_discrete:
@@ -774,7 +787,12 @@ def rolinek_knn_score(
                 a[i, j] = np.sqrt(np.var(w[te])) - np.sqrt(mse)
         if is_discrete:
             values, counts = np.unique(w[tr], return_counts=True)
-            norm[i] = float(np.mean(w[te] == values[np.argmax(counts)]))
+            const_acc = float(np.mean(w[te] == values[np.argmax(counts)]))
+            if classification_normaliser == "chance":
+                a[i] -= const_acc
+                norm[i] = 1.0 - const_acc
+            else:
+                norm[i] = const_acc
         else:
             norm[i] = float(np.sqrt(np.var(w[te])))
     if np.any(norm <= 0):
@@ -1001,3 +1019,71 @@ def mcc(
     corr = np.abs(zc.T @ sc) / z.shape[0]  # (d, K)
     rows, cols = optimize.linear_sum_assignment(corr, maximize=True)
     return float(corr[rows, cols].mean())
+
+
+# --------------------------------------------------------------------------------------
+# Worked-example codes (a simulated encoder with a known answer)
+# --------------------------------------------------------------------------------------
+#: The five varying dSprites factors and their numbers of values (colour is constant).
+DSPRITES_FACTORS: tuple[str, ...] = ("shape", "scale", "orientation", "posX", "posY")
+DSPRITES_CARDS: tuple[int, ...] = (3, 6, 40, 32, 32)
+
+
+def toy_dsprites_codes(
+    n: int,
+    *,
+    rng: np.random.Generator,
+    angle: float = 0.0,
+    d: int = 10,
+    noise: float = 0.05,
+    sigma: float = 0.1,
+) -> tuple[NDArray[np.int64], Array, Array]:
+    """Codes of a simulated VAE encoder on dSprites factors, for worked examples.
+
+    Factor indices are drawn uniformly from the dSprites grid (:data:`DSPRITES_CARDS`).
+    With ``f_k`` the factor index scaled to [0, 1], the posterior means are: latents 0, 1 =
+    ``1.5 (2 posX - 1, 2 posY - 1)`` rotated by ``angle`` (radians; 0 is disentangled,
+    ``pi/4`` mixes the two positions evenly); latent 2 = ``1.5 (2 scale - 1)``; latents 3,
+    4 = ``cos, sin`` of the orientation angle (a circular factor needs two latents); latent
+    5 = ``0.8 (shape - 1) + 0.3 (2 scale - 1)`` (shape weakly entangled with scale); the
+    remaining ``d - 6`` latents are collapsed (mean ~ 0, posterior std 1). Active means get
+    Gaussian jitter of std ``noise``; their posterior std is ``sigma``.
+
+    Parameters
+    ----------
+    n : int
+        Number of codes.
+    rng : numpy.random.Generator
+    angle : float
+        Rotation of the (posX, posY) latent pair, radians.
+    d : int
+        Latent dimension, >= 6.
+    noise, sigma : float
+        Jitter of the active means; posterior std of the active latents.
+
+    Returns
+    -------
+    factors : ndarray of int, shape (n, 5)
+        Factor indices (shape, scale, orientation, posX, posY).
+    mu, std : ndarray, shape (n, d)
+        Posterior means and standard deviations.
+    """
+    if d < 6:
+        raise ValueError(f"toy_dsprites_codes needs d >= 6 latents, got d={d}.")
+    cards = np.asarray(DSPRITES_CARDS)
+    factors = rng.integers(0, cards, size=(n, cards.size))
+    f = factors / (cards - 1)
+    mu = np.zeros((n, d))
+    pos = 1.5 * (2 * f[:, 3:5] - 1)
+    c, s = np.cos(angle), np.sin(angle)
+    mu[:, 0] = c * pos[:, 0] - s * pos[:, 1]
+    mu[:, 1] = s * pos[:, 0] + c * pos[:, 1]
+    mu[:, 2] = 1.5 * (2 * f[:, 1] - 1)
+    theta = 2 * np.pi * factors[:, 2] / cards[2]
+    mu[:, 3], mu[:, 4] = np.cos(theta), np.sin(theta)
+    mu[:, 5] = 0.8 * (factors[:, 0] - 1) + 0.3 * (2 * f[:, 1] - 1)
+    mu[:, :6] += noise * rng.standard_normal((n, 6))
+    mu[:, 6:] = 0.003 * rng.standard_normal((n, d - 6))
+    std = np.ones((n, d))
+    std[:, :6] = sigma
+    return factors.astype(np.int64), mu, std

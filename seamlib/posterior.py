@@ -595,7 +595,7 @@ def eq6_terms(
     n_nodes: int = MIN_QUAD_NODES,
     n_samples: int = 4_000,
     seed: int = 1,
-    chunk_size: int = 2_048,
+    chunk_size: int = 512,
 ) -> Eq6Terms:
     """Expected log-likelihood Hessian, ``J^T J`` and directed decoder Hessian under ``q``.
 
@@ -613,6 +613,13 @@ def eq6_terms(
     mean : Tensor, shape (d,)
     cov : Tensor, shape (d, d), symmetric positive definite
     sigma2 : float
+    method, n_nodes, n_samples
+        The rule, as in :func:`standard_normal_rule`.
+    seed : int
+        Monte Carlo seed; the default (1) differs from :func:`fit_gaussian_posterior`'s (0),
+        so the terms are evaluated on samples independent of those used to fit ``q``.
+    chunk_size : int
+        Rule points processed at once (bounds the ``(chunk, m, d)`` Jacobian in memory).
 
     Returns
     -------

@@ -15,7 +15,8 @@ Each run gets its own run directory ``root/<name>`` with ``name`` built from the
 
 ``local``
     One run after the other in this process (a run that already has a checkpoint is resumed,
-    a finished one is skipped).
+    a finished one is skipped, a failed one is recorded and the sweep goes on; Ctrl-C stops
+    the sweep after checkpointing the current run: run the same command again to resume).
 ``submitit``
     One job per run through :mod:`submitit` (Slurm on a cluster; ``cluster="local"`` runs
     the jobs as local processes, which is what the tests use). Jobs are
@@ -37,7 +38,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from seamlib.errors import ConfigError
+from seamlib.errors import ConfigError, TrainingError
 from seamlib.train import (
     CHECKPOINT_FILE,
     CONFIG_FILE,
@@ -45,6 +46,7 @@ from seamlib.train import (
     METRICS_FILE,
     STATE_FILE,
     TrainConfig,
+    TrainingInterrupted,
     atomic_write_json,
     atomic_write_text,
     train,
@@ -254,7 +256,13 @@ def launch(
                 out.append({"run_dir": str(run.run_dir), "status": "complete", "skipped": True})
                 continue
             resume = (run.run_dir / CONFIG_FILE).exists()
-            res = train(run.config, run.run_dir, resume=resume, progress=progress)
+            try:
+                res = train(run.config, run.run_dir, resume=resume, progress=progress)
+            except TrainingInterrupted:
+                raise
+            except TrainingError as exc:  # e.g. a non-finite loss: record it, go on
+                out.append({"run_dir": str(run.run_dir), "status": "failed", "error": str(exc)})
+                continue
             out.append({"run_dir": str(run.run_dir), "step": res.step, "status": res.status})
         return out
 
@@ -286,7 +294,7 @@ _CONFIG_COLUMNS = (
     "seed",
 )
 _METRIC_COLUMNS = ("loss", "elbo", "nll", "kl")
-_EVAL_COLUMNS = ("mig", "aas", "jtj_off_diagonal")
+_EVAL_COLUMNS = ("mig", "aas", "jtj_off_diagonal", "hessian_off_diagonal")
 DEFAULT_COLUMNS: tuple[str, ...] = (
     "run",
     "status",

@@ -55,7 +55,7 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from seamlib.errors import ConfigError, DataError, TrainingError
+from seamlib.errors import ConfigError, TrainingError
 from seamlib.models import ARCHITECTURES, VAE, ModelConfig, build_model
 
 __all__ = [
@@ -270,7 +270,7 @@ class TrainConfig:
     checkpoint_every: int = 1_000
     log_every: int = 10
     device: str = "auto"
-    channels_last: bool = False
+    channels_last: bool | None = None
 
     @classmethod
     def from_profile(cls, profile: str | None = None, **overrides: Any) -> TrainConfig:
@@ -505,20 +505,16 @@ def _load_celeba(config: TrainConfig) -> TrainingData:
             "The 'celeba' dataset needs --data-root (the folder holding celeba/ or the Kaggle "
             "files)."
         )
-    from seamlib import data as sd
+    from seamlib.data.celeba import load_celeba
 
-    loader = getattr(sd, "load_celeba", None)
-    if loader is None:
-        raise DataError("seamlib.data.load_celeba is not available in this version.")
-    ds = loader(config.data_root)
-    images = getattr(ds, "images", ds)
-    x, scale = _as_uint8_images(images)
-    idx = _subset_indices(x.shape[0], config.subset, config.seed)
-    attrs = getattr(ds, "attributes", None)
-    if idx is not None:
-        x = x[torch.as_tensor(idx)]
-        attrs = None if attrs is None else np.asarray(attrs)[idx]
-    return TrainingData(x=x, scale=scale, factors=None if attrs is None else np.asarray(attrs))
+    ds = load_celeba(config.data_root, split="train")
+    idx = _subset_indices(len(ds), config.subset, config.seed)
+    images = ds.images if idx is None else ds.images[idx]
+    attrs = ds.attributes if idx is None else ds.attributes[idx]
+    x, scale = _as_uint8_images(images)  # (n, 64, 64, 3) -> (n, 3, 64, 64) uint8
+    return TrainingData(
+        x=x, scale=scale, factors=np.asarray(attrs), factor_names=tuple(ds.attribute_names)
+    )
 
 
 def _synthetic(name: str) -> Callable[[TrainConfig], TrainingData]:
@@ -546,7 +542,8 @@ DATASETS: dict[str, Callable[[TrainConfig], TrainingData]] = {
 
 ``dsprites``: procedural dSprites (``subset`` images, or all 737,280; binary uint8);
 ``dsprites-npz``: the official file (``data_root`` = its path, or downloaded); ``lfw``:
-scikit-image's 100 LFW faces, 25x25 uint8; ``celeba``: CelebA 64x64 under ``data_root``;
+scikit-image's 100 LFW faces, 25x25 uint8; ``celeba``: the official training split of
+CelebA under ``data_root``, 64x64 RGB uint8 (the 40 attributes as factors);
 ``synth-lin``, ``synth-nonlin``: Rolinek et al.'s synthetic sets (50,000 points unless
 ``subset``); ``rings``: the 2-D rings of Fig. 6 (50,000 points unless ``subset``).
 """
@@ -617,6 +614,17 @@ def _check_writable(run_dir: Path) -> None:
         ) from exc
 
 
+def _use_channels_last(config: TrainConfig, device: torch.device) -> bool:
+    """``config.channels_last``, or when None (auto): only where it was measured faster.
+
+    benchmarks/bench_engine.py measured the Burgess conv step in channels_last format
+    faster than contiguous NCHW on the CPU (ratio about 1.1-1.3); it is not used elsewhere.
+    """
+    if config.channels_last is not None:
+        return bool(config.channels_last)
+    return device.type == "cpu" and config.architecture == "burgess"
+
+
 class Trainer:
     """One training run in ``run_dir``: model, optimiser, data, RNG and metrics.
 
@@ -651,7 +659,7 @@ class Trainer:
         _check_batch(config.batch_size, self.data.n, config.dataset)
         self.x = self.data.x.to(self.device)
         self.scale = float(self.data.scale)
-        self.channels_last = bool(config.channels_last) and self.x.ndim == 4
+        self.channels_last = _use_channels_last(config, self.device) and self.x.ndim == 4
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(config.seed)
             model = build_model(config.model_config(self.data.data_shape))
@@ -781,11 +789,15 @@ class Trainer:
         if not finite.all():
             bad_step = self._buf_start + int(np.argmin(finite)) + 1
             self.write_state("failed", failed_step=bad_step)
+            kept = (
+                f"the last good checkpoint (step {self.checkpoint_step}) is kept in {self.run_dir}"
+                if (self.run_dir / CHECKPOINT_FILE).exists()
+                else f"no checkpoint had been written yet in {self.run_dir}"
+            )
             raise TrainingError(
                 f"Non-finite loss at training step {bad_step} (of {self.config.steps}); "
-                f"the last good checkpoint (step {self.checkpoint_step}) is kept in "
-                f"{self.run_dir}. Lower the learning rate (lr={self.config.lr}) or check the "
-                "data, then resume or start a new run."
+                f"{kept}. Lower the learning rate (lr={self.config.lr}) or check the data, "
+                "then resume or start a new run."
             )
         mean = vals.mean(axis=0)
         self.metrics.append(
@@ -826,7 +838,9 @@ class Trainer:
                 if bar is not None:
                     bar.update(self.step - bar.n)
                     row = self.metrics[-1]
-                    bar.set_postfix(loss=f"{row['loss']:.4g}", beta=f"{row['beta']:.3g}")
+                    bar.set_postfix(
+                        loss=f"{row['loss']:.4g}", beta=f"{row['beta']:.3g}", refresh=False
+                    )
                 if self.step % c.checkpoint_every == 0:
                     self.save_checkpoint()
                     self.write_state("running")
@@ -1060,12 +1074,27 @@ def load_run(
 # ======================================================================================
 # Evaluation
 # ======================================================================================
-def _decoder_jtj(model: VAE, z: Tensor) -> Tensor:
-    """``mean_i J(z_i)^T J(z_i)`` of the decoder output (means or logits), shape (d, d)."""
-    from seamlib.geometry import jacobian
+def _mean_function(model: VAE) -> Callable[[Tensor], Tensor]:
+    """The likelihood mean ``d(z)``: the decoder output (Gaussian) or its sigmoid (Bernoulli)."""
+    if model.likelihood == "bernoulli":
+        return lambda z: torch.sigmoid(model.decoder(z))
+    return model.decoder
 
-    jac = jacobian(model.decoder, z)  # (n, m, d)
-    return torch.einsum("nmi,nmj->ij", jac, jac) / z.shape[0]
+
+def _derivative_terms(model: VAE, x: Tensor, z: Tensor) -> tuple[Tensor, Tensor]:
+    """Batch means of the two d x d terms of Eq. 6 at posterior means ``z`` (n, d).
+
+    ``E[J^T J]`` (Jacobian term) and ``E[sum_l (x - d(z))_l H_l(z)]`` (Hessian term), with
+    ``d`` the likelihood mean; shapes (d, d). Uses :func:`seamlib.geometry.jacobian` and
+    :func:`seamlib.geometry.hessian_term`.
+    """
+    from seamlib.geometry import hessian_term, jacobian
+
+    fn = _mean_function(model)
+    jac = jacobian(fn, z)  # (n, m, d)
+    jtj = torch.einsum("nmi,nmj->ij", jac, jac) / z.shape[0]
+    hess = hessian_term(fn, x, z).mean(0)
+    return jtj.detach(), hess.detach()
 
 
 @torch.no_grad()
@@ -1093,8 +1122,11 @@ def evaluate(
 
     * ``elbo``, ``nll``, ``kl``: batch means of the beta = 1 ELBO and its parts;
     * ``jtj_off_diagonal``: the normalised off-diagonal (Appendix E) of
-      ``E[J^T J]``, ``J`` the decoder Jacobian at ``n_jacobian`` posterior means (0 when
-      the Jacobian columns are orthogonal, condition C1);
+      ``E[J^T J]``, ``J`` the Jacobian of the likelihood mean (the decoder output for a
+      Gaussian, its sigmoid for a Bernoulli likelihood) at ``n_jacobian`` posterior means
+      (0 when the Jacobian columns are orthogonal, condition C1); ``jtj`` the matrix;
+    * ``hessian_off_diagonal``: the same for the Hessian term of Eq. 6,
+      ``E[sum_l (x - d(z))_l H_l(z)]`` (``hessian_term`` the matrix);
     * where the data have ground-truth factors and ``seamlib.metrics`` is available:
       ``mutual_info`` (d x k), ``mig`` and ``aas``.
 
@@ -1130,10 +1162,12 @@ def evaluate(
     result: dict[str, Any] = {k: sum(v) / n_eval for k, v in parts.items()}
     means = _encode_means(model, x, data.scale)
     zj = means[: min(n_jacobian, n_eval)].detach()
-    jtj = _decoder_jtj(model, zj)
-    jtj = jtj.detach()
+    xj = x[: zj.shape[0]].to(torch.float32) * data.scale
+    jtj, hess = _derivative_terms(model, xj, zj)
     result["jtj"] = jtj.cpu().numpy().tolist()
     result["jtj_off_diagonal"] = float(normalised_off_diagonal(jtj))
+    result["hessian_term"] = hess.cpu().numpy().tolist()
+    result["hessian_off_diagonal"] = float(normalised_off_diagonal(hess))
     if data.factors is not None and _is_discrete(data.factors):
         result.update(_disentanglement(means.cpu().numpy(), data.factors[idx]))
     result["n"] = n_eval

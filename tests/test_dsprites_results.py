@@ -181,8 +181,15 @@ def test_spearman_known_values() -> None:
 def test_group_stats_and_trends() -> None:
     betas = [0.001, 0.1, 1.0, 4.0]
     rows = [
-        _row("diag", b, s, mig=0.1 * i + 0.01 * s, aas=0.5 + 0.1 * i, jac_offdiag=0.9 - 0.2 * i,
-             hess_offdiag=1.0)
+        _row(
+            "diag",
+            b,
+            s,
+            mig=0.1 * i + 0.01 * s,
+            aas=0.5 + 0.1 * i,
+            jac_offdiag=0.9 - 0.2 * i,
+            hess_offdiag=1.0,
+        )
         for i, b in enumerate(betas)
         for s in (0, 1)
     ] + [
@@ -211,12 +218,23 @@ def tiny_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
     root = tmp_path_factory.mktemp("dsprites-runs")
     common = dict(
-        dataset="dsprites", architecture="mlp", hidden=(16,), latent_dim=6, subset=256,
-        steps=4, batch_size=32, log_every=2, checkpoint_every=4, device="cpu",
+        dataset="dsprites",
+        architecture="mlp",
+        hidden=(16,),
+        latent_dim=6,
+        subset=256,
+        steps=4,
+        batch_size=32,
+        log_every=2,
+        checkpoint_every=4,
+        device="cpu",
     )
     train(TrainConfig(**common, beta=1.0), root / "fig5" / "b1", progress=False)  # type: ignore[arg-type]
-    train(TrainConfig(**common, beta=0.5, posterior="full"), root / "fig5" / "f",  # type: ignore[arg-type]
-          progress=False)
+    train(
+        TrainConfig(**common, beta=0.5, posterior="full"),
+        root / "fig5" / "f",  # type: ignore[arg-type]
+        progress=False,
+    )
     exp = TrainConfig(**common, beta=1.0, beta_end=0.001, beta_schedule="exp")  # type: ignore[arg-type]
     train(exp, root / "fig7" / "a", progress=False)
     return root

@@ -121,6 +121,8 @@ def test_bad_input() -> None:
     with pytest.raises(ValueError, match="m >= d|d <= m"):
         gen.linear(np.ones((1, 2)))
     with pytest.raises(ValueError, match="strength"):
-        gen.neither(strength=1.5)
+        gen.neither(strength=-1.0)
+    with pytest.raises(ValueError, match="m > d"):
+        gen.neither(2, 2)
     with pytest.raises(ValueError, match="d >= 2"):
         gen.c1_only(1)

@@ -52,9 +52,7 @@ def test_discretize_matches_disentanglement_lib() -> None:
     z[:, 3] = np.round(z[:, 3] * 4) / 4  # many values sit exactly on bin edges
     for n_bins in (1, 7, 20):
         ours = M.discretize(z, n_bins)
-        ref = np.stack(
-            [np.digitize(c, np.histogram(c, n_bins)[1][:-1]) - 1 for c in z.T], axis=1
-        )
+        ref = np.stack([np.digitize(c, np.histogram(c, n_bins)[1][:-1]) - 1 for c in z.T], axis=1)
         np.testing.assert_array_equal(ours, ref)
 
 

@@ -232,6 +232,8 @@ def test_evaluate_writes_eval_json(tmp_path: Path):
     out = evaluate(run, n=128, n_jacobian=16, data=data)
     assert 0.0 <= out["jtj_off_diagonal"] <= 1.0
     assert np.asarray(out["jtj"]).shape == (2, 2)
+    assert np.asarray(out["hessian_term"]).shape == (2, 2)
+    assert out["hessian_off_diagonal"] >= 0.0
     assert 0.0 <= out["mig"] <= 1.0 and 0.0 < out["aas"] <= 1.0
     assert np.asarray(out["mutual_info"]).shape == (2, 2)
     stored = json.loads((run / "eval.json").read_text())
@@ -278,3 +280,56 @@ def test_signal_with_host_handler_checkpoints_then_defers(tmp_path: Path):
     state = json.loads((tmp_path / "h" / "state.json").read_text())
     assert state["status"] == "interrupted" and state["signal"] == "SIGTERM"
     assert torch.load(tmp_path / "h" / "checkpoint.pt", weights_only=True)["step"] > 0
+
+
+def test_non_finite_loss_before_any_checkpoint(tmp_path: Path):
+    bad = tiny_data()
+    bad.x[:] = float("inf")
+    with pytest.raises(TrainingError, match="step 1 .*no checkpoint had been written yet"):
+        train(tiny_config(), tmp_path / "inf", data=bad, progress=False)
+    assert not (tmp_path / "inf" / "checkpoint.pt").exists()
+
+
+def test_channels_last_only_where_measured_faster():
+    from seamlib.train import _use_channels_last
+
+    cpu, cuda = torch.device("cpu"), torch.device("cuda")
+    assert _use_channels_last(TrainConfig(architecture="burgess"), cpu)
+    assert not _use_channels_last(TrainConfig(architecture="burgess"), cuda)
+    assert not _use_channels_last(TrainConfig(architecture="mlp"), cpu)
+    assert not _use_channels_last(TrainConfig(architecture="burgess", channels_last=False), cpu)
+
+
+def test_celeba_fixture_trains_as_uint8_rgb(tmp_path: Path, monkeypatch):
+    from PIL import Image
+
+    from seamlib.data.celeba import CELEBA_ATTRIBUTES
+
+    monkeypatch.setenv("SEAMLIB_DATA", str(tmp_path / "cache"))
+    base = tmp_path / "root" / "celeba"
+    (base / "img_align_celeba").mkdir(parents=True)
+    rng = np.random.default_rng(0)
+    names = [f"{i + 1:06d}.jpg" for i in range(6)]
+    for name in names:
+        img = rng.integers(0, 256, size=(218, 178, 3), dtype=np.uint8)
+        Image.fromarray(img).save(base / "img_align_celeba" / name)
+    attrs = rng.choice([-1, 1], size=(6, 40))
+    lines = ["6", " ".join(CELEBA_ATTRIBUTES)]
+    lines += [f"{n} " + " ".join(str(v) for v in row) for n, row in zip(names, attrs)]
+    (base / "list_attr_celeba.txt").write_text("\n".join(lines) + "\n")
+    (base / "list_eval_partition.txt").write_text("\n".join(f"{n} 0" for n in names) + "\n")
+    from seamlib.train import load_training_data
+
+    cfg = tiny_config(
+        dataset="celeba",
+        data_root=str(tmp_path / "root"),
+        architecture="burgess",
+        likelihood="gaussian",
+        batch_size=4,
+        steps=2,
+        latent_dim=3,
+    )
+    data = load_training_data(cfg)
+    assert data.x.dtype == torch.uint8 and data.x.shape == (6, 3, 64, 64)
+    assert data.scale == 1 / 255 and data.factors.shape == (6, 40)
+    assert train(cfg, tmp_path / "run", data=data, progress=False).step == 2

@@ -1,0 +1,245 @@
+"""Figures of the chapter "Linear models" (PPCA, the linear VAE, Fig. 2 of Allen, 2025).
+
+Every function takes computed arrays (no training happens here) and returns a matplotlib
+``Figure``; the chapter calls them after :mod:`seamlib.linear` has produced the numbers.
+"""
+
+from __future__ import annotations
+
+import math
+
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.axes import Axes
+from matplotlib.colors import to_rgb
+from matplotlib.figure import Figure
+from numpy.typing import ArrayLike
+
+from seamlib.plots import COLORS
+
+__all__ = [
+    "gap_vs_angle",
+    "rotation_view",
+    "figure2",
+    "ratio_sweep",
+    "cor61_scaling",
+]
+
+
+def _shades(color: str, k: int) -> list[tuple[float, float, float]]:
+    """``k`` shades of ``color`` from light (early) to dark (late)."""
+    rgb = np.array(to_rgb(color))
+    out = []
+    for t in np.linspace(0.0, 1.0, k):
+        light, dark = 1.0 - 0.75 * (1.0 - rgb), 0.45 * rgb
+        out.append(tuple(float(c) for c in (1 - t) * light + t * dark))
+    return out  # type: ignore[return-value]
+
+
+def _quarter_lines(ax: Axes, theta: np.ndarray) -> None:
+    for k in range(
+        int(np.floor(theta.min() / (math.pi / 2))), int(theta.max() // (math.pi / 2)) + 1
+    ):
+        ax.axvline(k * math.pi / 2, color=COLORS["truth"], lw=0.6, ls=":")
+
+
+def gap_vs_angle(theta: ArrayLike, gap: ArrayLike, ax: Axes | None = None) -> Figure:
+    """ELBO gap (full minus diagonal Sigma, each at its optimum) against rotation angle.
+
+    Parameters
+    ----------
+    theta : array, shape (k,)
+        Angles (radians) of the rotation ``R(theta)`` applied to the decoder.
+    gap : array, shape (k,)
+        :func:`seamlib.linear.diagonal_gap` of ``W_* R(theta)``.
+    """
+    th, g = np.asarray(theta, float), np.asarray(gap, float)
+    if ax is None:
+        fig, ax = plt.subplots(figsize=(6.0, 3.2))
+    else:
+        fig = ax.figure  # type: ignore[assignment]
+    ax.plot(th, g, color=COLORS["diag"], lw=1.8)
+    _quarter_lines(ax, th)
+    ax.set_xticks([k * math.pi / 2 for k in range(5)], ["0", "π/2", "π", "3π/2", "2π"])
+    ax.set_xlabel("rotation angle θ of the decoder, D = W* R(θ)")
+    ax.set_ylabel("ELBO(full Σ) − ELBO(diag Σ)")
+    return fig
+
+
+def rotation_view(
+    theta_grid: ArrayLike,
+    gap: ArrayLike,
+    theta: float,
+    D: ArrayLike,
+    basis: ArrayLike,
+    truth: ArrayLike,
+) -> Figure:
+    """Two panels for one rotation: the gap curve with a marker, and the latent-axis images.
+
+    Parameters
+    ----------
+    theta_grid, gap : arrays, shape (k,)
+        The curve of :func:`gap_vs_angle`.
+    theta : float
+        The current angle (marked).
+    D : array, shape (m, d)
+        Rotated decoder ``W_* R(theta)``; its columns ``D e_i`` are drawn.
+    basis : array, shape (m, 2)
+        Orthonormal basis of the plane to draw in (the principal plane of the data).
+    truth : array, shape (m, d)
+        Ground-truth components ``u^i s^i`` (drawn in black).
+    """
+    fig, (ax0, ax1) = plt.subplots(1, 2, figsize=(9.0, 3.4), width_ratios=[1.6, 1.0])
+    gap_vs_angle(theta_grid, gap, ax=ax0)
+    g_now = float(np.interp(theta, np.asarray(theta_grid), np.asarray(gap)))
+    ax0.plot([theta], [g_now], "o", color=COLORS["seam"])
+    ax0.set_title(f"θ = {theta:.2f} rad, gap = {g_now:.3g} nats")
+    B = np.asarray(basis, float)
+    P, T = B.T @ np.asarray(D, float), B.T @ np.asarray(truth, float)
+    lim = 1.15 * max(np.abs(P).max(), np.abs(T).max())
+    for i in range(T.shape[1]):
+        ax1.plot([-T[0, i], T[0, i]], [-T[1, i], T[1, i]], color=COLORS["truth"], lw=1.0)
+    for i in range(P.shape[1]):
+        ax1.annotate(
+            "",
+            xy=(P[0, i], P[1, i]),
+            xytext=(0, 0),
+            arrowprops=dict(arrowstyle="->", color=COLORS["seam"], lw=2),
+        )
+        ax1.text(1.08 * P[0, i], 1.08 * P[1, i], f"D e{i + 1}", color=COLORS["seam"])
+    ax1.set_xlim(-lim, lim)
+    ax1.set_ylim(-lim, lim)
+    ax1.set_aspect("equal")
+    ax1.set_xlabel("u¹ (data space)")
+    ax1.set_ylabel("u²")
+    ax1.set_title("images of latent axes")
+    return fig
+
+
+def figure2(
+    steps: ArrayLike,
+    fit: dict[str, ArrayLike],
+    align: dict[str, ArrayLike],
+    D_hist: dict[str, ArrayLike],
+    basis: ArrayLike,
+    truth: ArrayLike,
+    n_snapshots: int = 12,
+) -> Figure:
+    """Allen (2025) Fig. 2: fit of U, S (left), distance of V to a signed permutation
+    (centre), images ``D e_i`` over training in the principal plane (right, later darker).
+
+    Parameters
+    ----------
+    steps : array, shape (T,)
+    fit, align : dict "diag"/"full" -> array, shape (T,)
+        P&S fit error of (U, S) and DtO of V at each step.
+    D_hist : dict "diag"/"full" -> array, shape (T, m, d)
+    basis : array, shape (m, 2)
+        Plane to draw the images in.
+    truth : array, shape (m, d)
+        Ground-truth components ``u^i s^i``.
+    """
+    s = np.asarray(steps)
+    fig, axes = plt.subplots(1, 3, figsize=(12.0, 3.6))
+    for kind in ("diag", "full"):
+        label = f"{kind} Σ"
+        axes[0].semilogy(
+            s, np.maximum(np.asarray(fit[kind]), 1e-16), color=COLORS[kind], label=label
+        )
+        axes[1].semilogy(
+            s, np.maximum(np.asarray(align[kind]), 1e-16), color=COLORS[kind], label=label
+        )
+    axes[0].set_title("fit: error of U, S (P&S)")
+    axes[1].set_title("alignment: DtO of V")
+    for ax in axes[:2]:
+        ax.set_xlabel("step")
+        ax.legend()
+    B = np.asarray(basis, float)
+    T = B.T @ np.asarray(truth, float)
+    idx = np.unique(np.geomspace(1, len(s), n_snapshots).astype(int) - 1)
+    for kind in ("diag", "full"):
+        Dh = np.asarray(D_hist[kind], float)
+        for c, t in zip(_shades(COLORS[kind], len(idx)), idx, strict=True):
+            P = B.T @ Dh[t]
+            for i in range(P.shape[1]):
+                axes[2].plot([0, P[0, i]], [0, P[1, i]], color=c, lw=1.2)
+    for i in range(T.shape[1]):
+        axes[2].plot([-T[0, i], T[0, i]], [-T[1, i], T[1, i]], color="black", lw=1.6)
+    axes[2].set_aspect("equal")
+    axes[2].set_title("images D e_i (later = darker)")
+    axes[2].set_xlabel("u¹")
+    axes[2].set_ylabel("u²")
+    return fig
+
+
+def ratio_sweep(
+    ratios: ArrayLike,
+    axis_error: ArrayLike,
+    dto_v: ArrayLike,
+    rolinek_ratios: ArrayLike,
+    rolinek_dto: ArrayLike,
+    rolinek_sd: ArrayLike,
+) -> Figure:
+    """Final alignment against the singular-value ratio, beside Rolinek et al. Table S4.
+
+    Parameters
+    ----------
+    ratios : array, shape (r,)
+    axis_error, dto_v : arrays, shape (r, k)
+        Per ratio and seed: P&S error of the latent-axis images against the ground-truth
+        components, and DtO of ``V``.
+    rolinek_ratios, rolinek_dto, rolinek_sd : arrays
+        Table S4 of Rolinek et al. (2019).
+    """
+    r = np.asarray(ratios, float)
+    fig, ax = plt.subplots(figsize=(6.4, 3.6))
+    for vals, color, name, dx in (
+        (np.asarray(axis_error, float), COLORS["diag"], "latent axes vs truth (P&S)", -0.01),
+        (np.asarray(dto_v, float), COLORS["traversal"], "DtO of V (ours)", 0.01),
+    ):
+        for j in range(vals.shape[1]):
+            ax.plot(r + dx, vals[:, j], "o", color=color, alpha=0.5, ms=4)
+        ax.plot(r + dx, vals.mean(axis=1), "-", color=color, label=name)
+    ax.errorbar(
+        np.asarray(rolinek_ratios, float),
+        rolinek_dto,
+        yerr=rolinek_sd,
+        fmt="s--",
+        color=COLORS["full"],
+        capsize=3,
+        label="DtO, Rolinek et al. Table S4",
+    )
+    ax.set_xlabel("singular-value ratio s¹/s²")
+    ax.set_ylabel("final misalignment")
+    ax.legend()
+    return fig
+
+
+def cor61_scaling(n_grid: ArrayLike, errors: ArrayLike, slope: float, intercept: float) -> Figure:
+    """Alignment error of the learned components against the sample size, log-log.
+
+    Parameters
+    ----------
+    n_grid : array, shape (k,)
+    errors : array, shape (k, r)
+        P&S error per sample size and repeat.
+    slope, intercept : float
+        Least-squares fit ``log10 err = intercept + slope log10 n``.
+    """
+    n = np.asarray(n_grid, float)
+    e = np.asarray(errors, float)
+    fig, ax = plt.subplots(figsize=(6.0, 3.6))
+    for j in range(e.shape[1]):
+        ax.loglog(n, e[:, j], "o", color=COLORS["diag"], alpha=0.5, ms=4)
+    ax.loglog(n, np.exp(np.log(e).mean(axis=1)), "o", color=COLORS["diag"], label="geometric mean")
+    ax.loglog(
+        n,
+        10 ** (intercept + slope * np.log10(n)),
+        "-",
+        color=COLORS["seam"],
+        label=f"fit: slope {slope:.2f}",
+    )
+    ax.set_xlabel("samples n")
+    ax.set_ylabel("P&S error of learned components")
+    ax.legend()
+    return fig
