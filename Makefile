@@ -4,7 +4,7 @@ PYTHON ?= python3.11
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
-NB_DIR := _build/nb
+NB_DIR := build/nb
 export SEAMLIB_PROFILE ?= laptop
 
 .PHONY: help venv test unit chapters chapter book check-site bench lint clean

@@ -326,8 +326,8 @@ def run(quick: bool = False) -> list[dict[str, Any]]:
                 "engine overhead (mlp)",
                 mlp_cfg,
                 synth,
-                chunk=100 if quick else 500,
-                repeats=repeats,
+                chunk=100 if quick else 300,
+                repeats=repeats if quick else 9,
             )
         )
         x = (data.x[:64].to(torch.float32) * data.scale).to(dev)

@@ -207,8 +207,8 @@ class IdentifiabilitySizes(Section):
     mcc_bar: float = 0.9
     bss_bar: float = 0.9  # Spearman MCC for Cor. 6.7
     SMOKE: ClassVar[dict[str, Any]] = dict(
-        n_points=16, n_angles=13, vae_n=1_000, vae_steps=400, vae_seeds=2, bss_seeds=1,
-        eval_n=200, elbo_points=2, elbo_angles=2, cos_bar=0.8, mcc_bar=0.6, bss_bar=0.6,
+        n_points=16, n_angles=13, vae_n=1_000, vae_steps=300, vae_lr=3e-3, vae_seeds=2, bss_seeds=1,
+        eval_n=200, elbo_points=2, elbo_angles=2, cos_bar=0.9, mcc_bar=0.6, bss_bar=0.6,
     )
     PAPER: ClassVar[dict[str, Any]] = dict(
         n_points=256, vae_n=20_000, vae_steps=20_000, vae_seeds=5, bss_seeds=5, eval_n=2_000,

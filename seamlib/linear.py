@@ -711,7 +711,8 @@ def _newton(
 ) -> LVAEHistory:
     """Damped Newton (Levenberg-Marquardt) ascent on ``f``; one accepted step per step."""
     rec_steps, elbos, s2s, Ds = [], [], [], []
-    grad, hess = torch.func.grad(f), torch.func.hessian(f)
+    # reverse-over-reverse: forward-mode AD would load deprecated TorchScript decompositions
+    grad, hess = torch.func.grad(f), torch.func.jacrev(torch.func.jacrev(f))
     mu = 1.0
     value = f(theta)
     for t in range(steps + 1):

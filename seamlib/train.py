@@ -300,6 +300,13 @@ class TrainConfig:
                 f"{', '.join(sorted(names))}."
             )
         vals = dict(values)
+        for key in ("beta", "beta_end", "sigma2", "lr"):
+            # YAML 1.1 reads 1e-3 (no dot) as a string
+            if isinstance(vals.get(key), str):
+                try:
+                    vals[key] = float(vals[key])
+                except ValueError as exc:
+                    raise ConfigError(f"{key} must be a number, got {vals[key]!r}.") from exc
         if "hidden" in vals and vals["hidden"] is not None:
             vals["hidden"] = tuple(int(h) for h in vals["hidden"])
         return cls(**vals)
@@ -672,9 +679,8 @@ class Trainer:
         self.checkpoint_step = 0
         self.metrics: list[dict[str, Any]] = []
         self.progress = progress
-        self._buf = torch.zeros(config.log_every, 4, device=self.device)
+        self._pending: list[Tensor] = []  # (loss, nll, kl, elbo) of unchecked steps
         self._buf_start = 0
-        self._buf_len = 0
         self._stop_signal: int | None = None
         self._previous_handlers: dict[int, Any] = {}
         self._elapsed = 0.0
@@ -762,7 +768,9 @@ class Trainer:
         path = self.run_dir / CHECKPOINT_FILE
         if not path.exists():
             return False
-        state = torch.load(path, map_location=self.device, weights_only=True)
+        state = torch.load(
+            path, map_location="cpu", weights_only=True
+        )  # RNG states stay on the CPU
         self.load_state_dict(state)
         self.metrics = [r for r in _read_metrics(self.run_dir) if r["step"] <= self.step]
         return True
@@ -781,10 +789,9 @@ class Trainer:
 
     def _flush(self) -> None:
         """Check the buffered losses, append a metrics row; raise on a non-finite loss."""
-        k = self._buf_len
-        if k == 0:
+        if not self._pending:
             return
-        vals = self._buf[:k].cpu().numpy()
+        vals = torch.stack(self._pending).view(-1, 4).cpu().numpy()  # one sync per row
         finite = np.isfinite(vals).all(axis=1)
         if not finite.all():
             bad_step = self._buf_start + int(np.argmin(finite)) + 1
@@ -812,14 +819,16 @@ class Trainer:
             }
         )
         self._buf_start = self.step
-        self._buf_len = 0
+        self._pending = []
 
     def run(self, until: int, bar: Any = None) -> None:
         """Train from ``self.step`` up to step ``until`` (checkpoints, logging, signals)."""
         c = self.config
-        model, opt, buf = self.model, self.optimizer, self._buf
+        model, opt, pending = self.model, self.optimizer, self._pending
         model.train()
-        self._buf_start, self._buf_len = self.step, 0
+        self._buf_start = self.step
+        pending.clear()
+        n_pending = 0
         while self.step < until:
             if self._stop_signal is not None:
                 self._stop(bar)
@@ -828,13 +837,14 @@ class Trainer:
             opt.zero_grad(set_to_none=True)
             loss.backward()
             opt.step()
-            buf[self._buf_len].copy_(
-                torch.stack([loss.detach(), parts["nll"], parts["kl"], parts["elbo"]])
-            )
-            self._buf_len += 1
+            # keep references only (no device op, no sync); checked in _flush
+            pending += (loss.detach(), parts["nll"], parts["kl"], parts["elbo"])
+            n_pending += 1
             self.step += 1
-            if self._buf_len == c.log_every or self.step % c.checkpoint_every == 0:
+            if n_pending == c.log_every or self.step % c.checkpoint_every == 0:
                 self._flush()
+                pending = self._pending
+                n_pending = 0
                 if bar is not None:
                     bar.update(self.step - bar.n)
                     row = self.metrics[-1]
@@ -1059,7 +1069,7 @@ def load_run(
     if not path.is_file():
         raise ConfigError(f"{run_dir} has no {CHECKPOINT_FILE} yet; train (or resume) it first.")
     dev = resolve_device(device)
-    state = torch.load(path, map_location=dev, weights_only=True)
+    state = torch.load(path, map_location="cpu", weights_only=True)
     shape = tuple(int(v) for v in state["data_shape"])
     with torch.random.fork_rng(devices=[]):
         model = build_model(config.model_config(shape))

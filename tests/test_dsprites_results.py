@@ -276,3 +276,24 @@ def test_collect_and_load_errors(tmp_path: Path) -> None:
         R.collect(tmp_path, tmp_path / "out", profile="smoke")
     with pytest.raises(FileNotFoundError, match="seamlib.dsprites_results collect"):
         R.load_results("fig5", tmp_path)
+
+
+def test_command_line(tiny_root: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert R.main(["grids", "--profile", "smoke", "--out", str(tmp_path / "grids")]) == 0
+    assert len(list((tmp_path / "grids").glob("dsprites_*.smoke.json"))) == len(R.EXPERIMENTS)
+    assert R.main(["collect", str(tiny_root), "--profile", "smoke", "--out", str(tmp_path)]) == 0
+    assert "fig5.json" in capsys.readouterr().out
+
+
+def test_collect_skips_runs_still_training(tiny_root: Path, tmp_path: Path) -> None:
+    state = tiny_root / "fig7" / "a" / "state.json"
+    saved = state.read_text()
+    try:
+        state.write_text(json.dumps({"status": "running", "step": 2}))
+        assert set(R.collect(tiny_root, tmp_path, profile="smoke")) == {"fig5", "fig7"}
+        fig7 = R.load_results("fig7", tmp_path)
+        assert [r["variant"] for r in fig7["runs"]] == ["diag"]  # only the baseline
+        R.collect(tiny_root, tmp_path, profile="smoke", include_incomplete=True)
+        assert len(R.load_results("fig7", tmp_path)["runs"]) == 2
+    finally:
+        state.write_text(saved)

@@ -384,3 +384,18 @@ def test_bad_inputs_raise_actionable_errors() -> None:
         M.dci(z, v, estimator="lasso")  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="no latent"):
         M.mig_sup(np.ones((3, 2)), np.ones(2), active=[False] * 3)
+
+
+def test_toy_codes_and_knn_variants() -> None:
+    rng = np.random.default_rng(40)
+    f, mu, std = M.toy_dsprites_codes(1500, rng=rng)
+    assert f.shape == (1500, 5) and mu.shape == std.shape == (1500, 10)
+    np.testing.assert_array_equal(M.active_latents(mu), [True] * 6 + [False] * 4)
+    values = f / (np.asarray(M.DSPRITES_CARDS) - 1)  # float values; shape as a class
+    mixed = M.rolinek_knn_score(mu, values, discrete=[True, False, False, False, False])
+    chance = M.rolinek_knn_score(mu, f, classification_normaliser="chance")
+    assert 0 < mixed <= 1 and -1 <= chance <= 1
+    with pytest.raises(ValueError, match="d >= 6"):
+        M.toy_dsprites_codes(10, rng=rng, d=4)
+    with pytest.raises(ValueError, match="classification_normaliser"):
+        M.rolinek_knn_score(mu, f, classification_normaliser="x")  # type: ignore[arg-type]

@@ -64,10 +64,11 @@ def test_grid_files_json_and_yaml(tmp_path: Path):
     (tmp_path / "g.json").write_text(json.dumps(spec(tmp_path)))
     (tmp_path / "g.yaml").write_text(
         f"root: {tmp_path}\nbase:\n  dataset: synth-lin\n  architecture: mlp\ngrid:\n"
-        "  beta: [0.5, 1.0]\n"
+        "  beta: [0.5, 1e-3]\n"
     )
     assert len(expand_grid(load_grid(tmp_path / "g.json"))) == 2
-    assert [r.config.beta for r in expand_grid(load_grid(tmp_path / "g.yaml"))] == [0.5, 1.0]
+    # YAML 1.1 reads 1e-3 as a string; TrainConfig turns it into a float
+    assert [r.config.beta for r in expand_grid(load_grid(tmp_path / "g.yaml"))] == [0.5, 1e-3]
 
 
 @pytest.mark.parametrize(

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-import matplotlib as mpl
+import matplotlib.style
 
 __all__ = ["use_style", "STYLE", "COLORS"]
 
@@ -45,4 +45,4 @@ STYLE: dict[str, Any] = {
 
 def use_style() -> None:
     """Apply the book's matplotlib style (idempotent; call once in a chapter's imports cell)."""
-    mpl.rcParams.update(STYLE)
+    matplotlib.style.use(STYLE)

@@ -36,7 +36,7 @@ def offdiagonal_strip(ratios: Mapping[str, ArrayLike], floor: float = 1e-17) -> 
     """
     fig, ax = plt.subplots(figsize=(6.4, 3.4))
     rng = np.random.default_rng(0)
-    for k, (name, vals) in enumerate(ratios.items()):
+    for k, vals in enumerate(ratios.values()):
         v = np.maximum(np.asarray(vals, dtype=float), floor)
         ax.scatter(k + 0.08 * rng.standard_normal(v.size), v, s=14, alpha=0.7)
     ax.axhline(1e-8, color=COLORS["truth"], ls="--", lw=1, label="tolerance $10^{-8}$")

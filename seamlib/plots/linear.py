@@ -156,6 +156,15 @@ def figure2(
         ax.legend()
     B = np.asarray(basis, float)
     T = B.T @ np.asarray(truth, float)
+    for i in range(T.shape[1]):
+        axes[2].plot(
+            [-T[0, i], T[0, i]],
+            [-T[1, i], T[1, i]],
+            color="0.75",
+            lw=5,
+            zorder=0,
+            label="independent components" if i == 0 else None,
+        )
     idx = np.unique(np.geomspace(1, len(s), n_snapshots).astype(int) - 1)
     for kind in ("diag", "full"):
         Dh = np.asarray(D_hist[kind], float)
@@ -163,8 +172,11 @@ def figure2(
             P = B.T @ Dh[t]
             for i in range(P.shape[1]):
                 axes[2].plot([0, P[0, i]], [0, P[1, i]], color=c, lw=1.2)
-    for i in range(T.shape[1]):
-        axes[2].plot([-T[0, i], T[0, i]], [-T[1, i], T[1, i]], color="black", lw=1.6)
+        P = B.T @ Dh[-1]
+        axes[2].plot(
+            P[0], P[1], "o", color=_shades(COLORS[kind], 2)[1], ms=5, label=f"final D e_i, {kind} Σ"
+        )
+    axes[2].legend(loc="lower left", fontsize=7)
     axes[2].set_aspect("equal")
     axes[2].set_title("images D e_i (later = darker)")
     axes[2].set_xlabel("u¹")
