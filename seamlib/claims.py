@@ -83,107 +83,254 @@ REGISTRY: dict[str, Claim] = {
     c.id: c
     for c in [
         # --- Linear models (PPCA, LVAE) -----------------------------------------------
-        _c("eq2", "Eq. 2", "linear_models",
-           "PPCA: the Tipping & Bishop closed form is the maximum-likelihood solution."),
-        _c("eq3", "Eq. 3", "linear_models",
-           "PPCA posterior mean and covariance equal Gaussian conditioning of the joint."),
-        _c("eq4", "Eq. 4", "linear_models",
-           "Optimal LVAE posterior covariance (I + W^T W / sigma^2)^-1 = sigma^2 R^T L^-1 R."),
-        _c("symmetry", "Sec. 3 (rotational symmetry)", "linear_models",
-           "PPCA/full-covariance LVAE are invariant to W -> WR; diagonal Sigma breaks it "
-           "except for signed permutations."),
-        _c("fig-2", "Figure 2", "linear_models",
-           "Diagonal and full LVAEs both fit U, S; only diagonal drives V to a signed "
-           "permutation."),
-        _c("fig-3", "Figure 3 (left)", "linear_models",
-           "Alignment of V converges later than the fit of U, S."),
-        _c("cor-6.1", "Corollary 6.1", "linear_models",
-           "LVAE identifiability: learned U matches ground truth up to P&S as n grows; "
-           "equal singular values leave V unidentified."),
-        _c("rolinek-synth-lin", "Rolinek et al. Table 2 (Synth Lin)", "linear_models",
-           "Linear beta-VAE on Synth Lin reaches distance-to-orthogonality ~ 0."),
+        _c(
+            "eq2",
+            "Eq. 2",
+            "linear_models",
+            "PPCA: the Tipping & Bishop closed form is the maximum-likelihood solution.",
+        ),
+        _c(
+            "eq3",
+            "Eq. 3",
+            "linear_models",
+            "PPCA posterior mean and covariance equal Gaussian conditioning of the joint.",
+        ),
+        _c(
+            "eq4",
+            "Eq. 4",
+            "linear_models",
+            "Optimal LVAE posterior covariance (I + W^T W / sigma^2)^-1 = sigma^2 R^T L^-1 R.",
+        ),
+        _c(
+            "symmetry",
+            "Sec. 3 (rotational symmetry)",
+            "linear_models",
+            "PPCA/full-covariance LVAE are invariant to W -> WR; diagonal Sigma breaks it "
+            "except for signed permutations.",
+        ),
+        _c(
+            "fig-2",
+            "Figure 2",
+            "linear_models",
+            "Diagonal and full LVAEs both fit U, S; only diagonal drives V to a signed "
+            "permutation.",
+        ),
+        _c(
+            "fig-3",
+            "Figure 3 (left)",
+            "linear_models",
+            "Alignment of V converges later than the fit of U, S.",
+        ),
+        _c(
+            "cor-6.1",
+            "Corollary 6.1",
+            "linear_models",
+            "LVAE identifiability: learned U matches ground truth up to P&S as n grows; "
+            "equal singular values leave V unidentified.",
+        ),
+        _c(
+            "rolinek-synth-lin",
+            "Rolinek et al. Table 2 (Synth Lin)",
+            "linear_models",
+            "Linear beta-VAE on Synth Lin reaches distance-to-orthogonality ~ 0.",
+        ),
         # --- Optimal posteriors and the Eq. 6 identity ----------------------------------
-        _c("eq6", "Eq. 6", "optimal_posteriors",
-           "At the optimal Gaussian posterior, Sigma^-1 = I - (1/beta) E_q[Hessian of "
-           "log p(x|z)]; Jacobian/Hessian form and its sign."),
-        _c("eq6-diag", "Eq. 6 (diagonal posteriors)", "optimal_posteriors",
-           "Diagonal optimum satisfies the diagonal of Eq. 6; the full-vs-diagonal ELBO gap "
-           "vanishes exactly when the expected derivative terms are diagonal."),
-        _c("app-b-beta", "Appendix B (beta as variance)", "optimal_posteriors",
-           "The beta-ELBO equals the ELBO with likelihood variance beta sigma^2, over beta."),
-        _c("app-b-collapse", "Appendix B (posterior collapse)", "optimal_posteriors",
-           "Latent i of a linear VAE collapses exactly when lambda_i <= beta sigma^2."),
-        _c("fig-6", "Figure 6", "optimal_posteriors",
-           "Increasing beta pulls reconstructions of ring data towards the centroid."),
-        _c("app-g", "Appendix G", "optimal_posteriors",
-           "Counterexample to an inequality used by Reizinger et al."),
+        _c(
+            "eq6",
+            "Eq. 6",
+            "optimal_posteriors",
+            "At the optimal Gaussian posterior, Sigma^-1 = I - (1/beta) E_q[Hessian of "
+            "log p(x|z)]; Jacobian/Hessian form and its sign.",
+        ),
+        _c(
+            "eq6-diag",
+            "Eq. 6 (diagonal posteriors)",
+            "optimal_posteriors",
+            "Diagonal optimum satisfies the diagonal of Eq. 6; the full-vs-diagonal ELBO gap "
+            "vanishes exactly when the expected derivative terms are diagonal.",
+        ),
+        _c(
+            "app-b-beta",
+            "Appendix B (beta as variance)",
+            "optimal_posteriors",
+            "The beta-ELBO equals the ELBO with likelihood variance beta sigma^2, over beta.",
+        ),
+        _c(
+            "app-b-collapse",
+            "Appendix B (posterior collapse)",
+            "optimal_posteriors",
+            "Latent i of a linear VAE collapses exactly when lambda_i <= beta sigma^2.",
+        ),
+        _c(
+            "fig-6",
+            "Figure 6",
+            "optimal_posteriors",
+            "Increasing beta pulls reconstructions of ring data towards the centroid.",
+        ),
+        _c(
+            "app-g",
+            "Appendix G",
+            "optimal_posteriors",
+            "Counterexample to an inequality used by Reizinger et al.",
+        ),
         # --- Jacobians, s.v. paths and seams ----------------------------------------------
-        _c("def-d2", "Definition D2", "seams",
-           "Regular set and a continuous SVD of the Jacobian along paths."),
+        _c(
+            "def-d2",
+            "Definition D2",
+            "seams",
+            "Regular set and a continuous SVD of the Jacobian along paths.",
+        ),
         _c("def-d3", "Definition D3", "seams", "Singular-vector paths dz/dt = v^i(z)."),
         _c("def-d4", "Definition D4", "seams", "Seams: images of s.v. paths, dx/dt ~ u^i."),
-        _c("lemma-c.1", "Lemma C.1", "seams",
-           "Along an s.v. path, d/dt g(z_t) = s^i u^i: s.v. paths map to seams."),
-        _c("lemma-5.1", "Lemma 5.1", "seams",
-           "prod_i s^i = det(J^T J)^(1/2) and p_mu(g(z)) = prod_i p_i(z_i) / s^i(z)."),
-        _c("fig-4", "Figures 3 (right) and 4", "seams",
-           "S.v. paths in Z and seams on the manifold for the three generators."),
+        _c(
+            "lemma-c.1",
+            "Lemma C.1",
+            "seams",
+            "Along an s.v. path, d/dt g(z_t) = s^i u^i: s.v. paths map to seams.",
+        ),
+        _c(
+            "lemma-5.1",
+            "Lemma 5.1",
+            "seams",
+            "prod_i s^i = det(J^T J)^(1/2) and p_mu(g(z)) = prod_i p_i(z_i) / s^i(z).",
+        ),
+        _c(
+            "fig-4",
+            "Figures 3 (right) and 4",
+            "seams",
+            "S.v. paths in Z and seams on the manifold for the three generators.",
+        ),
         # --- Disentanglement = C1 + C2 ----------------------------------------------------
-        _c("def-d1", "Definition D1 / Eq. 5", "disentanglement",
-           "Disentanglement: p_mu factorises into independent 1-D seam densities."),
-        _c("thm-5.2", "Theorem 5.2", "disentanglement",
-           "Disentangled (D1) iff C1 and C2: seam coordinates are independent for c1c2 and "
-           "dependent for c1_only and neither."),
-        _c("p1", "Property P1", "disentanglement",
-           "Diagonal posteriors make E[J^T J] and the Hessian term of Eq. 6 diagonal."),
-        _c("lemma-4.1", "Lemma 4.1", "disentanglement",
-           "Under P1 the decoder satisfies C1 and C2 (in expectation)."),
+        _c(
+            "def-d1",
+            "Definition D1 / Eq. 5",
+            "disentanglement",
+            "Disentanglement: p_mu factorises into independent 1-D seam densities.",
+        ),
+        _c(
+            "thm-5.2",
+            "Theorem 5.2",
+            "disentanglement",
+            "Disentangled (D1) iff C1 and C2: seam coordinates are independent for c1c2 and "
+            "dependent for c1_only and neither.",
+        ),
+        _c(
+            "p1",
+            "Property P1",
+            "disentanglement",
+            "Diagonal posteriors make E[J^T J] and the Hessian term of Eq. 6 diagonal.",
+        ),
+        _c(
+            "lemma-4.1",
+            "Lemma 4.1",
+            "disentanglement",
+            "Under P1 the decoder satisfies C1 and C2 (in expectation).",
+        ),
         # --- Identifiability --------------------------------------------------------------
-        _c("lemma-6.3", "Lemma 6.3", "identifiability",
-           "Intrinsic seams: the tangent Hessian of log p_mu is chart-independent and diagonal "
-           "in the u^i basis (c1c2, not c1_only); equal eigenvalues leave seams undetermined."),
-        _c("lemma-6.4", "Lemma 6.4", "identifiability",
-           "A matching C1-C2 decoder finds the seams (eigenvectors = u^i up to P&S)."),
-        _c("thm-6.5", "Theorem 6.5 / Corollary D.1", "identifiability",
-           "Gaussian VAEs with diagonal posteriors identify ground-truth components up to P&S "
-           "(learned vs true u^i, MCC); full posteriors reported beside."),
-        _c("cor-6.7", "Corollary 6.7", "identifiability",
-           "Blind source separation: non-Gaussian sources recovered up to monotone maps."),
-        _c("remark-6.8", "Remark 6.8", "identifiability",
-           "A deterministic model with Gaussian prior is not identifiable; diagonal "
-           "posteriors break the rotation symmetry."),
+        _c(
+            "lemma-6.3",
+            "Lemma 6.3",
+            "identifiability",
+            "Intrinsic seams: the tangent Hessian of log p_mu is chart-independent and diagonal "
+            "in the u^i basis (c1c2, not c1_only); equal eigenvalues leave seams undetermined.",
+        ),
+        _c(
+            "lemma-6.4",
+            "Lemma 6.4",
+            "identifiability",
+            "A matching C1-C2 decoder finds the seams (eigenvectors = u^i up to P&S).",
+        ),
+        _c(
+            "thm-6.5",
+            "Theorem 6.5 / Corollary D.1",
+            "identifiability",
+            "Gaussian VAEs with diagonal posteriors identify ground-truth components up to P&S "
+            "(learned vs true u^i, MCC); full posteriors reported beside.",
+        ),
+        _c(
+            "cor-6.7",
+            "Corollary 6.7",
+            "identifiability",
+            "Blind source separation: non-Gaussian sources recovered up to monotone maps.",
+        ),
+        _c(
+            "remark-6.8",
+            "Remark 6.8",
+            "identifiability",
+            "A deterministic model with Gaussian prior is not identifiable; diagonal "
+            "posteriors break the rotation symmetry.",
+        ),
         # --- Metrics ----------------------------------------------------------------------
-        _c("app-e-metrics", "Appendix E (metrics)", "metrics",
-           "MIG, AAS and normalised off-diagonality behave as defined on known cases."),
-        _c("rolinek-s72", "Rolinek et al. Eq. 29 / Suppl. 8.2 (DtO)", "metrics",
-           "The nearest signed permutation of the DtO MILP is a linear assignment problem: "
-           "same optimum as the MILP; DtO = 0 exactly for signed permutations."),
-        _c("rolinek-s65", "Rolinek et al. Suppl. 8.1 (Disent. score)", "metrics",
-           "The kNN Disentanglement score lies in (0, 1) as stated (tested: the printed "
-           "classification normaliser lets a summand exceed 1)."),
-        _c("bhowal-prop7", "Bhowal et al. Prop. 7 / OD-score", "metrics",
-           "Nearest orthogonal matrix: the printed M (M^T M)^(1/2) is not orthogonal; "
-           "M (M^T M)^(-1/2) is. OD-score = 0 for orthogonal columns."),
-        _c("mig-implementations", "MIG implementations (Chen et al. vs disentanglement_lib)",
-           "metrics",
-           "On the same codes, MIG differs between published implementations (estimator, "
-           "factors included, bins) by as much as published gaps between models."),
+        _c(
+            "app-e-metrics",
+            "Appendix E (metrics)",
+            "metrics",
+            "MIG, AAS and normalised off-diagonality behave as defined on known cases.",
+        ),
+        _c(
+            "rolinek-s72",
+            "Rolinek et al. Eq. 29 / Suppl. 8.2 (DtO)",
+            "metrics",
+            "The nearest signed permutation of the DtO MILP is a linear assignment problem: "
+            "same optimum as the MILP; DtO = 0 exactly for signed permutations.",
+        ),
+        _c(
+            "rolinek-s65",
+            "Rolinek et al. Suppl. 8.1 (Disent. score)",
+            "metrics",
+            "The kNN Disentanglement score lies in (0, 1) as stated (tested: the printed "
+            "classification normaliser lets a summand exceed 1).",
+        ),
+        _c(
+            "bhowal-prop7",
+            "Bhowal et al. Prop. 7 / OD-score",
+            "metrics",
+            "Nearest orthogonal matrix: the printed M (M^T M)^(1/2) is not orthogonal; "
+            "M (M^T M)^(-1/2) is. OD-score = 0 for orthogonal columns.",
+        ),
+        _c(
+            "mig-implementations",
+            "MIG implementations (Chen et al. vs disentanglement_lib)",
+            "metrics",
+            "On the same codes, MIG differs between published implementations (estimator, "
+            "factors included, bins) by as much as published gaps between models.",
+        ),
         # --- dSprites experiments -----------------------------------------------------------
-        _c("fig-5", "Figure 5", "dsprites",
-           "Diagonal posteriors: MIG and AAS rise with beta and go with diagonality of the "
-           "Eq. 6 terms (Spearman rho over the grid); full posteriors show no such trend."),
-        _c("fig-7", "Figure 7 / Appendix F", "dsprites",
-           "Annealed beta (1 -> 0.001): lower held-out reconstruction error than beta = 1 "
-           "and higher MIG than beta = 0.001."),
-        _c("rolinek-table2", "Rolinek et al. Table 2 (dSprites)", "dsprites",
-           "Disent. score and DtO for VAE, beta-VAE and full-covariance beta-VAE (within 2 "
-           "published sd; diagonal beta-VAE more orthogonal than full)."),
-        _c("bhowal-table4", "Bhowal et al. Table 4 (dSprites)", "dsprites",
-           "MIG for VAE and beta-VAE (within 2 published sd; beta-VAE above VAE)."),
+        _c(
+            "fig-5",
+            "Figure 5",
+            "dsprites",
+            "Diagonal posteriors: MIG and AAS rise with beta and go with diagonality of the "
+            "Eq. 6 terms (Spearman rho over the grid); full posteriors show no such trend.",
+        ),
+        _c(
+            "fig-7",
+            "Figure 7 / Appendix F",
+            "dsprites",
+            "Annealed beta (1 -> 0.001): lower held-out reconstruction error than beta = 1 "
+            "and higher MIG than beta = 0.001.",
+        ),
+        _c(
+            "rolinek-table2",
+            "Rolinek et al. Table 2 (dSprites)",
+            "dsprites",
+            "Disent. score and DtO for VAE, beta-VAE and full-covariance beta-VAE (within 2 "
+            "published sd; diagonal beta-VAE more orthogonal than full).",
+        ),
+        _c(
+            "bhowal-table4",
+            "Bhowal et al. Table 4 (dSprites)",
+            "dsprites",
+            "MIG for VAE and beta-VAE (within 2 published sd; beta-VAE above VAE).",
+        ),
         # --- Faces ----------------------------------------------------------------------------
-        _c("faces", "Sec. 7 (faces)", "faces",
-           "Diagonal posteriors give more diagonal Eq. 6 terms and more attribute-aligned "
-           "latents than full posteriors."),
+        _c(
+            "faces",
+            "Sec. 7 (faces)",
+            "faces",
+            "Diagonal posteriors give more diagonal Eq. 6 terms and more attribute-aligned "
+            "latents than full posteriors.",
+        ),
     ]
 }
 

@@ -29,8 +29,8 @@ from __future__ import annotations
 
 import dataclasses
 import os
-from pathlib import Path
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, ClassVar
 
 from seamlib.errors import ConfigError
@@ -115,7 +115,11 @@ class LinearSizes(Section):
         synth_lin_steps=25,
     )
     PAPER: ClassVar[dict[str, Any]] = dict(
-        n_samples=100_000, steps=10_000, sweep_steps=50, n_inits=10, n_repeats=20,
+        n_samples=100_000,
+        steps=10_000,
+        sweep_steps=50,
+        n_inits=10,
+        n_repeats=20,
         synth_lin_steps=100,
     )
 
@@ -149,8 +153,15 @@ class PosteriorSizes(Section):
         rings_steps=400,
     )
     PAPER: ClassVar[dict[str, Any]] = dict(
-        quad_nodes=32, mc_samples=100_000, mc_replicates=20, opt_steps=1_000, n_angles=73,
-        n_betas=49, collapse_steps=4_000, rings_n=20_000, rings_steps=20_000,
+        quad_nodes=32,
+        mc_samples=100_000,
+        mc_replicates=20,
+        opt_steps=1_000,
+        n_angles=73,
+        n_betas=49,
+        collapse_steps=4_000,
+        rings_n=20_000,
+        rings_steps=20_000,
     )
 
 
@@ -174,12 +185,25 @@ class SeamsSizes(Section):
     vae_eval_n: int = 512  # data points where the Eq. 6 terms and C1/C2 scores are averaged
     factor_n: int = 20_000  # samples for the seam-marginal density estimates (Def. D1)
     SMOKE: ClassVar[dict[str, Any]] = dict(
-        path_steps=150, n_paths=4, density_mc=200_000, indep_n=600, indep_permutations=200,
-        vae_n=1_000, vae_steps=300, vae_seeds=3, vae_eval_n=256, factor_n=5_000,
+        path_steps=150,
+        n_paths=4,
+        density_mc=200_000,
+        indep_n=600,
+        indep_permutations=200,
+        vae_n=1_000,
+        vae_steps=300,
+        vae_seeds=3,
+        vae_eval_n=256,
+        factor_n=5_000,
     )
     PAPER: ClassVar[dict[str, Any]] = dict(
-        path_steps=1_000, density_mc=4_000_000, indep_n=5_000, indep_permutations=1_000,
-        vae_n=20_000, vae_steps=20_000, vae_seeds=5,
+        path_steps=1_000,
+        density_mc=4_000_000,
+        indep_n=5_000,
+        indep_permutations=1_000,
+        vae_n=20_000,
+        vae_steps=20_000,
+        vae_seeds=5,
     )
 
 
@@ -207,12 +231,29 @@ class IdentifiabilitySizes(Section):
     mcc_bar: float = 0.9
     bss_bar: float = 0.9  # Spearman MCC for Cor. 6.7
     SMOKE: ClassVar[dict[str, Any]] = dict(
-        n_points=16, n_angles=13, vae_n=1_000, vae_steps=300, vae_lr=3e-3, vae_seeds=2, bss_seeds=1,
-        eval_n=200, elbo_points=2, elbo_angles=2, cos_bar=0.9, mcc_bar=0.6, bss_bar=0.6,
+        n_points=16,
+        n_angles=13,
+        vae_n=1_000,
+        vae_steps=300,
+        vae_lr=3e-3,
+        vae_seeds=2,
+        bss_seeds=1,
+        eval_n=200,
+        elbo_points=2,
+        elbo_angles=2,
+        cos_bar=0.9,
+        mcc_bar=0.6,
+        bss_bar=0.6,
     )
     PAPER: ClassVar[dict[str, Any]] = dict(
-        n_points=256, vae_n=20_000, vae_steps=20_000, vae_seeds=5, bss_seeds=5, eval_n=2_000,
-        elbo_points=32, elbo_angles=9,
+        n_points=256,
+        vae_n=20_000,
+        vae_steps=20_000,
+        vae_seeds=5,
+        bss_seeds=5,
+        eval_n=2_000,
+        elbo_points=32,
+        elbo_angles=9,
     )
 
 
@@ -300,13 +341,30 @@ class DspritesSizes(Section):
     live_steps: int = 300  # training steps of the live run
     live_subset: int = 4_096  # its training images
     SMOKE: ClassVar[dict[str, Any]] = dict(
-        betas=(0.001, 1.0), seeds=(0,), steps=30, subset=2_048, eval_n=512, eq6_n=8, n_recon=4,
-        n_traverse=5, table_steps=10, table_seeds=(0,), live_steps=40, live_subset=1_024,
+        betas=(0.001, 1.0),
+        seeds=(0,),
+        steps=30,
+        subset=2_048,
+        eval_n=512,
+        eq6_n=8,
+        n_recon=4,
+        n_traverse=5,
+        table_steps=10,
+        table_seeds=(0,),
+        live_steps=40,
+        live_subset=1_024,
     )
     PAPER: ClassVar[dict[str, Any]] = dict(
-        betas=(0.001, 0.01, 0.1, 0.5, 1.0, 2.0, 4.0, 8.0), seeds=(0, 1, 2, 3, 4), steps=100_000,
-        architecture="burgess", subset=0, eval_n=10_000, eq6_n=256, table_steps=460_800,
-        table_seeds=(0, 1, 2, 3, 4), live_steps=2_000,
+        betas=(0.001, 0.01, 0.1, 0.5, 1.0, 2.0, 4.0, 8.0),
+        seeds=(0, 1, 2, 3, 4),
+        steps=100_000,
+        architecture="burgess",
+        subset=0,
+        eval_n=10_000,
+        eq6_n=256,
+        table_steps=460_800,
+        table_seeds=(0, 1, 2, 3, 4),
+        live_steps=2_000,
     )  # table_steps: Rolinek's 50 epochs of the 80 % training split at batch 64
 
 
@@ -340,12 +398,30 @@ class FacesSizes(Section):
     live_steps: int = 200  # training steps per live run
     live_latent_dim: int = 6  # d of the live runs
     SMOKE: ClassVar[dict[str, Any]] = dict(
-        betas=(1.0, 4.0), seeds=(0,), latent_dim=6, steps=30, eq6_n=8, c2_n=4, n_recon=4,
-        n_samples=4, n_traverse=5, eval_n=64, live_n=48, live_steps=15, live_latent_dim=4,
+        betas=(1.0, 4.0),
+        seeds=(0,),
+        latent_dim=6,
+        steps=30,
+        eq6_n=8,
+        c2_n=4,
+        n_recon=4,
+        n_samples=4,
+        n_traverse=5,
+        eval_n=64,
+        live_n=48,
+        live_steps=15,
+        live_latent_dim=4,
     )
     PAPER: ClassVar[dict[str, Any]] = dict(
-        betas=(0.5, 1.0, 4.0, 8.0), seeds=(0, 1, 2), latent_dim=32, steps=100_000,
-        celeba_subset=0, eval_n=10_000, eq6_n=256, c2_n=64, live_steps=500,
+        betas=(0.5, 1.0, 4.0, 8.0),
+        seeds=(0, 1, 2),
+        latent_dim=32,
+        steps=100_000,
+        celeba_subset=0,
+        eval_n=10_000,
+        eq6_n=256,
+        c2_n=64,
+        live_steps=500,
     )
 
 

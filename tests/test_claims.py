@@ -56,7 +56,9 @@ def test_non_strict_records_not_reproduced(ledger: Path) -> None:
         (float("nan"), 0.0, "<=", 1.0, False, False),
     ],
 )
-def test_comparisons(measured: float, expected: float, op: str, tol: float, rel: bool, ok: bool) -> None:
+def test_comparisons(
+    measured: float, expected: float, op: str, tol: float, rel: bool, ok: bool
+) -> None:
     assert claims.check("eq2", measured, expected, tol, op=op, rel=rel, strict=False) is ok
 
 
@@ -84,13 +86,38 @@ def test_bad_arguments() -> None:
 
 def test_registry_covers_the_paper() -> None:
     names = " ".join(c.name for c in claims.REGISTRY.values())
-    for required in ["Eq. 2", "Eq. 3", "Eq. 4", "Eq. 5", "Eq. 6", "Definition D1",
-                     "Definition D2", "Definition D3", "Definition D4", "Property P1",
-                     "Lemma 4.1", "Lemma 5.1", "Lemma C.1", "Theorem 5.2", "Corollary 6.1",
-                     "Lemma 6.3", "Lemma 6.4", "Theorem 6.5", "Corollary 6.7", "Remark 6.8",
-                     "Appendix B (beta", "Appendix B (posterior collapse)", "Appendix E",
-                     "Figure 2", "Figure 3", "Figure 5", "Figure 6", "Figure 7",
-                     "Rolinek et al. Table 2", "Bhowal et al. Table 4"]:
+    for required in [
+        "Eq. 2",
+        "Eq. 3",
+        "Eq. 4",
+        "Eq. 5",
+        "Eq. 6",
+        "Definition D1",
+        "Definition D2",
+        "Definition D3",
+        "Definition D4",
+        "Property P1",
+        "Lemma 4.1",
+        "Lemma 5.1",
+        "Lemma C.1",
+        "Theorem 5.2",
+        "Corollary 6.1",
+        "Lemma 6.3",
+        "Lemma 6.4",
+        "Theorem 6.5",
+        "Corollary 6.7",
+        "Remark 6.8",
+        "Appendix B (beta",
+        "Appendix B (posterior collapse)",
+        "Appendix E",
+        "Figure 2",
+        "Figure 3",
+        "Figure 5",
+        "Figure 6",
+        "Figure 7",
+        "Rolinek et al. Table 2",
+        "Bhowal et al. Table 4",
+    ]:
         assert required in names, required
     book = Path(__file__).resolve().parent.parent / "book"
     for claim in claims.REGISTRY.values():

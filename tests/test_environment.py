@@ -18,7 +18,7 @@ def _name(spec: str) -> str:
 def _pyproject_specs() -> dict[str, str]:
     meta = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
     specs = list(meta["dependencies"])
-    for extra, deps in meta["optional-dependencies"].items():
+    for deps in meta["optional-dependencies"].values():
         specs += [d for d in deps if not d.startswith("seamlib")]
     return {_name(s): s.replace(" ", "") for s in specs}
 

@@ -60,7 +60,10 @@ def test_wheel_in_fresh_venv(tmp_path: Path) -> None:
     subprocess.run([*pip, str(wheel)], check=True)
     py = str(venv / "bin" / "python")
     out = subprocess.run(
-        [str(venv / "bin" / "seamlib"), "--help"], check=True, capture_output=True, text=True,
+        [str(venv / "bin" / "seamlib"), "--help"],
+        check=True,
+        capture_output=True,
+        text=True,
         cwd=tmp_path,
     ).stdout
     assert "usage" in out.lower() and "train" in out

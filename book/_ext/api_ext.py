@@ -32,7 +32,9 @@ class SeamlibApiDirective(SphinxDirective):
         try:
             module = importlib.import_module(name)
         except ImportError as exc:
-            logger.warning(f"seamlib-api: cannot import {name}: {exc}", location=self.get_location())
+            logger.warning(
+                f"seamlib-api: cannot import {name}: {exc}", location=self.get_location()
+            )
             return [nodes.paragraph(text=f"{name} could not be imported: {exc}")]
         public = list(getattr(module, "__all__", []))
         lines = [f".. automodule:: {name}", "   :no-members:", ""]

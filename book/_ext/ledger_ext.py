@@ -131,7 +131,11 @@ def _build(app: Sphinx, fromdoc: str, summary: bool) -> list[nodes.Node]:
         name = nodes.paragraph()
         name += nodes.strong(text=r["name"])
         name += nodes.Text(f" — {r['statement']}")
-        cells: list[nodes.Node] = [name, _chapter_link(app, fromdoc, r["chapter"]), _status(r["status"])]
+        cells: list[nodes.Node] = [
+            name,
+            _chapter_link(app, fromdoc, r["chapter"]),
+            _status(r["status"]),
+        ]
         if summary:
             cells.append(nodes.paragraph(text=str(len(r["checks"]))))
         else:
