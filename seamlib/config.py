@@ -397,6 +397,7 @@ class FacesSizes(Section):
     live_n: int = 96  # fixture images
     live_steps: int = 200  # training steps per live run
     live_latent_dim: int = 6  # d of the live runs
+    live_threads: int = 0  # torch threads of the live runs (0 = torch's default)
     SMOKE: ClassVar[dict[str, Any]] = dict(
         betas=(1.0, 4.0),
         seeds=(0,),
@@ -409,8 +410,9 @@ class FacesSizes(Section):
         n_traverse=5,
         eval_n=64,
         live_n=48,
-        live_steps=15,
+        live_steps=40,
         live_latent_dim=4,
+        live_threads=1,  # CI's 2 shared cores: one thread avoids oversubscription
     )
     PAPER: ClassVar[dict[str, Any]] = dict(
         betas=(0.5, 1.0, 4.0, 8.0),

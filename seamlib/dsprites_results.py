@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import argparse
 import base64
+import hashlib
 import json
 import math
 import sys
@@ -52,7 +53,10 @@ __all__ = [
     "EXPERIMENTS",
     "grids",
     "write_grids",
+    "training_indices",
+    "heldout_indices",
     "heldout_data",
+    "eval_id",
     "eq6_terms",
     "encode_images",
     "decode_images",
@@ -205,20 +209,62 @@ def write_grids(profile: str | None = None, folder: str | Path | None = None) ->
 # ======================================================================================
 # Held-out data
 # ======================================================================================
+def training_indices(config: Mapping[str, Any]) -> np.ndarray | None:
+    """Flat dSprites indices of the images a run trains on (None: all images, or not dSprites).
+
+    The engine draws ``subset`` distinct images with ``numpy.random.default_rng(seed)``
+    (:func:`seamlib.data.dsprites.sample_indices`); this repeats the draw.
+    """
+    from seamlib.data import dsprites as dsp
+
+    subset = int(config.get("subset") or 0)
+    if config.get("dataset") not in ("dsprites", "dsprites-npz") or not 0 < subset < dsp.N_IMAGES:
+        return None
+    return dsp.sample_indices(subset, int(config.get("seed", 0)))
+
+
+def heldout_indices(
+    n: int, *, exclude: np.ndarray | Sequence[int] | None = None, seed: int = EVAL_SEED
+) -> np.ndarray:
+    """``n`` distinct flat dSprites indices drawn with ``seed``, none of them in ``exclude``.
+
+    Returns
+    -------
+    ndarray of int, shape (n,), sorted.
+    """
+    from seamlib.data import dsprites as dsp
+
+    excl = np.unique(np.asarray([] if exclude is None else exclude, dtype=np.int64))
+    if not 1 <= n <= dsp.N_IMAGES - excl.size:
+        raise ValueError(
+            f"n must be between 1 and {dsp.N_IMAGES - excl.size} (images not excluded), got {n}."
+        )
+    order = np.random.default_rng(seed).permutation(dsp.N_IMAGES)
+    return np.sort(order[~np.isin(order, excl)][:n])
+
+
 def heldout_data(
-    n: int, *, dataset: str = "dsprites", seed: int = EVAL_SEED, data_root: str | None = None
+    n: int,
+    *,
+    dataset: str = "dsprites",
+    seed: int = EVAL_SEED,
+    data_root: str | None = None,
+    exclude: np.ndarray | Sequence[int] | None = None,
 ) -> tuple[Tensor, np.ndarray]:
     """``n`` dSprites images that the evaluation uses, with their factor values.
 
     Parameters
     ----------
     n
-        Number of images (``1 <= n <= 737,280``).
+        Number of images.
     dataset
         ``"dsprites"`` (procedural) or ``"dsprites-npz"`` (the official file in ``data_root``).
     seed
         Seed of the random sample; the default :data:`EVAL_SEED` gives the same images to
         every run.
+    exclude
+        Flat indices never to use, e.g. the union of the runs' training subsets
+        (:func:`training_indices`), so that the images are truly held out.
 
     Returns
     -------
@@ -228,14 +274,23 @@ def heldout_data(
     """
     from seamlib.data import dsprites as dsp
 
+    idx = heldout_indices(n, exclude=exclude, seed=seed)
     if dataset == "dsprites":
-        ds = dsp.procedural_dsprites(n, seed=seed)
+        images = dsp.render_indices(idx)
+        classes = np.stack(np.unravel_index(idx, dsp.FACTOR_SIZES), axis=-1)
+        values = dsp.classes_to_values(classes)
     elif dataset == "dsprites-npz":
-        ds = dsp.load_dsprites(data_root).subset(n, seed)
+        ds = dsp.load_dsprites(data_root)
+        images, values = ds[idx], ds.latents_values[idx]
     else:
         raise ValueError(f"dataset must be 'dsprites' or 'dsprites-npz', got {dataset!r}.")
-    x = torch.as_tensor(np.asarray(ds[:]), dtype=torch.float32).unsqueeze(1)
-    return x, np.asarray(ds.latents_values, dtype=float)[:, 1:]
+    x = torch.as_tensor(np.asarray(images), dtype=torch.float32).unsqueeze(1)
+    return x, np.asarray(values, dtype=float)[:, 1:]
+
+
+def eval_id(indices: np.ndarray) -> str:
+    """Short fingerprint of an evaluation set (to know when a cached summary is stale)."""
+    return hashlib.sha1(np.asarray(indices, dtype=np.int64).tobytes()).hexdigest()[:12]
 
 
 # ======================================================================================
@@ -414,6 +469,7 @@ def summarise_run(
     images: bool = False,
     seed: int = 0,
     device: str | None = "cpu",
+    eval_tag: str | None = None,
 ) -> dict[str, Any]:
     """Summarise one trained run for the chapter (and write ``dsprites_summary.json`` there).
 
@@ -425,7 +481,7 @@ def summarise_run(
         Sizes of the evaluation (``eval_n``, ``eq6_n``, ``n_recon``, ``n_traverse``).
     x, factors
         Held-out images (n, 1, 64, 64) and factor values (n, 5); default
-        :func:`heldout_data` with ``eval_n`` images.
+        :func:`heldout_data` with ``eval_n`` images outside the run's training subset.
     images
         Also store reconstructions and traversals (for Fig. 7).
     seed
@@ -439,7 +495,8 @@ def summarise_run(
         ``factor_entropy``, ``mig``, ``aas``, ``greedy_order``, ``knn_disent``, ``active``
         (latents with code variance > 0.01), ``jac_term`` and ``hess_term`` (d x d, Eq. 6),
         ``jac_offdiag``, ``hess_offdiag`` (normalised off-diagonal over active latents),
-        ``dto`` and optionally ``images``.
+        ``dto``, ``eval_id`` (``eval_tag``, or the fingerprint of the default held-out set)
+        and optionally ``images``.
     """
     from seamlib import metrics
     from seamlib.train import load_run
@@ -448,7 +505,11 @@ def summarise_run(
     run_dir = Path(run_dir)
     config, model, info = load_run(run_dir, device)
     if x is None or factors is None:
-        x, factors = heldout_data(sizes.eval_n, dataset=config.dataset, data_root=config.data_root)
+        exclude = training_indices(config.to_dict())
+        x, factors = heldout_data(
+            sizes.eval_n, dataset=config.dataset, data_root=config.data_root, exclude=exclude
+        )
+        eval_tag = eval_id(heldout_indices(sizes.eval_n, exclude=exclude))
     gen = torch.Generator(device=next(model.parameters()).device).manual_seed(seed)
     means_t, nll = _encode(model, x)
     codes = means_t.double().numpy()
@@ -469,6 +530,7 @@ def summarise_run(
         "status": info.get("status"),
         "train_s": _run_time(run_dir),
         "n_eval": int(x.shape[0]),
+        "eval_id": eval_tag,
         "recon_nll": float(nll.mean()),
         "kl": kl,
         "mi": mi.mi.tolist(),
@@ -582,8 +644,10 @@ def collect(
     with the provenance of :func:`seamlib.provenance.provenance` (git commit, profile,
     device, seeds, steps, summed training wall time). Images are stored only for the first
     seed's Fig. 7 runs (annealed, and the diagonal Fig. 5 runs at its two constant betas).
-    With ``reuse``, a run's ``dsprites_summary.json`` is reused when newer than its
-    checkpoint. Runs still training are left out unless ``include_incomplete``.
+    All runs are evaluated on the same ``eval_n`` held-out images, drawn outside the union
+    of the training subsets of every run under ``run_root``. With ``reuse``, a run's
+    ``dsprites_summary.json`` is reused when it is newer than its checkpoint and was computed
+    on the same images. Runs still training are left out unless ``include_incomplete``.
 
     Returns
     -------
@@ -608,6 +672,11 @@ def collect(
             f" --root {root}/<exp>)."
         )
     out.mkdir(parents=True, exist_ok=True)
+    train_sets = [training_indices(json.loads(p.read_text())) for p in root.glob("*/*/config.json")]
+    exclude = np.unique(
+        np.concatenate([np.zeros(0, np.int64)] + [t for t in train_sets if t is not None])
+    )
+    tag = eval_id(heldout_indices(sizes.eval_n, exclude=exclude))
     heldout: dict[str, tuple[Tensor, np.ndarray]] = {}
     groups: dict[str, list[dict[str, Any]]] = {"fig5": [], "fig7": [], "tables": []}
     first_seed = min(sizes.seeds)
@@ -621,17 +690,23 @@ def collect(
         if reuse and cached.is_file():
             if cached.stat().st_mtime >= (run / "checkpoint.pt").stat().st_mtime:
                 summary = json.loads(cached.read_text())
-                if want_images and "images" not in summary:
-                    summary = None
+                stale = summary.get("eval_id") != tag or (want_images and "images" not in summary)
+                summary = None if stale else summary
         if summary is None:
             key = str(cfg.get("dataset"))
             if key not in heldout:
                 heldout[key] = heldout_data(
-                    sizes.eval_n, dataset=key, data_root=cfg.get("data_root")
+                    sizes.eval_n, dataset=key, data_root=cfg.get("data_root"), exclude=exclude
                 )
             x, f = heldout[key]
             summary = summarise_run(
-                run, profile=prof.name, x=x, factors=f, images=want_images, device=device
+                run,
+                profile=prof.name,
+                x=x,
+                factors=f,
+                images=want_images,
+                device=device,
+                eval_tag=tag,
             )
         summary = {**_finite(summary), "experiment": exp, "variant": variant}
         if exp in ("rolinek", "bhowal"):
@@ -656,6 +731,8 @@ def collect(
                 n_runs=len(rows),
                 train_wall_s_total=round(float(sum(wall)), 1),
                 n_eval=sizes.eval_n,
+                eval_id=tag,
+                n_excluded_training_images=int(exclude.size),
                 run_root=str(root),
             ),
             "runs": rows,

@@ -98,8 +98,8 @@ IMAGE_LEVELS = 63
 
 _DATA_NOTES = {
     "celeba": "CelebA (Liu et al. 2015), 64x64 RGB, 40 attributes, test split",
-    "lfw": "LFW subset of scikit-image (the 100 faces of its 100 faces + 100 non-faces), "
-    "25x25 grey, training set = evaluation set",
+    "lfw": "LFW faces of scikit-image's lfw_subset (the 100 faces among its 200 crops; the "
+    "other 100 are non-faces), 25x25 grey, training set = evaluation set",
     "celeba-fixture": "CelebA-layout fixture: LFW faces resized to 64x64 RGB with random "
     "attributes (a pipeline check, not evidence)",
 }
@@ -790,6 +790,7 @@ def ensure_results(
     profile: str | None = None,
     folder: str | os.PathLike[str] | None = None,
     run_root: str | os.PathLike[str] | None = None,
+    threads: int = 0,
 ) -> dict[str, Any]:
     """The results document of ``dataset``: stored, or trained now through the CLI.
 
@@ -810,6 +811,9 @@ def ensure_results(
         Folder of the results file; default ``results/faces``.
     run_root
         Folder of the run directories; default the grid's ``runs/faces/<profile>/<dataset>``.
+    threads
+        Torch CPU threads while training and summarising (restored afterwards); 0 keeps
+        torch's default. One thread is much faster on an oversubscribed shared CPU.
 
     Raises
     ------
@@ -828,12 +832,22 @@ def ensure_results(
     base.mkdir(parents=True, exist_ok=True)
     grid = base / f"faces_{dataset}.{prof}.grid.json"
     grid.write_text(json.dumps(spec, indent=2) + "\n")
-    status = cli(["--profile", prof, "sweep", str(grid), "--no-progress"])
-    if status != 0:
-        raise TrainingError(f"`seamlib sweep {grid}` exited with status {status}.")
-    collect(
-        spec["root"], base / f"{dataset}.json", dataset=dataset, profile=prof, data_root=data_root
-    )
+    previous = torch.get_num_threads()
+    if threads > 0:
+        torch.set_num_threads(threads)
+    try:
+        status = cli(["--profile", prof, "sweep", str(grid), "--no-progress"])
+        if status != 0:
+            raise TrainingError(f"`seamlib sweep {grid}` exited with status {status}.")
+        collect(
+            spec["root"],
+            base / f"{dataset}.json",
+            dataset=dataset,
+            profile=prof,
+            data_root=data_root,
+        )
+    finally:
+        torch.set_num_threads(previous)
     return load_results(dataset, base)
 
 
@@ -870,13 +884,23 @@ def compare(rows: Iterable[Mapping[str, Any]], key: str) -> dict[float, dict[str
     return dict(sorted(out.items()))
 
 
+def _values(rows: Sequence[Mapping[str, Any]], key: str, post: str, beta: float) -> list[float]:
+    """Per-seed values of ``key`` (in seed order) for one posterior and beta."""
+    sel = [
+        r for r in rows if r["config"]["posterior"] == post and float(r["config"]["beta"]) == beta
+    ]
+    sel = sorted(sel, key=lambda r: int(r["config"].get("seed", 0)))
+    return [float("nan") if r.get(key) is None else float(r[key]) for r in sel]
+
+
 def claim_rows(doc: Mapping[str, Any]) -> list[dict[str, Any]]:
     """The checks of claim ``faces`` for a results document (one per quantity and beta).
 
     Each row: ``item`` (what is compared), ``measured`` (diag mean minus full mean),
     ``op`` (``"<"`` when the claim predicts a smaller value for diagonal posteriors,
-    ``">"`` for a larger one), ``expected`` (0), ``holds`` and ``note`` (the data set,
-    number of seeds and profile that produced the number). AAS rows appear only for data
+    ``">"`` for a larger one), ``expected`` (0), ``holds``, the means ``diag`` and ``full``,
+    the per-seed ``diag_values`` and ``full_values``, and ``note`` (the data set, seeds and
+    profile that produced the number). AAS rows appear only for data
     with attributes (CelebA).
     """
     rows = doc["runs"]
@@ -904,6 +928,8 @@ def claim_rows(doc: Mapping[str, Any]) -> list[dict[str, Any]]:
                     "holds": holds,
                     "diag": c.get("diag", float("nan")),
                     "full": c.get("full", float("nan")),
+                    "diag_values": _values(rows, key, "diag", beta),
+                    "full_values": _values(rows, key, "full", beta),
                     "note": note,
                 }
             )

@@ -82,6 +82,17 @@ __all__ = [
     "independence_test",
     "ball_density",
     "eq6_terms",
+    # identifiability (issue 7)
+    "LogPrior",
+    "standard_normal_log_prior",
+    "TangentHessian",
+    "tangent_hessian",
+    "offdiagonal_ratio",
+    "tangent_eigh",
+    "spectral_gap",
+    "DirectionMatch",
+    "match_directions",
+    "seam_alignment",
 ]
 
 #: A decoder maps latents (n, d) to outputs (n, *out).

@@ -1010,7 +1010,6 @@ def train(
         return TrainResult(
             run_dir, trainer.step, config.steps, trainer.model, trainer.metrics, status
         )
-    trainer.write_state("running")
     from tqdm.auto import tqdm
 
     bar = tqdm(
@@ -1022,6 +1021,8 @@ def train(
         leave=True,
     )
     with trainer.catch_signals():
+        # "running" (with the pid to signal) is written once the signal handlers are in place
+        trainer.write_state("running", pid=os.getpid())
         try:
             trainer.run(until, bar)
         finally:

@@ -297,3 +297,43 @@ def test_collect_skips_runs_still_training(tiny_root: Path, tmp_path: Path) -> N
         assert len(R.load_results("fig7", tmp_path)["runs"]) == 2
     finally:
         state.write_text(saved)
+
+
+# --------------------------------------------------------------------------------------
+# Held-out images
+# --------------------------------------------------------------------------------------
+def test_training_indices_are_the_engines_subset() -> None:
+    """`training_indices` repeats the engine's draw: same factor values, same order."""
+    from seamlib.data import dsprites as dsp
+    from seamlib.train import TrainConfig, load_training_data
+
+    cfg = TrainConfig(dataset="dsprites", subset=128, seed=3, batch_size=32)
+    idx = R.training_indices(cfg.to_dict())
+    assert idx is not None and idx.shape == (128,)
+    classes = np.stack(np.unravel_index(idx, dsp.FACTOR_SIZES), axis=-1)
+    got = np.asarray(load_training_data(cfg).factors, dtype=float)
+    # the engine stores either factor classes or factor values; both must match the draw
+    as_classes = np.array_equal(got, classes[:, 1:])
+    assert as_classes or np.allclose(got, dsp.classes_to_values(classes)[:, 1:])
+    assert R.training_indices({"dataset": "dsprites", "subset": 0}) is None
+    assert R.training_indices({"dataset": "lfw", "subset": 10}) is None
+
+
+def test_heldout_excludes_training_images() -> None:
+    excl = R.training_indices({"dataset": "dsprites", "subset": 50_000, "seed": 0})
+    assert excl is not None
+    idx = R.heldout_indices(3_000, exclude=excl)
+    assert idx.size == 3_000 and np.unique(idx).size == 3_000
+    assert not np.isin(idx, excl).any()
+    assert R.eval_id(idx) == R.eval_id(R.heldout_indices(3_000, exclude=excl))
+    assert R.eval_id(idx) != R.eval_id(R.heldout_indices(3_000))
+    x, f = R.heldout_data(20, exclude=excl)
+    first = R.heldout_indices(20, exclude=excl)
+    from seamlib.data import dsprites as dsp
+
+    np.testing.assert_array_equal(x[:, 0].numpy(), dsp.render_indices(first))
+    assert f.shape == (20, 5) and set(np.unique(f[:, 0])) <= {1.0, 2.0, 3.0}
+    with pytest.raises(ValueError, match="n must be between 1"):
+        R.heldout_indices(0)
+    with pytest.raises(ValueError, match="dataset must be"):
+        R.heldout_data(5, dataset="celeba")

@@ -215,3 +215,22 @@ def test_collect_and_load(lfw_runs: Path, tmp_path: Path, monkeypatch: pytest.Mo
         fr.load_results("celeba", tmp_path)
     with pytest.raises(FileNotFoundError, match="No trained runs"):
         fr.collect(tmp_path, tmp_path / "x.json")
+
+
+def test_ensure_results_trains_through_the_cli_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SEAMLIB_PROFILE", "smoke")
+    threads = torch.get_num_threads()
+    doc = fr.ensure_results("lfw", folder=tmp_path, run_root=tmp_path / "runs", threads=1)
+    assert torch.get_num_threads() == threads  # restored
+    assert doc["dataset"] == "lfw" and doc["provenance"]["profile"] == "smoke"
+    assert {r["config"]["posterior"] for r in doc["runs"]} == {"diag", "full"}
+    assert (tmp_path / "faces_lfw.smoke.grid.json").is_file()
+    stamp = (tmp_path / "lfw.json").stat().st_mtime_ns
+    again = fr.ensure_results("lfw", folder=tmp_path, run_root=tmp_path / "runs")
+    assert (tmp_path / "lfw.json").stat().st_mtime_ns == stamp  # read, not retrained
+    assert len(again["runs"]) == len(doc["runs"])
+    checks = fr.claim_rows(doc)
+    assert {c["key"] for c in checks} <= {"jac_offdiag", "hess_offdiag"}
+    assert all(len(c["diag_values"]) == 1 for c in checks)

@@ -304,3 +304,41 @@ def test_log_pushforward_density_linear() -> None:
     lp = G.log_pushforward_density(gen.linear(W), z)
     expected = -0.5 * (z**2).sum(-1) - math.log(2 * math.pi) - math.log(1.0)
     assert torch.allclose(lp, expected, atol=1e-12)
+
+
+# --- statistics helpers (Thm 5.2, Lemma 5.1) -------------------------------------------------
+def test_ksg_mutual_information_gaussian_known_value() -> None:
+    rng = np.random.default_rng(0)
+    rho = 0.8
+    a = rng.standard_normal(4000)
+    b = rho * a + math.sqrt(1 - rho**2) * rng.standard_normal(4000)
+    expected = -0.5 * math.log(1 - rho**2)  # 0.51 nats
+    assert abs(G.ksg_mutual_information(a, b) - expected) <= 0.05
+
+
+def test_independence_test_detects_dependence_only() -> None:
+    rng = np.random.default_rng(1)
+    a = rng.standard_normal(500)
+    indep = G.independence_test(np.column_stack([a, rng.standard_normal(500)]), 99, seed=0)
+    dep = G.independence_test(np.column_stack([a, a * rng.standard_normal(500)]), 99, seed=0)
+    assert indep.pvalue > 0.05
+    assert dep.pvalue == 0.01
+    with pytest.raises(ValueError, match=r"shape \(n, 2\)"):
+        G.independence_test(np.zeros((10, 3)))
+
+
+def test_ball_density_uniform_plane() -> None:
+    # uniform density 1/4 on the square [-1, 1]^2 embedded in R^3
+    gen_ = torch.Generator().manual_seed(0)
+    u = 2 * torch.rand(200_000, 2, generator=gen_, dtype=F64) - 1
+    x = torch.cat([u, torch.zeros(200_000, 1, dtype=F64)], 1)
+    est, se = G.ball_density(x, torch.zeros(1, 3, dtype=F64), 0.2, d=2)
+    assert abs(est.item() - 0.25) <= 4 * se.item()
+
+
+def test_eq6_terms_linear() -> None:
+    W = np.array([[1.0, 0.5], [0.0, 1.0], [0.3, 0.0]])
+    z = _z(2, n=5)
+    jtj, hess = G.eq6_terms(gen.linear(W), torch.zeros(5, 3, dtype=F64), z)
+    assert torch.allclose(jtj, torch.as_tensor(W.T @ W), atol=1e-12)
+    assert hess.abs().max().item() <= 1e-12
