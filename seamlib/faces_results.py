@@ -34,7 +34,7 @@ Data sets
 What a summary holds
 --------------------
 Reconstruction error and KL; the active latents; the two Eq. 6 terms averaged over a batch
-(:func:`seamlib.dsprites_results.eq6_terms`, Gaussian case ``A = E[J^T J] / sigma^2``,
+(``seamlib.dsprites_results.eq6_terms``, Gaussian case ``A = E[J^T J] / sigma^2``,
 ``B = E[(x - d(z))^T H] / sigma^2``) and their normalised off-diagonal over the active
 latents (Appendix E); the C1 score (distance of ``V_z`` to a signed permutation and the
 off-diagonal of ``J^T J`` at posterior means) and the C2 score (off-diagonal fraction of

@@ -709,7 +709,12 @@ def _newton(
     steps: int,
     covariance: str,
 ) -> LVAEHistory:
-    """Damped Newton (Levenberg-Marquardt) ascent on ``f``; one accepted step per step."""
+    """Damped saddle-free Newton ascent on ``f``; one accepted step per step.
+
+    The step is ``Q diag(1 / (|lambda| + mu)) Q^T g`` with ``-H = Q diag(lambda) Q^T``;
+    ``mu`` grows until the step increases ``f`` and shrinks after each success
+    (Levenberg-Marquardt).
+    """
     rec_steps, elbos, s2s, Ds = [], [], [], []
     # reverse-over-reverse: forward-mode AD would load deprecated TorchScript decompositions
     grad, hess = torch.func.grad(f), torch.func.jacrev(torch.func.jacrev(f))
@@ -726,10 +731,13 @@ def _newton(
         g = grad(theta)
         if float(g.abs().max()) < 1e-12:
             continue
+        # saddle-free Newton: |eigenvalues| of the Hessian, so that directions of positive
+        # curvature (a saddle of the ELBO, e.g. a 45-degree rotation) are left, not sought
         H = hess(theta)
-        eye = torch.eye(theta.numel(), dtype=DTYPE)
+        lam, Q = torch.linalg.eigh(-0.5 * (H + H.T))
+        g_q = Q.T @ g
         for _ in range(60):
-            step = torch.linalg.solve(-0.5 * (H + H.T) + mu * eye, g)
+            step = Q @ (g_q / (lam.abs() + mu))
             cand_value = f(theta + step)
             if bool(torch.isfinite(cand_value)) and cand_value >= value:
                 theta, value = theta + step, cand_value

@@ -171,7 +171,7 @@ def mlp(
     activation: type[nn.Module] = nn.Tanh,
     final_activation: bool = False,
 ) -> nn.Sequential:
-    """A multilayer perceptron ``sizes[0] -> ... -> sizes[-1]``.
+    """A multilayer perceptron with layer sizes ``sizes`` (input first, output last).
 
     Example
     -------
@@ -240,10 +240,10 @@ class VAE(nn.Module):
     Parameters
     ----------
     encoder
-        Maps a batch of data (n, *data_shape) to (n, n_posterior_params(latent_dim, posterior)).
+        Maps a batch of data ``(n, *data_shape)`` to (n, n_posterior_params(latent_dim, posterior)).
     decoder
         Maps latents (n, latent_dim) to the likelihood's mean (Gaussian) or logits (Bernoulli),
-        shape (n, *data_shape).
+        shape ``(n, *data_shape)``.
     latent_dim
         ``d``.
     posterior
@@ -371,14 +371,14 @@ def rolinek_encoder(name: str, in_features: int, out_features: int) -> nn.Sequen
     Parameters
     ----------
     name
-        Row of Table S3: ``"dsprites"``, ``"synth-lin"``, ``"synth-nonlin"`` or ``"mnist"``.
+        Row of Table S3, one of ``dsprites``, ``synth-lin``, ``synth-nonlin``, ``mnist``.
     in_features
         Flattened data size ``m`` (4096 for dSprites).
     out_features
         Number of posterior parameters, :func:`n_posterior_params`.
 
-    Input shape (n, *data_shape) with ``prod(data_shape) == in_features``; output
-    (n, out_features).
+    Input: a batch of shape ``(n,) + data_shape`` with ``prod(data_shape) == in_features``.
+    Output: shape (n, out_features).
     """
     row = _rolinek_row(name)
     hidden = row["enc"]
@@ -392,7 +392,7 @@ def rolinek_decoder(
 ) -> nn.Sequential:
     """Rolinek et al. (2019) Table S3 decoder: hidden layers, linear output, reshape.
 
-    Input shape (n, latent_dim); output shape (n, *data_shape) (means or logits).
+    Input shape (n, latent_dim); output shape ``(n, *data_shape)`` (means or logits).
     """
     row = _rolinek_row(name)
     hidden = row["dec"]

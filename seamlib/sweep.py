@@ -18,7 +18,7 @@ Each run gets its own run directory ``root/<name>`` with ``name`` built from the
     a finished one is skipped, a failed one is recorded and the sweep goes on; Ctrl-C stops
     the sweep after checkpointing the current run: run the same command again to resume).
 ``submitit``
-    One job per run through :mod:`submitit` (Slurm on a cluster; ``cluster="local"`` runs
+    One job per run through ``submitit`` (Slurm on a cluster; ``cluster="local"`` runs
     the jobs as local processes, which is what the tests use). Jobs are
     :class:`submitit.helpers.Checkpointable`: a preempted or timed-out job is requeued and
     resumes from its last checkpoint.

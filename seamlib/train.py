@@ -4,7 +4,7 @@
 of data, a fixed number of Adam steps, an explicit seed).
 
 The engine (:func:`train`, :class:`Trainer`) adds what long runs need, on the same
-:meth:`VAE.loss`:
+:meth:`seamlib.models.VAE.loss`:
 
 * the device is picked automatically (CUDA when present, else CPU);
 * Adam on the negative beta-ELBO, with a beta schedule (:func:`beta_at`): ``constant``,
@@ -424,7 +424,7 @@ class TrainingData:
 
     Attributes
     ----------
-    x : Tensor, shape (n, *data_shape)
+    x : Tensor, shape ``(n, *data_shape)``
         ``uint8`` for images (multiplied by ``scale`` after the cast to float), else float.
     scale
         Factor applied after casting a batch to float (1 for binary images, 1/255 for 8-bit).
@@ -895,7 +895,7 @@ class Trainer:
         """Handle SIGINT/SIGTERM (and SIGUSR2 when a host such as submitit handles it).
 
         The handler only sets a flag; at the next step boundary the trainer writes a
-        checkpoint and then stops (see :meth:`_stop`). Main thread only; elsewhere a no-op.
+        checkpoint and then stops (see ``Trainer._stop``). Main thread only; elsewhere a no-op.
         """
         if threading.current_thread() is not threading.main_thread():
             yield

@@ -129,14 +129,17 @@ def test_optimal_posterior_is_stationary(data: dict[str, torch.Tensor]) -> None:
 def test_training_fig2_known_answer(data: dict[str, torch.Tensor]) -> None:
     U_star, S_star, _ = torch.linalg.svd(data["W_mle"], full_matrices=False)
     h = {
-        k: lin.train_lvae(data["X"], 2, covariance=k, steps=600, lr=0.1, lr_decay=0.1, seed=7)
+        k: lin.train_lvae(
+            data["X"], 2, covariance=k, steps=600, lr=0.1, lr_decay=0.1, seed=7, record_every=100
+        )
         for k in ("diag", "full")
     }
     for k in ("diag", "full"):
         assert lin.ps_align(h[k].U[-1], U_star.numpy())[1] < 1e-3
         assert np.abs(h[k].S[-1] - S_star.numpy()).max() < 1e-3
         assert h[k].sigma2[-1] == pytest.approx(float(data["s2"]), abs=1e-4)
-        assert h[k].D.shape == (601, 5, 2) and h[k].V.shape == (601, 2, 2)
+        assert h[k].D.shape == (7, 5, 2) and h[k].V.shape == (7, 2, 2)
+        np.testing.assert_array_equal(h[k].step, np.arange(0, 601, 100))
     assert dto(h["diag"].V[-1]) < 1e-3
     assert dto(h["full"].V[-1]) > 0.05
     # same init for both covariances

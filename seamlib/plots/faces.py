@@ -1,6 +1,6 @@
 """Figures of the chapter "Faces" (diagonal vs full posteriors on faces).
 
-Every function takes run summaries of :func:`seamlib.faces_results.summarise_run` (dicts, as
+Every function takes run summaries of ``seamlib.faces_results.summarise_run`` (dicts, as
 stored in ``results/faces/<dataset>.json``) and returns a matplotlib figure.
 """
 
