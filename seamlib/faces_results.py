@@ -58,6 +58,7 @@ import numpy as np
 import torch
 from torch import Tensor
 
+from seamlib import metrics
 from seamlib.config import get_profile, project_root
 from seamlib.dsprites_results import decode_images, encode_images, eq6_terms, group_stats
 from seamlib.errors import ConfigError, DataError
@@ -74,7 +75,6 @@ __all__ = [
     "make_celeba_fixture",
     "heldout_faces",
     "offdiag_active",
-    "latent_order",
     "c1_c2_scores",
     "summarise_run",
     "collect",
@@ -375,7 +375,6 @@ def offdiag_active(matrix: np.ndarray | Tensor, active: Sequence[bool] | np.ndar
     float
         NaN when fewer than two latents are active or a diagonal entry is zero.
     """
-    from seamlib import metrics
 
     m = np.asarray(matrix.detach().cpu() if isinstance(matrix, Tensor) else matrix, float)
     idx = np.flatnonzero(np.asarray(active, dtype=bool))
@@ -456,38 +455,6 @@ def c1_c2_scores(
         "c2_offdiag_fraction": float(c2.offdiag_fraction.detach().mean()),
         "c2_offdiag": float(c2.offdiag.detach().median()),
     }
-
-
-def latent_order(mi: np.ndarray) -> np.ndarray:
-    """Greedy order of the latents for an MI heatmap (Allen, 2025, Fig. 5), any shape.
-
-    Repeatedly take the largest remaining entry ``mi[j, k]`` and pair latent ``j`` with
-    attribute ``k``; the paired latents are listed in the order of their attributes, the
-    unpaired ones (``d > K``) after them by decreasing largest entry. Equal to
-    :func:`seamlib.metrics.greedy_order` when ``d >= K``; unlike it, it also accepts fewer
-    latents than attributes (``d < K``, e.g. 10 latents against CelebA's 40 attributes).
-
-    Parameters
-    ----------
-    mi : array, shape (d, K), non-negative
-
-    Returns
-    -------
-    ndarray of int, shape (d,): a permutation of ``range(d)``.
-    """
-    m = np.asarray(mi, dtype=float)
-    if m.ndim != 2 or not np.all(np.isfinite(m)):
-        raise ValueError(f"mi must be a finite (d, K) matrix, got shape {m.shape}.")
-    work = m.copy()
-    pairs: list[tuple[int, int]] = []
-    for _ in range(min(m.shape)):
-        j, k = np.unravel_index(int(np.argmax(work)), work.shape)
-        pairs.append((int(k), int(j)))
-        work[j, :] = -np.inf
-        work[:, k] = -np.inf
-    paired = [j for _, j in sorted(pairs)]
-    rest = [int(j) for j in np.argsort(-m.max(axis=1), kind="stable") if j not in paired]
-    return np.asarray(paired + rest, dtype=np.int64)
 
 
 @torch.no_grad()
@@ -607,7 +574,6 @@ def summarise_run(
         :func:`c1_c2_scores`; with attributes ``mi`` (d x 40), ``attribute_entropy``,
         ``aas``, ``greedy_order``; optionally ``images``.
     """
-    from seamlib import metrics
     from seamlib.train import load_run
 
     sizes = get_profile(profile).faces
@@ -649,7 +615,7 @@ def summarise_run(
     order = np.argsort(-codes.var(axis=0), kind="stable")
     if attributes is not None:
         mi = metrics.mutual_info_matrix(codes, attributes)
-        order = latent_order(mi.mi)
+        order = metrics.greedy_order(mi.mi)
         out.update(
             mi=mi.mi.tolist(),
             attribute_entropy=mi.factor_entropy.tolist(),

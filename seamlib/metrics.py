@@ -543,6 +543,8 @@ def greedy_order(mi: ArrayLike) -> NDArray[np.int64]:
 
     Repeatedly take the largest remaining entry ``mi[j, k]`` and place latent ``j`` at row
     ``k``; latents left over (``d > K``) follow in decreasing order of their largest entry.
+    With fewer latents than factors (``d < K``, e.g. 10 latents against CelebA's 40
+    attributes) the paired latents are listed in the order of their factors.
     Plot ``mi[greedy_order(mi)]`` with the factors in their given order.
 
     Parameters
@@ -556,7 +558,7 @@ def greedy_order(mi: ArrayLike) -> NDArray[np.int64]:
     m = _mi_matrix_arg(mi)
     d, k = m.shape
     work = m.copy()
-    slots = np.full(min(d, k), -1, dtype=np.int64)
+    slots = np.full(k, -1, dtype=np.int64)
     for _ in range(min(d, k)):
         j, c = np.unravel_index(int(np.argmax(work)), work.shape)
         slots[c] = j

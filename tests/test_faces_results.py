@@ -12,7 +12,6 @@ import torch
 from torch import nn
 
 from seamlib import faces_results as fr
-from seamlib import metrics
 from seamlib.errors import ConfigError, DataError
 from seamlib.models import VAE
 from seamlib.sweep import expand_grid
@@ -96,18 +95,6 @@ def test_offdiag_active_known_values() -> None:
     assert math.isnan(fr.offdiag_active(m, [True, True, True]))  # zero diagonal entry
     with pytest.raises(ValueError, match="len\\(active\\)"):
         fr.offdiag_active(m, [True, True])
-
-
-def test_latent_order_matches_greedy_order_and_handles_few_latents() -> None:
-    rng = np.random.default_rng(0)
-    mi = rng.random((6, 4))
-    np.testing.assert_array_equal(fr.latent_order(mi), metrics.greedy_order(mi))
-    few = np.zeros((2, 5))
-    few[0, 4] = 1.0  # latent 0 <-> attribute 4
-    few[1, 1] = 0.5  # latent 1 <-> attribute 1
-    np.testing.assert_array_equal(fr.latent_order(few), [1, 0])
-    with pytest.raises(ValueError, match="finite"):
-        fr.latent_order(np.array([np.nan, 1.0]))
 
 
 def _linear_vae(w: torch.Tensor) -> VAE:

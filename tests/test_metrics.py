@@ -399,3 +399,12 @@ def test_toy_codes_and_knn_variants() -> None:
         M.toy_dsprites_codes(10, rng=rng, d=4)
     with pytest.raises(ValueError, match="classification_normaliser"):
         M.rolinek_knn_score(mu, f, classification_normaliser="x")  # type: ignore[arg-type]
+
+
+def test_greedy_order_with_fewer_latents_than_factors() -> None:
+    """10 latents against 40 attributes (CelebA): paired latents in factor order."""
+    mi = np.array([[0.1, 0.9, 0.0], [0.8, 0.0, 0.2]])
+    np.testing.assert_array_equal(M.greedy_order(mi), [1, 0])
+    rng = np.random.default_rng(0)
+    big = rng.random((10, 40))
+    assert sorted(M.greedy_order(big).tolist()) == list(range(10))
