@@ -84,7 +84,6 @@ __all__ = [
     "claim_rows",
     "CLAIM_KEYS",
     "images_of",
-    "decode_images",
 ]
 
 #: Environment variable naming the CelebA folder (torchvision or Kaggle layout).

@@ -85,8 +85,8 @@ class DCIScores(NamedTuple):
     Attributes
     ----------
     disentanglement, completeness, informativeness : float
-        D (weighted mean over latents of 1 - H_K(P_j.)), C (mean over factors of
-        1 - H_d(P_.k)), I (mean test accuracy of the per-factor classifiers).
+        D (weighted mean over latents of ``1 - H_K(P_j.)``), C (mean over factors of
+        ``1 - H_d(P_.k)``), I (mean test accuracy of the per-factor classifiers).
     importance : ndarray, shape (d, K)
         ``importance[j, k]``: importance of latent j for predicting factor k.
     """
@@ -989,7 +989,7 @@ def mcc(
     """Mean correlation coefficient after optimal matching of latents to sources.
 
     ``|corr(z_j, s_k)|`` for all pairs (Pearson, or Spearman for monotone transforms), then
-    the matching of latents to sources maximising the summed |corr| (Hungarian algorithm),
+    the matching of latents to sources maximising the summed ``|corr|`` (Hungarian algorithm),
     and the mean over the ``min(d, K)`` matched pairs.
 
     Parameters

@@ -13,6 +13,7 @@ public function appears in the book without editing the page.
 from __future__ import annotations
 
 import importlib
+import re
 from typing import Any
 
 from docutils import nodes
@@ -60,6 +61,18 @@ def _kind(obj: Any) -> str:
     return "data"
 
 
+# ``(n, *data_shape)`` in a docstring is Python's unpacking notation for shapes, not the
+# start of reST emphasis: escape the star before reST sees it.
+_SHAPE_STAR = re.compile(r"(?<=[(,] )\*(?=\w+\))|(?<=\()\*(?=\w+[,)])")
+
+
+def _escape_shape_stars(
+    app: Sphinx, what: str, name: str, obj: Any, options: Any, lines: list[str]
+) -> None:
+    lines[:] = [_SHAPE_STAR.sub(r"\\*", line) for line in lines]
+
+
 def setup(app: Sphinx) -> dict[str, Any]:
     app.add_directive("seamlib-api", SeamlibApiDirective)
+    app.connect("autodoc-process-docstring", _escape_shape_stars)
     return {"version": "0.1", "parallel_read_safe": True, "parallel_write_safe": True}

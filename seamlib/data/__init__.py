@@ -1,10 +1,10 @@
 """Data sets: procedural dSprites, the official dSprites file, CelebA, LFW and synthetic data.
 
-``dsprites``   :func:`render` draws dSprites images from the measured rules; the
-               :class:`DSprites` set (:func:`procedural_dsprites`, :func:`load_dsprites`)
-``celeba``     :func:`load_celeba` (torchvision or Kaggle layout, 64 x 64 uint8)
-``faces``      :func:`load_lfw` (scikit-image's offline LFW subset)
-``synthetic``  linear Gaussian, Rolinek et al.'s Synth. Lin. / Non-Lin., the Fig. 6 rings
+- ``dsprites``: :func:`render` draws dSprites images from the measured rules; the
+  :class:`DSprites` set (:func:`procedural_dsprites`, :func:`load_dsprites`).
+- ``celeba``: :func:`load_celeba` (torchvision or Kaggle layout, 64 x 64 uint8).
+- ``faces``: :func:`load_lfw` (scikit-image's offline LFW subset).
+- ``synthetic``: linear Gaussian, Rolinek et al.'s Synth. Lin. / Non-Lin., the Fig. 6 rings.
 
 Files are cached under ``$SEAMLIB_DATA`` (default ``~/.cache/seamlib``), see
 :func:`cache_dir`. Heavy optional packages (scikit-image, pooch) are imported lazily.

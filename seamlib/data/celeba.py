@@ -82,6 +82,7 @@ CELEBA_ATTRIBUTES: tuple[str, ...] = (
     "Wearing_Necktie",
     "Young",
 )
+#: Codes of the splits in ``list_eval_partition.txt``.
 SPLITS: dict[str, int] = {"train": 0, "valid": 1, "test": 2}
 _PREPROCESS_VERSION = 1
 

@@ -19,7 +19,7 @@ The official ``dsprites_ndarray_co1sh3sc6or40x32y32_64x64.npz`` holds 737,280 bi
 With ``exact=True`` (default) squares and ellipses are drawn as the original polygons (4
 corners; a 64-gon with semi-axes 12.78 x 7.22) whose transformed vertices are rounded to a
 1/256-pixel grid; the row spans are computed so that every tie (a pixel centre exactly on
-an edge) is resolved exactly, see :func:`_polygon_rows`. Hearts always use the analytic
+an edge) is resolved exactly, see ``_polygon_rows``. Hearts always use the analytic
 outline. Orientations are reduced modulo 2 pi, so orientation index 39 (2 pi) gives the
 same image as index 0, as in the original.
 
