@@ -12,7 +12,13 @@ Implements Section 5 and Appendices A, C and E of Allen (2025), *Unpicking Data 
   signed permutation; ``J^T J`` diagonal) and C2 (``ds_i/dz_j`` diagonal) of Lemma 4.1.
 * :func:`hessian_term` -- the directed Hessian ``sum_l (x - d(z))_l H_l`` of Eq. 6 / Eq. 9,
   a ``d x d`` matrix per point, by forward-over-reverse differentiation.
-* :func:`normalised_off_diagonal` -- the diagonality measure of Appendix E.
+* :func:`normalised_off_diagonal` -- the diagonality measure of Appendix E;
+  :func:`eq6_terms` -- batch means of both derivative terms of Eq. 6 (Property P1).
+* :func:`log_pushforward_density`, :func:`ball_density` -- the manifold density of Lemma 5.1
+  (Eq. 7) and a Monte Carlo estimate of it.
+* :func:`axis_seam_coordinates`, :func:`independence_test` -- the coordinates ``u_i`` of
+  Def. D1 (Eq. 5) and a mutual-information permutation test of their independence
+  (Theorem 5.2).
 
 Conventions
 -----------
