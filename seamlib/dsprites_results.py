@@ -561,14 +561,16 @@ def _jacobian_at_means(model: Any, means: Tensor) -> tuple[Tensor, Tensor]:
     return jac.detach().double().cpu(), val.detach().cpu()
 
 
-def _finite(obj: Any) -> Any:
-    """Replace NaN/inf by None so that the JSON is standard."""
+def _finite(obj: Any, digits: int | None = None) -> Any:
+    """Replace NaN/inf by None (standard JSON); optionally keep ``digits`` significant digits."""
     if isinstance(obj, float):
-        return obj if math.isfinite(obj) else None
+        if not math.isfinite(obj):
+            return None
+        return obj if digits is None else float(f"{obj:.{digits}g}")
     if isinstance(obj, dict):
-        return {k: _finite(v) for k, v in obj.items()}
+        return {k: _finite(v, digits) for k, v in obj.items()}
     if isinstance(obj, list):
-        return [_finite(v) for v in obj]
+        return [_finite(v, digits) for v in obj]
     return obj
 
 
@@ -731,6 +733,7 @@ def collect(
                 n_runs=len(rows),
                 train_wall_s_total=round(float(sum(wall)), 1),
                 n_eval=sizes.eval_n,
+                eq6_n=sizes.eq6_n,
                 eval_id=tag,
                 n_excluded_training_images=int(exclude.size),
                 run_root=str(root),
@@ -738,7 +741,7 @@ def collect(
             "runs": rows,
         }
         path = out / f"{name}.json"
-        path.write_text(json.dumps(_finite(doc), separators=(",", ":")) + "\n")
+        path.write_text(json.dumps(_finite(doc, digits=6), separators=(",", ":")) + "\n")
         paths[name] = path
     return paths
 

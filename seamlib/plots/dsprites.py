@@ -202,7 +202,7 @@ def traversals(runs: Sequence[Run], n_latents: int | None = None) -> Figure:
     d = d_all if n_latents is None else min(n_latents, d_all)
     k = len(first["traversal_values"])
     fig = plt.figure(figsize=(0.62 * (k + 1) * len(runs) + 0.4, 0.66 * d + 0.5))
-    subfigs = np.atleast_1d(fig.subfigures(1, len(runs), wspace=0.02))
+    subfigs = fig.subfigures(1, len(runs), wspace=0.02, squeeze=False)[0]
     for sub, run in zip(subfigs, runs):
         imgs = decode_images(run["images"]["traversals"])
         src = decode_images(run["images"]["traversal_source"])
@@ -223,7 +223,7 @@ def traversals(runs: Sequence[Run], n_latents: int | None = None) -> Figure:
                     continue
                 ax.imshow(imgs[i, j - 1], cmap="gray", vmin=0, vmax=1)
                 if i == 0:
-                    ax.set_title(f"{values[j - 1]:+.1f}", fontsize=6)
+                    ax.set_title(f"{round(values[j - 1], 1) + 0.0:+.1f}", fontsize=6)
             axes[i, 1].set_ylabel(f"z{latents[i]}", rotation=0, ha="right", va="center", fontsize=7)
         sub.suptitle(_label(run), fontsize=9)
     return fig
