@@ -126,7 +126,7 @@ def run(quick: bool = False) -> list[dict]:
             baseline_s=t_fwd,
             candidate_s=t_cand,
             ratio=t_fwd / t_cand,
-            bar=1.0,
+            bar=0.0,  # informational: no acceptance bar for this comparison
             equal=bool(rel_f <= 1e-4),
             detail=f"informational (batching alone); max relative Jacobian diff {rel_f:.1e}",
         )
