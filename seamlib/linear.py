@@ -14,8 +14,9 @@ signed permutation: the symmetry is broken.
 
 Everything here is exact. For a linear decoder the expected log-likelihood under a Gaussian
 posterior is closed form, so the (beta-)ELBO (Eq. 1) of an LVAE depends on the data only
-through its second-moment matrix ``C = X^T X / n`` (:func:`lvae_elbo`); training runs plain
-gradient steps on this analytic objective, with no sampling noise (:func:`train_lvae`).
+through its second-moment matrix ``C = X^T X / n`` (:func:`lvae_elbo`); training takes
+full-batch Adam (or damped Newton) steps on this analytic objective, with no sampling noise
+(:func:`train_lvae`).
 
 Shapes: data ``X`` is ``(n, m)``; decoder ``D``/``W`` is ``(m, d)``; encoder ``E`` is
 ``(d, m)``; posterior covariance ``Sigma`` is ``(d, d)``. All tensors are float64.
@@ -573,9 +574,9 @@ def train_lvae(
         Latent dimension, ``1 <= d <= m``.
     covariance : "diag" or "full"
     steps : int
-        Adam steps.
+        Optimiser steps (each recorded per ``record_every``).
     lr : float
-        Initial Adam learning rate.
+        Initial learning rate (Adam, gd).
     seed : int
         Seed of the initialisation.
     beta : float
