@@ -40,8 +40,7 @@ unit: $(STAMP)
 
 chapters: $(STAMP)
 	rm -rf $(NB_DIR) && mkdir -p $(NB_DIR)
-	$(VENV)/bin/jupytext --quiet --to ipynb --output-dir $(NB_DIR) book/*.md
-	cp book/references.bib $(NB_DIR)/ 2>/dev/null || true
+	for f in book/*.md; do $(VENV)/bin/jupytext --quiet --to ipynb -o $(NB_DIR)/$$(basename $$f .md).ipynb $$f || exit 1; done
 	SEAMLIB_PROFILE=smoke SEAMLIB_LEDGER_DIR=$(CURDIR)/_build/ledger-test \
 	  $(VENV)/bin/pytest --nbmake --nbmake-timeout=600 -q $(NB_DIR)
 

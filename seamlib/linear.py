@@ -882,18 +882,13 @@ def population_moment(W: TensorLike, sigma2: float) -> torch.Tensor:
     return Wt @ Wt.T + sigma2 * torch.eye(Wt.shape[0], dtype=DTYPE)
 
 
-def _axis_rotation(axis: np.ndarray, angle: float) -> np.ndarray:
-    k = axis / np.linalg.norm(axis)
-    K = np.array([[0.0, -k[2], k[1]], [k[2], 0.0, -k[0]], [-k[1], k[0], 0.0]])
-    return np.eye(3) + math.sin(angle) * K + (1 - math.cos(angle)) * K @ K
-
-
 def synth_lin(n: int, seed: int, stretch: float = 2.0) -> tuple[np.ndarray, np.ndarray]:
     """Rolinek et al. (2019, Suppl. 8.5) "Synth Lin": a stretched unit square in R^3.
 
     Points ``v ~ U([0, 1]^2)`` are (1) stretched along the first axis by ``stretch`` (2 in
     the paper; Table S4 varies it), (2) embedded trivially into R^3 as ``(v_1, v_2, 0)``,
     (3) rotated by 45 degrees about the line through the origin along ``(1, -1, 1)``.
+    A thin wrapper over the canonical generator :func:`seamlib.data.synthetic.synth_lin`.
 
     Returns
     -------
@@ -901,8 +896,7 @@ def synth_lin(n: int, seed: int, stretch: float = 2.0) -> tuple[np.ndarray, np.n
     factors : ndarray, shape (n, 2)
         The generating factors ``v``.
     """
-    rng = np.random.default_rng(seed)
-    v = rng.uniform(0.0, 1.0, size=(n, 2))
-    emb = np.column_stack([stretch * v[:, 0], v[:, 1], np.zeros(n)])
-    R = _axis_rotation(np.array([1.0, -1.0, 1.0]), math.pi / 4)
-    return emb @ R.T, v
+    from seamlib.data.synthetic import synth_lin as _synth_lin
+
+    data = _synth_lin(n, seed=seed, ratio=stretch)
+    return data.x, data.factors
