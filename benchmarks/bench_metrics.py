@@ -12,8 +12,6 @@
 from __future__ import annotations
 
 import sys
-import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -23,22 +21,9 @@ from sklearn.metrics import mutual_info_score
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from _timing import best_time  # noqa: E402
+
 from seamlib import metrics  # noqa: E402
-
-try:
-    from _timing import best_time  # noqa: E402
-except ImportError:  # pragma: no cover - the lead's helper is missing
-
-    def best_time(fn: Callable[[], Any], repeats: int = 3, warmup: int = 1) -> float:
-        for _ in range(warmup):
-            fn()
-        best = float("inf")
-        for _ in range(repeats):
-            t0 = time.perf_counter()
-            fn()
-            best = min(best, time.perf_counter() - t0)
-        return best
-
 
 ISSUE = 9
 

@@ -12,18 +12,8 @@ import time
 from pathlib import Path
 
 import pytest
-import torch
 
 from seamlib.__main__ import main
-
-
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread():
-    old = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(old)
-
 
 SYNTH = [
     "--dataset",

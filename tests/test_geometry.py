@@ -4,7 +4,6 @@ C1/C2 scores and the Hessian term, on generators with known answers (float64).""
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
 
 import numpy as np
 import pytest
@@ -18,15 +17,6 @@ from seamlib import geometry as G
 from seamlib.metrics import normalized_off_diagonal
 
 F64 = torch.float64
-
-
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread() -> Iterator[None]:
-    """Tiny matrices: intra-op threads only add contention on a shared CPU."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
 
 
 def _z(d: int, n: int = 16, seed: int = 0) -> torch.Tensor:

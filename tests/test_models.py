@@ -23,14 +23,6 @@ from seamlib.models import (
 )
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread():
-    old = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(old)
-
-
 def test_n_posterior_params():
     assert n_posterior_params(4, "diag") == 8
     assert n_posterior_params(4, "full") == 4 + 10

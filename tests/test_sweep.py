@@ -22,15 +22,6 @@ from seamlib.sweep import (
 )
 from seamlib.train import train
 
-
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread():
-    old = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(old)
-
-
 BASE = dict(
     dataset="synth-lin",
     subset=128,

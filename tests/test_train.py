@@ -30,14 +30,6 @@ from seamlib.train import (
 )
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread():
-    old = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(old)
-
-
 def tiny_data(n: int = 256, seed: int = 0) -> TrainingData:
     rng = np.random.default_rng(seed)
     factors = rng.integers(0, 4, size=(n, 2))
