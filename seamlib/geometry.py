@@ -1081,7 +1081,7 @@ def tangent_eigh(H: Tensor, basis: Tensor) -> tuple[Tensor, Tensor]:
     Parameters
     ----------
     H : Tensor, shape (n, m, m)
-        Symmetric (e.g. :attr:`TangentHessian.ambient`).
+        Symmetric (e.g. the ``ambient`` field of :class:`TangentHessian`).
     basis : Tensor, shape (n, m, d)
         Orthonormal basis of the tangent space at each point (e.g. any decoder's ``U_z``;
         the result does not depend on which).
