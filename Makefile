@@ -37,6 +37,7 @@ lint: $(STAMP)
 
 unit: $(STAMP)
 	SEAMLIB_PROFILE=smoke $(VENV)/bin/pytest tests -q
+	SEAMLIB_PROFILE=smoke $(VENV)/bin/pytest -q -p no:cacheprovider --doctest-modules seamlib
 
 chapters: $(STAMP)
 	rm -rf $(NB_DIR) && mkdir -p $(NB_DIR)

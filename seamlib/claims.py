@@ -66,6 +66,12 @@ class Claim:
         One-line statement of what is checked.
     chapter
         The book chapter (file stem under ``book/``) that checks it.
+
+    Examples
+    --------
+    >>> from seamlib import claims
+    >>> claims.REGISTRY["eq3"].name
+    'Eq. 3'
     """
 
     id: str
@@ -336,7 +342,14 @@ REGISTRY: dict[str, Claim] = {
 
 
 class ClaimFailed(AssertionError):
-    """A claim of the paper did not hold within its tolerance."""
+    """A claim of the paper did not hold within its tolerance.
+
+    Examples
+    --------
+    >>> from seamlib import claims
+    >>> issubclass(claims.ClaimFailed, AssertionError)  # a failed check fails the build
+    True
+    """
 
 
 def _find_book_root(start: Path) -> Path | None:
@@ -347,7 +360,13 @@ def _find_book_root(start: Path) -> Path | None:
 
 
 def ledger_dir() -> Path:
-    """Folder holding the ledger files (see the module docstring for the search order)."""
+    """Folder holding the ledger files (see the module docstring for the search order).
+
+    Examples
+    --------
+    >>> from seamlib import claims
+    >>> folder = claims.ledger_dir()  # e.g. <book root>/_build/ledger
+    """
     env = os.environ.get(LEDGER_ENV)
     if env:
         return Path(env)
@@ -439,6 +458,18 @@ def check(
     ClaimFailed
         ``strict`` and the claim did not hold; the message names the claim, the item,
         the measured and expected values and the size of the miss.
+
+    Examples
+    --------
+    A temporary ledger keeps this example out of the book's ledger:
+
+    >>> import os, tempfile
+    >>> from unittest import mock
+    >>> from seamlib import claims
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     with mock.patch.dict(os.environ, {"SEAMLIB_LEDGER_DIR": tmp}):
+    ...         claims.check("eq3", measured=1e-12, expected=0.0, tol=1e-10, item="example")
+    True
     """
     if claim_id not in REGISTRY:
         raise KeyError(
@@ -512,7 +543,17 @@ def _read_file(path: Path) -> list[dict[str, Any]]:
 
 
 def read_ledger(folder: Path | None = None) -> list[dict[str, Any]]:
-    """All records in the ledger folder (default :func:`ledger_dir`), sorted by claim order."""
+    """All records in the ledger folder (default :func:`ledger_dir`), sorted by claim order.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> from seamlib import claims
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     claims.read_ledger(Path(tmp))  # an empty folder holds no records
+    []
+    """
     folder = folder if folder is not None else ledger_dir()
     records: list[dict[str, Any]] = []
     for path in sorted(Path(folder).glob("*.jsonl")):
@@ -527,6 +568,13 @@ def summarise(records: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
     Status is ``"checked"`` when every recorded check passed, ``"not reproduced"`` when a
     non-strict check failed, ``"failed"`` when a strict check failed, and
     ``"not yet checked"`` when no chapter recorded a check.
+
+    Examples
+    --------
+    >>> from seamlib import claims
+    >>> rows = claims.summarise([])
+    >>> rows[0]["id"], rows[0]["status"]
+    ('eq2', 'not yet checked')
     """
     by_claim: dict[str, list[dict[str, Any]]] = {}
     for r in records:

@@ -62,12 +62,28 @@ ENV_VAR = "SEAMLIB_PROFILE"
 
 
 class ProfileError(ConfigError):
-    """An unknown profile name was requested."""
+    """An unknown profile name was requested.
+
+    Examples
+    --------
+    >>> from seamlib.config import get_profile
+    >>> get_profile("huge")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    seamlib.config.ProfileError: Unknown seamlib profile 'huge' (from the argument)...
+    """
 
 
 @dataclass(frozen=True)
 class Section:
-    """Base class of a profile section (laptop defaults, ``SMOKE``/``PAPER`` overrides)."""
+    """Base class of a profile section (laptop defaults, ``SMOKE``/``PAPER`` overrides).
+
+    Examples
+    --------
+    >>> from seamlib.config import MetricsSizes
+    >>> MetricsSizes.for_profile("smoke") == MetricsSizes(**MetricsSizes.SMOKE)
+    True
+    """
 
     SMOKE: ClassVar[dict[str, Any]] = {}
     PAPER: ClassVar[dict[str, Any]] = {}
@@ -84,6 +100,17 @@ class Section:
 # --------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class LinearSizes(Section):
+    """Sizes of the chapter "Linear models" (``seamlib.linear``).
+
+    Defaults are the laptop sizes; ``SMOKE`` and ``PAPER`` hold the overrides.
+
+    Examples
+    --------
+    >>> from seamlib.config import LinearSizes, get_profile
+    >>> get_profile("smoke").linear == LinearSizes.for_profile("smoke")
+    True
+    """
+
     seed: int = 0  # seed of the ground truth, the data and the inits
     n_samples: int = 20_000  # Gaussian data points for PPCA / LVAE fits
     m: int = 5  # data dimension
@@ -129,6 +156,17 @@ class LinearSizes(Section):
 # --------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class PosteriorSizes(Section):
+    """Sizes of the chapter "Optimal posteriors and decoder derivatives" (``seamlib.posterior``).
+
+    Defaults are the laptop sizes; ``SMOKE`` and ``PAPER`` hold the overrides.
+
+    Examples
+    --------
+    >>> from seamlib.config import PosteriorSizes, get_profile
+    >>> get_profile("smoke").posterior == PosteriorSizes.for_profile("smoke")
+    True
+    """
+
     quad_nodes: int = 24  # Gauss-Hermite nodes per dimension (d <= 3)
     mc_samples: int = 20_000  # common random numbers for Monte Carlo (d up to 10)
     mc_replicates: int = 8  # independent Monte Carlo fits for the d = 10 standard errors
@@ -171,6 +209,17 @@ class PosteriorSizes(Section):
 # --------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class SeamsSizes(Section):
+    """Sizes of the chapters on seams and on "Disentanglement = C1 + C2" (``seamlib.geometry``).
+
+    Defaults are the laptop sizes; ``SMOKE`` and ``PAPER`` hold the overrides.
+
+    Examples
+    --------
+    >>> from seamlib.config import SeamsSizes, get_profile
+    >>> get_profile("smoke").seams == SeamsSizes.for_profile("smoke")
+    True
+    """
+
     path_steps: int = 400  # RK4 steps along a singular-vector path (figures, t in [-2.5, 2.5])
     check_steps: int = 400  # RK4 steps of the paths used for the exactness checks (t in [-1, 1])
     n_paths: int = 7  # paths drawn per latent in the figures
@@ -212,6 +261,17 @@ class SeamsSizes(Section):
 # --------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class IdentifiabilitySizes(Section):
+    """Sizes and acceptance bars of the chapter "Identifiability".
+
+    Defaults are the laptop sizes; ``SMOKE`` and ``PAPER`` hold the overrides.
+
+    Examples
+    --------
+    >>> from seamlib.config import IdentifiabilitySizes, get_profile
+    >>> get_profile("smoke").identifiability == IdentifiabilitySizes.for_profile("smoke")
+    True
+    """
+
     n_points: int = 64  # latent points where tangent Hessians are compared (items 1-2)
     n_angles: int = 37  # rotation angles in [0, pi/2] for the isotropic example (item 2)
     vae_n: int = 5_000  # training points from c1c2 (items 3-4)
@@ -262,6 +322,17 @@ class IdentifiabilitySizes(Section):
 # --------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class MetricsSizes(Section):
+    """Sizes of the chapter "Measuring disentanglement" (``seamlib.metrics``).
+
+    Defaults are the laptop sizes; ``SMOKE`` and ``PAPER`` hold the overrides.
+
+    Examples
+    --------
+    >>> from seamlib.config import MetricsSizes, get_profile
+    >>> get_profile("smoke").metrics == MetricsSizes.for_profile("smoke")
+    True
+    """
+
     n_codes: int = 10_000  # codes per worked example
     n_bins: int = 20  # histogram bins for the MI estimate (disentanglement_lib default)
     bins_grid: tuple[int, ...] = (5, 10, 20, 50, 100)  # bin counts compared side by side
@@ -296,6 +367,17 @@ class MetricsSizes(Section):
 # --------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class TrainSizes(Section):
+    """Defaults of the VAE engine (``seamlib.train``) and its CLI.
+
+    Defaults are the laptop sizes; ``SMOKE`` and ``PAPER`` hold the overrides.
+
+    Examples
+    --------
+    >>> from seamlib.config import TrainSizes, get_profile
+    >>> get_profile("smoke").train == TrainSizes.for_profile("smoke")
+    True
+    """
+
     batch_size: int = 64  # minibatch size
     lr: float = 1e-3  # Adam learning rate (Burgess et al. use 5e-4)
     steps: int = 3_000  # default training steps
@@ -317,6 +399,17 @@ class TrainSizes(Section):
 # --------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class DspritesSizes(Section):
+    """Sizes of the chapter "dSprites experiments": training grid, evaluation, tables.
+
+    Defaults are the laptop sizes; ``SMOKE`` and ``PAPER`` hold the overrides.
+
+    Examples
+    --------
+    >>> from seamlib.config import DspritesSizes, get_profile
+    >>> get_profile("smoke").dsprites == DspritesSizes.for_profile("smoke")
+    True
+    """
+
     # Fig. 5 / Fig. 7 (Bernoulli likelihood, Adam). On a CPU the laptop profile uses a small
     # MLP (6x cheaper per step than the conv net, so 6x more steps in the same time)
     architecture: str = "mlp"  # engine architecture ("burgess" = the 64x64 conv VAE)
@@ -373,6 +466,17 @@ class DspritesSizes(Section):
 # --------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class FacesSizes(Section):
+    """Sizes of the chapter "Faces": training grid, evaluation, live run.
+
+    Defaults are the laptop sizes; ``SMOKE`` and ``PAPER`` hold the overrides.
+
+    Examples
+    --------
+    >>> from seamlib.config import FacesSizes, get_profile
+    >>> get_profile("smoke").faces == FacesSizes.for_profile("smoke")
+    True
+    """
+
     # Training grid (seamlib.faces_results.grids): diagonal and full posteriors x betas x seeds,
     # Gaussian likelihood. Offline data: scikit-image's 100 LFW faces (25 x 25 grey) with an
     # MLP; CelebA (64 x 64 RGB, when the reader has it) with the Burgess et al. conv net.
@@ -432,7 +536,15 @@ class FacesSizes(Section):
 # --------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class Profile:
-    """All sizes of one profile; one attribute per chapter/driver section."""
+    """All sizes of one profile; one attribute per chapter/driver section.
+
+    Examples
+    --------
+    >>> from seamlib.config import Profile, get_profile
+    >>> cfg = get_profile("paper")
+    >>> isinstance(cfg, Profile), cfg.name
+    (True, 'paper')
+    """
 
     name: str
     linear: LinearSizes = field(default_factory=LinearSizes)
@@ -452,6 +564,12 @@ def profile_name(name: str | None = None) -> str:
     ------
     ProfileError
         If the name is not one of :data:`PROFILES`.
+
+    Examples
+    --------
+    >>> from seamlib.config import profile_name
+    >>> profile_name(" Smoke ")  # case and spaces are ignored
+    'smoke'
     """
     resolved = name if name is not None else os.environ.get(ENV_VAR, "") or DEFAULT_PROFILE
     resolved = resolved.strip().lower()
@@ -477,6 +595,14 @@ def get_profile(name: str | None = None) -> Profile:
     -------
     Profile
         Frozen dataclass with one section per chapter, e.g. ``get_profile().linear.steps``.
+
+    Examples
+    --------
+    >>> from seamlib.config import get_profile
+    >>> cfg = get_profile("smoke")
+    >>> cfg.name
+    'smoke'
+    >>> steps = cfg.train.steps  # sizes come from the profile, never hard-coded
     """
     resolved = profile_name(name)
     sections = {
@@ -488,7 +614,14 @@ def get_profile(name: str | None = None) -> Profile:
 
 
 def default_device() -> str:
-    """``"cuda"`` when a CUDA device is available, else ``"cpu"`` (nothing assumes a GPU)."""
+    """``"cuda"`` when a CUDA device is available, else ``"cpu"`` (nothing assumes a GPU).
+
+    Examples
+    --------
+    >>> from seamlib.config import default_device
+    >>> default_device() in ("cpu", "cuda")
+    True
+    """
     import torch
 
     return "cuda" if torch.cuda.is_available() else "cpu"
@@ -504,6 +637,12 @@ def project_root(start: Path | None = None) -> Path:
     ConfigError
         If neither location holds ``_toc.yml`` (e.g. seamlib installed from a wheel and run
         outside a clone); the message says to run from the repository.
+
+    Examples
+    --------
+    >>> from seamlib.config import project_root
+    >>> (project_root() / "_toc.yml").is_file()
+    True
     """
     here = (start or Path.cwd()).resolve()
     for folder in [here, *here.parents]:

@@ -131,6 +131,12 @@ def grids(profile: str | None = None) -> dict[str, dict[str, Any]]:
         constant-beta baselines of Fig. 7 are the diagonal Fig. 5 runs at those two betas);
         ``"rolinek"``: Rolinek et al.'s MLP (Table S3, d = 5), diagonal and full posteriors,
         beta in {1, 4}; ``"bhowal"``: Bhowal et al.'s MLP 1200-1200, beta in {1, 6}.
+
+    Examples
+    --------
+    >>> from seamlib import dsprites_results as R
+    >>> sorted(R.grids("smoke"))
+    ['bhowal', 'fig5', 'fig7', 'rolinek']
     """
     prof = get_profile(profile)
     sizes = prof.dsprites
@@ -194,6 +200,15 @@ def write_grids(profile: str | None = None, folder: str | Path | None = None) ->
     -------
     dict
         Experiment name -> path written.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from seamlib import dsprites_results as R
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     paths = R.write_grids("smoke", tmp)
+    >>> paths["fig5"].name
+    'dsprites_fig5.smoke.json'
     """
     prof = get_profile(profile).name
     out = Path(folder) if folder is not None else project_root() / "experiments"
@@ -214,6 +229,12 @@ def training_indices(config: Mapping[str, Any]) -> np.ndarray | None:
 
     The engine draws ``subset`` distinct images with ``numpy.random.default_rng(seed)``
     (:func:`seamlib.data.dsprites.sample_indices`); this repeats the draw.
+
+    Examples
+    --------
+    >>> from seamlib import dsprites_results as R
+    >>> R.training_indices({"dataset": "dsprites", "subset": 5, "seed": 0}).shape
+    (5,)
     """
     from seamlib.data import dsprites as dsp
 
@@ -231,6 +252,12 @@ def heldout_indices(
     Returns
     -------
     ndarray of int, shape (n,), sorted.
+
+    Examples
+    --------
+    >>> from seamlib import dsprites_results as R
+    >>> R.heldout_indices(3, exclude=[0, 1], seed=0).shape
+    (3,)
     """
     from seamlib.data import dsprites as dsp
 
@@ -271,6 +298,13 @@ def heldout_data(
     x : Tensor, shape (n, 1, 64, 64), float32 in {0, 1}
     factors : ndarray, shape (n, 5)
         Values of shape, scale, orientation, posX, posY (the constant colour is dropped).
+
+    Examples
+    --------
+    >>> from seamlib import dsprites_results as R
+    >>> x, factors = R.heldout_data(2)
+    >>> tuple(x.shape), factors.shape
+    ((2, 1, 64, 64), (2, 5))
     """
     from seamlib.data import dsprites as dsp
 
@@ -289,7 +323,15 @@ def heldout_data(
 
 
 def eval_id(indices: np.ndarray) -> str:
-    """Short fingerprint of an evaluation set (to know when a cached summary is stale)."""
+    """Short fingerprint of an evaluation set (to know when a cached summary is stale).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from seamlib import dsprites_results as R
+    >>> len(R.eval_id(np.arange(10)))
+    12
+    """
     return hashlib.sha1(np.asarray(indices, dtype=np.int64).tobytes()).hexdigest()[:12]
 
 
@@ -327,6 +369,17 @@ def eq6_terms(
     Returns
     -------
     A, B : Tensor, shape (d, d) each (batch means, float64 on the CPU).
+
+    Examples
+    --------
+    >>> import torch
+    >>> from seamlib import dsprites_results as R
+    >>> from seamlib.models import VAE, mlp
+    >>> _ = torch.manual_seed(0)
+    >>> vae = VAE(mlp([6, 4]), mlp([2, 8, 6]), latent_dim=2, likelihood="bernoulli")
+    >>> A, B = R.eq6_terms(vae, torch.rand(4, 6).round(), at="mean")
+    >>> tuple(A.shape), tuple(B.shape)
+    ((2, 2), (2, 2))
     """
     from seamlib import geometry
 
@@ -370,6 +423,14 @@ def encode_images(images: np.ndarray | Tensor, levels: int = 15) -> dict[str, An
     dict
         ``{"shape": [...], "levels": int, "zlib_b64": str}``; :func:`decode_images` inverts
         it up to the rounding (error at most ``1 / (2 levels)``).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from seamlib import dsprites_results as R
+    >>> stored = R.encode_images(np.full((2, 3, 3), 0.5))
+    >>> stored["shape"], stored["levels"]
+    ([2, 3, 3], 15)
     """
     if not 1 <= int(levels) <= 255:
         raise ValueError(f"levels must be between 1 and 255, got {levels}.")
@@ -382,7 +443,15 @@ def encode_images(images: np.ndarray | Tensor, levels: int = 15) -> dict[str, An
 
 
 def decode_images(stored: Mapping[str, Any]) -> np.ndarray:
-    """Inverse of :func:`encode_images`: float array in [0, 1] of the stored shape."""
+    """Inverse of :func:`encode_images`: float array in [0, 1] of the stored shape.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from seamlib import dsprites_results as R
+    >>> R.decode_images(R.encode_images(np.ones((2, 3)))).tolist()
+    [[1.0, 1.0, 1.0], [1.0, 1.0, 1.0]]
+    """
     try:
         raw = zlib.decompress(base64.b64decode(stored["zlib_b64"]))
         shape = tuple(int(s) for s in stored["shape"])
@@ -497,6 +566,11 @@ def summarise_run(
         ``jac_offdiag``, ``hess_offdiag`` (normalised off-diagonal over active latents),
         ``dto``, ``eval_id`` (``eval_tag``, or the fingerprint of the default held-out set)
         and optionally ``images``.
+
+    Examples
+    --------
+    >>> from seamlib import dsprites_results as R
+    >>> summary = R.summarise_run("runs/dsprites/smoke/fig5/RUN", profile="smoke")  # doctest: +SKIP
     """
     from seamlib import metrics
     from seamlib.train import load_run
@@ -591,6 +665,12 @@ def classify(experiment: str, config: Mapping[str, Any]) -> str:
     ------
     ValueError
         ``experiment`` is not one of :data:`EXPERIMENTS`.
+
+    Examples
+    --------
+    >>> from seamlib import dsprites_results as R
+    >>> R.classify("rolinek", {"posterior": "full", "beta": 4.0})
+    'beta-VAE (full)'
     """
     post = str(config.get("posterior", "diag"))
     beta = float(config.get("beta", 1.0))
@@ -655,6 +735,11 @@ def collect(
     -------
     dict
         ``{"fig5": path, "fig7": path, "tables": path}`` (those with at least one run).
+
+    Examples
+    --------
+    >>> from seamlib import dsprites_results as R
+    >>> paths = R.collect("runs/dsprites/laptop", profile="laptop")  # doctest: +SKIP
     """
     from seamlib.provenance import provenance
 
@@ -757,6 +842,11 @@ def load_results(name: str, folder: str | Path | None = None) -> dict[str, Any]:
     ------
     FileNotFoundError
         With the commands that produce the file.
+
+    Examples
+    --------
+    >>> from seamlib import dsprites_results as R
+    >>> runs = R.load_results("fig5")["runs"]  # doctest: +SKIP
     """
     base = Path(folder) if folder is not None else project_root() / "results" / "dsprites"
     path = base / f"{name}.json"
@@ -784,6 +874,14 @@ def group_stats(
 
     ``by`` names fields of each row's ``config`` (or of the row itself, e.g. ``"variant"``).
     NaN values (e.g. an off-diagonal with fewer than two active latents) are left out.
+
+    Examples
+    --------
+    >>> from seamlib import dsprites_results as R
+    >>> rows = [{"config": {"posterior": "diag", "beta": 1.0}, "mig": v} for v in (0.2, 0.4)]
+    >>> s = R.group_stats(rows, "mig")[("diag", 1.0)]
+    >>> round(s["mean"], 3), s["n"]
+    (0.3, 2)
     """
     groups: dict[tuple[Any, ...], list[float]] = {}
     for r in rows:
@@ -801,7 +899,14 @@ def group_stats(
 
 
 def spearman(x: Sequence[float], y: Sequence[float]) -> float:
-    """Spearman rank correlation of the pairs with both values finite (NaN if < 3 pairs)."""
+    """Spearman rank correlation of the pairs with both values finite (NaN if < 3 pairs).
+
+    Examples
+    --------
+    >>> from seamlib import dsprites_results as R
+    >>> round(R.spearman([1, 2, 3, 4], [1, 3, 2, 4]), 3)
+    0.8
+    """
     a, b = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
     keep = np.isfinite(a) & np.isfinite(b)
     if keep.sum() < 3 or np.ptp(a[keep]) == 0 or np.ptp(b[keep]) == 0:
@@ -820,6 +925,15 @@ def fig5_trends(rows: Iterable[Mapping[str, Any]]) -> dict[str, dict[str, float]
         negative value means more diagonal at higher beta) and ``mig_jac``, ``aas_jac``,
         ``mig_hess`` (disentanglement against off-diagonal: negative means disentanglement
         goes with diagonality).
+
+    Examples
+    --------
+    >>> from seamlib import dsprites_results as R
+    >>> cfgs = [{"posterior": p, "beta": b} for p in ("diag", "full") for b in (1.0, 4.0, 16.0)]
+    >>> rows = [{"config": c, "mig": c["beta"] / 20, "jac_offdiag": 1 / c["beta"]} for c in cfgs]
+    >>> t = R.fig5_trends(rows)["diag"]
+    >>> round(t["beta_mig"], 3), round(t["beta_jac"], 3)
+    (1.0, -1.0)
     """
     rows = list(rows)
     out = {}

@@ -11,20 +11,58 @@ __all__ = ["SeamlibError", "ConfigError", "DataError", "ChecksumError", "Trainin
 
 
 class SeamlibError(Exception):
-    """Base class of seamlib's user-facing errors."""
+    """Base class of seamlib's user-facing errors.
+
+    Examples
+    --------
+    >>> from seamlib import config, errors
+    >>> try:
+    ...     config.get_profile("huge")
+    ... except errors.SeamlibError as exc:
+    ...     print(type(exc).__name__)
+    ProfileError
+    """
 
 
 class ConfigError(SeamlibError, ValueError):
-    """An invalid configuration or argument (unknown profile, beta <= 0, d < 1, ...)."""
+    """An invalid configuration or argument (unknown profile, beta <= 0, d < 1, ...).
+
+    Examples
+    --------
+    >>> from seamlib.errors import ConfigError
+    >>> issubclass(ConfigError, ValueError)  # also caught by ``except ValueError``
+    True
+    """
 
 
 class DataError(SeamlibError, FileNotFoundError):
-    """A data set is missing, or laid out differently from what the loader expects."""
+    """A data set is missing, or laid out differently from what the loader expects.
+
+    Examples
+    --------
+    >>> from seamlib.errors import DataError
+    >>> issubclass(DataError, FileNotFoundError)  # also caught by ``except FileNotFoundError``
+    True
+    """
 
 
 class ChecksumError(DataError):
-    """A data file exists but its checksum differs from the published one."""
+    """A data file exists but its checksum differs from the published one.
+
+    Examples
+    --------
+    >>> from seamlib.errors import ChecksumError, DataError
+    >>> issubclass(ChecksumError, DataError)
+    True
+    """
 
 
 class TrainingError(SeamlibError, RuntimeError):
-    """Training cannot continue (e.g. a non-finite loss); the message names the step."""
+    """Training cannot continue (e.g. a non-finite loss); the message names the step.
+
+    Examples
+    --------
+    >>> from seamlib.errors import TrainingError
+    >>> issubclass(TrainingError, RuntimeError)  # also caught by ``except RuntimeError``
+    True
+    """

@@ -108,7 +108,14 @@ _DATA_NOTES = {
 # Which data set
 # ======================================================================================
 def celeba_root(root: str | os.PathLike[str] | None = None) -> Path | None:
-    """The CelebA folder: ``root``, else ``$SEAMLIB_CELEBA``, else None when neither is set."""
+    """The CelebA folder: ``root``, else ``$SEAMLIB_CELEBA``, else None when neither is set.
+
+    Examples
+    --------
+    >>> from seamlib import faces_results as F
+    >>> F.celeba_root("/data/celeba").name
+    'celeba'
+    """
     value = root if root is not None else os.environ.get(CELEBA_ENV) or None
     return None if value is None else Path(value).expanduser()
 
@@ -124,6 +131,11 @@ def resolve_dataset(root: str | os.PathLike[str] | None = None) -> tuple[str, Pa
     DataError
         ``root`` / ``$SEAMLIB_CELEBA`` is set but holds no CelebA layout (the message names
         the missing file).
+
+    Examples
+    --------
+    >>> from seamlib import faces_results as F
+    >>> dataset, folder = F.resolve_dataset("/data/celeba")  # doctest: +SKIP
     """
     from seamlib.data.celeba import find_celeba_layout
 
@@ -167,6 +179,13 @@ def grids(
     ------
     ConfigError
         Unknown dataset, or a CelebA data set without ``data_root``.
+
+    Examples
+    --------
+    >>> from seamlib import faces_results as F
+    >>> spec = F.grids("smoke", "lfw")
+    >>> spec["base"]["dataset"], spec["grid"]["posterior"]
+    ('lfw', ['diag', 'full'])
     """
     prof = get_profile(profile)
     sizes = prof.faces
@@ -222,7 +241,16 @@ def write_grid(
     data_root: str | os.PathLike[str] | None = None,
     folder: str | os.PathLike[str] | None = None,
 ) -> Path:
-    """Write ``experiments/faces_<dataset>.<profile>.json`` (or into ``folder``); the path."""
+    """Write ``experiments/faces_<dataset>.<profile>.json`` (or into ``folder``); the path.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from seamlib import faces_results as F
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     print(F.write_grid("smoke", "lfw", folder=tmp).name)
+    faces_lfw.smoke.json
+    """
     prof = get_profile(profile).name
     out = Path(folder) if folder is not None else project_root() / "experiments"
     out.mkdir(parents=True, exist_ok=True)
@@ -261,6 +289,15 @@ def make_celeba_fixture(
     ------
     ValueError
         ``n < 10``.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from seamlib import faces_results as F
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     root = F.make_celeba_fixture(tmp, n=10)
+    ...     print((root / "celeba" / "list_attr_celeba.txt").is_file())
+    True
     """
     from PIL import Image
 
@@ -335,6 +372,13 @@ def heldout_faces(
         Unknown dataset or ``n < 1``.
     DataError
         CelebA requested but no folder given.
+
+    Examples
+    --------
+    >>> from seamlib import faces_results as F
+    >>> x, attributes, names = F.heldout_faces("lfw", 100)
+    >>> tuple(x.shape), attributes, names
+    ((100, 1, 25, 25), None, ())
     """
     if n < 1:
         raise ValueError(f"n must be >= 1, got {n}.")
@@ -373,6 +417,14 @@ def offdiag_active(matrix: np.ndarray | Tensor, active: Sequence[bool] | np.ndar
     -------
     float
         NaN when fewer than two latents are active or a diagonal entry is zero.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from seamlib import faces_results as F
+    >>> m = np.array([[1.0, 0.5, 0.0], [0.5, 1.0, 0.0], [0.0, 0.0, 0.0]])
+    >>> round(F.offdiag_active(m, [True, True, False]), 3)
+    0.5
     """
 
     m = np.asarray(matrix.detach().cpu() if isinstance(matrix, Tensor) else matrix, float)
@@ -431,6 +483,17 @@ def c1_c2_scores(
         (mean ``||offdiag(ds/dz)||_F / ||ds/dz||_F``, 0 under C2) and ``c2_offdiag``
         (median normalised off-diagonal of ``ds/dz``, unbounded); NaN with fewer than two
         active latents.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from seamlib import faces_results as F
+    >>> from seamlib.models import VAE, mlp
+    >>> _ = torch.manual_seed(0)
+    >>> vae = VAE(mlp([5, 4]), mlp([2, 8, 5]), latent_dim=2)
+    >>> scores = F.c1_c2_scores(vae, torch.randn(3, 2), [True, True])
+    >>> sorted(scores)
+    ['c1_offdiag', 'c1_v_distance', 'c2_offdiag', 'c2_offdiag_fraction']
     """
     from seamlib import geometry
 
@@ -505,7 +568,16 @@ def _images(
 
 
 def images_of(summary: Mapping[str, Any]) -> dict[str, np.ndarray]:
-    """Decode the stored images of a run summary (name -> float array in [0, 1])."""
+    """Decode the stored images of a run summary (name -> float array in [0, 1]).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from seamlib import faces_results as F
+    >>> from seamlib.dsprites_results import encode_images
+    >>> F.images_of({"images": {"samples": encode_images(np.zeros((2, 3, 3)))}})["samples"].shape
+    (2, 3, 3)
+    """
     stored = summary.get("images")
     if not stored:
         raise KeyError(
@@ -572,6 +644,11 @@ def summarise_run(
         ``jac_offdiag``/``hess_offdiag`` (over active latents), the C1/C2 scores of
         :func:`c1_c2_scores`; with attributes ``mi`` (d x 40), ``attribute_entropy``,
         ``aas``, ``greedy_order``; optionally ``images``.
+
+    Examples
+    --------
+    >>> from seamlib import faces_results as F
+    >>> summary = F.summarise_run("runs/faces/smoke/lfw/RUN", profile="smoke")  # doctest: +SKIP
     """
     from seamlib.train import load_run
 
@@ -669,6 +746,11 @@ def collect(
     ------
     FileNotFoundError
         No complete run under ``run_root`` (the message gives the commands that make them).
+
+    Examples
+    --------
+    >>> from seamlib import faces_results as F
+    >>> path = F.collect("runs/faces/laptop/lfw", dataset="lfw", profile="laptop")  # doctest: +SKIP
     """
     from seamlib.provenance import provenance
 
@@ -734,6 +816,11 @@ def load_results(
     ------
     FileNotFoundError
         With the commands that produce the file.
+
+    Examples
+    --------
+    >>> from seamlib import faces_results as F
+    >>> doc = F.load_results("lfw")  # doctest: +SKIP
     """
     base = Path(folder) if folder is not None else project_root() / "results" / "faces"
     path = base / f"{dataset}.json"
@@ -784,6 +871,11 @@ def ensure_results(
     ------
     TrainingError
         The sweep exited with a non-zero status.
+
+    Examples
+    --------
+    >>> from seamlib import faces_results as F
+    >>> doc = F.ensure_results("lfw", profile="smoke", threads=1)  # doctest: +SKIP
     """
     from seamlib.__main__ import main as cli
     from seamlib.errors import TrainingError
@@ -836,6 +928,14 @@ def compare(rows: Iterable[Mapping[str, Any]], key: str) -> dict[float, dict[str
     dict
         ``beta -> {"diag", "diag_std", "n_diag", "full", "full_std", "n_full", "diff"}``
         (NaN where a posterior has no finite value).
+
+    Examples
+    --------
+    >>> from seamlib import faces_results as F
+    >>> pairs = [("diag", 0.5), ("full", 0.2)]
+    >>> rows = [{"config": {"posterior": p, "beta": 1.0}, "aas": v} for p, v in pairs]
+    >>> round(F.compare(rows, "aas")[1.0]["diff"], 3)
+    0.3
     """
     stats = group_stats(list(rows), key, by=("posterior", "beta"))
     out: dict[float, dict[str, float]] = {}
@@ -867,6 +967,14 @@ def claim_rows(doc: Mapping[str, Any]) -> list[dict[str, Any]]:
     the per-seed ``diag_values`` and ``full_values``, and ``note`` (the data set, seeds and
     profile that produced the number). AAS rows appear only for data
     with attributes (CelebA).
+
+    Examples
+    --------
+    >>> from seamlib import faces_results as F
+    >>> pairs = [("diag", 0.1), ("full", 0.4)]
+    >>> rows = [{"config": {"posterior": p, "beta": 1.0}, "jac_offdiag": v} for p, v in pairs]
+    >>> [(r["op"], r["holds"]) for r in F.claim_rows({"dataset": "lfw", "runs": rows})]
+    [('<', True)]
     """
     rows = doc["runs"]
     prov = doc.get("provenance", {})

@@ -44,6 +44,14 @@ class Generator:
     name : str
     d, m : int
         Latent and data dimensions.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from seamlib import generators
+    >>> g = generators.c1c2(d=2)  # every generator of this module is a Generator
+    >>> tuple(g(torch.zeros(4, 2)).shape), tuple(g.jacobian(torch.zeros(4, 2)).shape)
+    ((4, 3), (4, 3, 2))
     """
 
     name: str = "generator"
@@ -132,6 +140,14 @@ def c1c2(
     seed
         If given, the output is rotated by a random orthogonal ``m x m`` matrix (C1 and C2
         are invariant to it); ``None`` keeps the axis-aligned form.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from seamlib import generators
+    >>> g = generators.c1c2(d=2)
+    >>> g(torch.tensor([[1.0, 0.0]])).tolist()  # (a z_1, b z_1^2, 0)
+    [[1.5, 0.5, 0.0]]
     """
     Q = None
     if seed is not None:
@@ -182,6 +198,14 @@ def c1_only(
     ``s^1 = sqrt(lam^2 r^2 + h^2)`` and ``s^2 = omega r`` with ``r = exp(lam z_1)``: the second
     singular value depends on the first latent. Extra latents (d > 2) move along their own
     axes as in :func:`c1c2`. m = d + 1.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from seamlib import generators
+    >>> g = generators.c1_only(d=2)
+    >>> g(torch.zeros(1, 2)).tolist()  # r = 1, angle 0, height 0
+    [[1.0, 0.0, 0.0]]
     """
     return _C1Only(d, lam, omega, h, kappa)
 
@@ -224,6 +248,14 @@ def neither(
     a random orthogonal ``Q``. ``B`` (d, d), ``W_1`` (width, d), ``b`` (width,),
     ``W_2`` (m - d, width) are Gaussian, drawn from ``numpy.random.default_rng(seed)``
     (``W_2`` scaled by ``1/sqrt(width)``); ``B`` is rescaled to singular values in [0.7, 1.4].
+
+    Examples
+    --------
+    >>> import torch
+    >>> from seamlib import generators
+    >>> g = generators.neither(d=2, m=3, seed=0)
+    >>> tuple(g(torch.zeros(5, 2, dtype=torch.float64)).shape)
+    (5, 3)
     """
     if m <= d:
         raise ValueError(
@@ -257,7 +289,17 @@ class _Linear(Generator):
 
 
 def linear(W: np.ndarray | Tensor) -> Generator:
-    """The linear generator ``g(z) = W z`` for ``W`` of shape (m, d), m >= d."""
+    """The linear generator ``g(z) = W z`` for ``W`` of shape (m, d), m >= d.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import torch
+    >>> from seamlib import generators
+    >>> g = generators.linear(np.array([[1.0, 0.0], [0.0, 2.0], [0.0, 0.0]]))
+    >>> g(torch.ones(1, 2, dtype=torch.float64)).tolist()
+    [[1.0, 2.0, 0.0]]
+    """
     Wn = np.asarray(W.detach().cpu() if isinstance(W, Tensor) else W, dtype=np.float64)
     if Wn.ndim != 2:
         raise ValueError(f"W must be a matrix of shape (m, d), got shape {Wn.shape}.")
@@ -280,6 +322,13 @@ def sample(
     -------
     z : Tensor, shape (n, d)
     x : Tensor, shape (n, m)
+
+    Examples
+    --------
+    >>> from seamlib import generators
+    >>> z, x = generators.sample(generators.c1c2(d=2), 100, noise_std=0.05, seed=0)
+    >>> tuple(z.shape), tuple(x.shape)
+    ((100, 2), (100, 3))
     """
     if n < 1 or not math.isfinite(noise_std) or noise_std < 0:
         raise ValueError(f"Need n >= 1 and a finite noise_std >= 0, got n={n}, {noise_std}.")

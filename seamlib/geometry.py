@@ -177,6 +177,15 @@ def jacobian_and_value(decoder: Decoder, z: Tensor) -> tuple[Tensor, Tensor]:
     ValueError
         ``z`` not of shape (n, d) / (d,), not floating point or not finite; or the decoder
         returns NaN/inf values or derivatives.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from seamlib import geometry
+    >>> g = lambda z: torch.cat([z, z.pow(2)], dim=1)
+    >>> J, x = geometry.jacobian_and_value(g, torch.ones(4, 2, dtype=torch.float64))
+    >>> tuple(J.shape), tuple(x.shape)
+    ((4, 4, 2), (4, 4))
     """
     zb, single = _as_batch(z)
     f = _flat(decoder)
@@ -213,6 +222,15 @@ def jacobian(decoder: Decoder, z: Tensor) -> Tensor:
     ------
     ValueError
         Bad ``z`` (shape, dtype, NaN) or a decoder returning NaN/inf.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from seamlib import geometry
+    >>> g = lambda z: torch.cat([z, z.pow(2)], dim=1)
+    >>> J = geometry.jacobian(g, torch.zeros(5, 2, dtype=torch.float64))
+    >>> tuple(J.shape)
+    (5, 4, 2)
     """
     return jacobian_and_value(decoder, z)[0]
 
@@ -229,6 +247,14 @@ class SVD:
         Singular values, decreasing.
     V : Tensor, shape (n, d, d)
         Right singular vectors ``v^i`` (columns): s.v. path directions in latent space.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from seamlib import geometry
+    >>> svd = geometry.svd_of_jacobian(torch.eye(3, 2, dtype=torch.float64).repeat(4, 1, 1))
+    >>> tuple(svd.U.shape), tuple(svd[0].S.shape)
+    ((4, 3, 2), (2,))
     """
 
     U: Tensor
@@ -244,6 +270,15 @@ def svd_of_jacobian(J: Tensor) -> SVD:
 
     Order: ``S`` decreasing. Sign: the largest-magnitude entry of each ``v^i`` is positive
     and ``u^i = J v^i / s^i``. Requires ``m >= d`` (an immersion, as in the paper).
+
+    Examples
+    --------
+    >>> import torch
+    >>> from seamlib import geometry
+    >>> J = torch.tensor([[[1.0, 0.0], [0.0, 3.0]]], dtype=torch.float64)
+    >>> svd = geometry.svd_of_jacobian(J)
+    >>> svd.S.tolist(), svd.V.tolist()
+    ([[3.0, 1.0]], [[[0.0, 1.0], [1.0, 0.0]]])
     """
     if J.ndim != 3:
         raise ValueError(f"J must have shape (n, m, d), got {tuple(J.shape)}.")
@@ -278,6 +313,15 @@ def jacobian_svd(decoder: Decoder, z: Tensor, *, jacobian_fn: JacobianFn | None 
     SVD
         ``U`` (n, m, d), ``S`` (n, d) decreasing, ``V`` (n, d, d); sign convention of
         :func:`svd_of_jacobian` (largest entry of each ``v^i`` positive).
+
+    Examples
+    --------
+    >>> import torch
+    >>> from seamlib import geometry
+    >>> W = torch.tensor([[2.0, 0.0], [0.0, 1.0], [0.0, 0.0]], dtype=torch.float64)
+    >>> svd = geometry.jacobian_svd(lambda z: z @ W.T, torch.zeros(3, 2, dtype=torch.float64))
+    >>> svd.S[0].tolist()
+    [2.0, 1.0]
     """
     zb, _ = _as_batch(z)
     J = jacobian(decoder, zb) if jacobian_fn is None else jacobian_fn(zb)
@@ -308,6 +352,16 @@ def continue_svd(reference_V: Tensor, svd: SVD) -> tuple[SVD, Tensor]:
         With continuous signs.
     overlap : Tensor, shape (n, d)
         ``|<v^i_ref, v^i>|`` per singular vector.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from seamlib import geometry
+    >>> svd = geometry.svd_of_jacobian(torch.eye(3, 2, dtype=torch.float64).unsqueeze(0) * 2)
+    >>> flipped = geometry.SVD(-svd.U, svd.S, -svd.V)
+    >>> same, overlap = geometry.continue_svd(svd.V, flipped)
+    >>> bool(torch.equal(same.V, svd.V)), overlap.tolist()
+    (True, [[1.0, 1.0]])
     """
     dots = (reference_V * svd.V).sum(dim=-2)  # (n, d)
     sign = torch.where(dots < 0, -torch.ones_like(dots), torch.ones_like(dots))
@@ -320,6 +374,13 @@ def regular_gap(S: Tensor) -> Tensor:
 
     ``min( min_i (s^i - s^{i+1}), s^d ) / s^1`` for singular values ``S`` of shape (..., d)
     in decreasing order: zero exactly when two singular values coincide or ``J`` loses rank.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from seamlib import geometry
+    >>> geometry.regular_gap(torch.tensor([4.0, 2.0, 1.0])).item()
+    0.25
     """
     gaps = S[..., :-1] - S[..., 1:]
     smallest = torch.cat([gaps, S[..., -1:]], dim=-1).amin(dim=-1)
@@ -353,6 +414,16 @@ class SVPath:
     exit_t : Tensor, shape (n,)
         Time at which each path left the regular set (``nan`` if it never did; the sign of
         ``t`` tells the direction).
+
+    Examples
+    --------
+    >>> import torch
+    >>> from seamlib import geometry
+    >>> W = torch.tensor([[2.0, 0.0], [0.0, 1.0], [0.0, 0.0]], dtype=torch.float64)
+    >>> z = torch.zeros(1, 2, dtype=torch.float64)
+    >>> path = geometry.sv_path(lambda z: z @ W.T, z, 0, (0.0, 1.0), n_steps=2)
+    >>> path.report()
+    'All 1 s.v. paths stayed in the regular set.'
     """
 
     i: Tensor
@@ -486,6 +557,16 @@ def sv_path(
     Returns
     -------
     SVPath
+
+    Examples
+    --------
+    >>> import torch
+    >>> from seamlib import geometry
+    >>> W = torch.tensor([[2.0, 0.0], [0.0, 1.0], [0.0, 0.0]], dtype=torch.float64)
+    >>> z = torch.zeros(1, 2, dtype=torch.float64)
+    >>> path = geometry.sv_path(lambda z: z @ W.T, z, 0, (-1.0, 1.0), n_steps=4)
+    >>> path.t.tolist(), path.z[-1].tolist()
+    ([-1.0, -0.5, 0.0, 0.5, 1.0], [[1.0, 0.0]])
     """
     zb, _ = _as_batch(z0, "z0")
     n, d = zb.shape
@@ -543,6 +624,16 @@ class Seam:
         Seam coordinate ``u_i(t) = int_0^t s^i(z_tau) d tau`` (trapezoid rule), i.e. arc length
         along the seam measured from ``g(z0)``.
     valid : Tensor of bool, shape (T, n)
+
+    Examples
+    --------
+    >>> import torch
+    >>> from seamlib import geometry
+    >>> W = torch.tensor([[2.0, 0.0], [0.0, 1.0], [0.0, 0.0]], dtype=torch.float64)
+    >>> z = torch.zeros(1, 2, dtype=torch.float64)
+    >>> path = geometry.sv_path(lambda z: z @ W.T, z, 0, (0.0, 1.0), n_steps=2)
+    >>> tuple(geometry.seam(lambda z: z @ W.T, path).x.shape)
+    (3, 1, 3)
     """
 
     t: Tensor
@@ -564,6 +655,16 @@ def seam(decoder: Decoder, path: SVPath) -> Seam:
     -------
     Seam
         Points ``x_t`` (T, n, m) and seam coordinate ``u_i(t)`` (T, n).
+
+    Examples
+    --------
+    >>> import torch
+    >>> from seamlib import geometry
+    >>> W = torch.tensor([[2.0, 0.0], [0.0, 1.0], [0.0, 0.0]], dtype=torch.float64)
+    >>> z = torch.zeros(1, 2, dtype=torch.float64)
+    >>> path = geometry.sv_path(lambda z: z @ W.T, z, 0, (-1.0, 1.0), n_steps=4)
+    >>> geometry.seam(lambda z: z @ W.T, path).coordinate[:, 0].tolist()
+    [-2.0, -1.0, 0.0, 1.0, 2.0]
     """
     T, n, d = path.z.shape
     x = decoder(path.z.reshape(T * n, d)).reshape(T, n, -1)
@@ -588,6 +689,14 @@ def path_velocity(t: Tensor, x: Tensor) -> Tensor:
     -------
     Tensor, shape (T - 4, ...)
         Velocity at the interior nodes ``t[2:-2]`` (error ``O(h^4)``).
+
+    Examples
+    --------
+    >>> import torch
+    >>> from seamlib import geometry
+    >>> t = torch.linspace(0.0, 1.0, 5, dtype=torch.float64)
+    >>> [round(v, 6) for v in geometry.path_velocity(t, 3 * t).tolist()]
+    [3.0]
     """
     if t.ndim != 1 or t.shape[0] < 5 or x.shape[0] != t.shape[0]:
         raise ValueError(
@@ -612,6 +721,13 @@ def normalised_off_diagonal(M: Tensor, eps: float = 1e-12) -> Tensor:
     Returns
     -------
     Tensor, shape (...)
+
+    Examples
+    --------
+    >>> import torch
+    >>> from seamlib import geometry
+    >>> geometry.normalised_off_diagonal(torch.tensor([[1.0, 0.5], [0.5, 1.0]])).item()
+    0.5
     """
     if M.ndim < 2 or M.shape[-1] != M.shape[-2]:
         raise ValueError(f"M must have shape (..., d, d), got {tuple(M.shape)}.")
@@ -646,6 +762,14 @@ def signed_permutation_distance(V: Tensor) -> tuple[Tensor, Tensor]:
     distance : Tensor, shape (n,)
     perm : Tensor of int64, shape (n, d)
         ``perm[b, i]``: latent axis matched to singular vector ``i``.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from seamlib import geometry
+    >>> dist, perm = geometry.signed_permutation_distance(torch.tensor([[[0.0, -1.0], [1.0, 0.0]]]))
+    >>> dist.tolist(), perm.tolist()
+    ([0.0], [[1, 0]])
     """
     absV = V.detach().abs().cpu().numpy()
     perm = _assignment(absV)
@@ -672,6 +796,16 @@ class C1Score:
         Latent axis matched to each singular vector.
     svd : SVD
         The SVD the score was computed from (reuse it instead of recomputing).
+
+    Examples
+    --------
+    >>> import torch
+    >>> from seamlib import geometry
+    >>> W = torch.tensor([[2.0, 0.0], [0.0, 1.0], [0.0, 0.0]], dtype=torch.float64)
+    >>> z = torch.zeros(1, 2, dtype=torch.float64)
+    >>> score = geometry.c1_score(lambda z: z @ W.T, z)
+    >>> score.v_distance.tolist(), score.perm.tolist()
+    ([0.0], [[0, 1]])
     """
 
     v_distance: Tensor
@@ -681,7 +815,17 @@ class C1Score:
 
 
 def c1_from_jacobian(J: Tensor) -> C1Score:
-    """C1 scores of Jacobians ``J`` of shape (n, m, d) (pure tensor core of :func:`c1_score`)."""
+    """C1 scores of Jacobians ``J`` of shape (n, m, d) (pure tensor core of :func:`c1_score`).
+
+    Examples
+    --------
+    >>> import torch
+    >>> from seamlib import geometry
+    >>> J = torch.tensor([[[2.0, 0.0], [0.0, 1.0], [0.0, 0.0]]], dtype=torch.float64)
+    >>> score = geometry.c1_from_jacobian(J)
+    >>> score.v_distance.tolist(), score.offdiag.tolist()
+    ([0.0], [0.0])
+    """
     svd = svd_of_jacobian(J)
     dist, perm = signed_permutation_distance(svd.V)
     JtJ = J.transpose(-1, -2) @ J
@@ -701,6 +845,15 @@ def c1_score(decoder: Decoder, z: Tensor) -> C1Score:
     -------
     C1Score
         ``v_distance`` (n,) and ``offdiag`` (n,); both are 0 exactly when C1 holds.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from seamlib import geometry
+    >>> W = torch.tensor([[1.0, 1.0], [0.0, 1.0], [0.0, 0.0]], dtype=torch.float64)
+    >>> score = geometry.c1_score(lambda z: z @ W.T, torch.zeros(1, 2, dtype=torch.float64))
+    >>> round(score.offdiag.item(), 4)
+    0.7071
     """
     zb, _ = _as_batch(z)
     J = jacobian(decoder, zb)
@@ -718,6 +871,15 @@ def singular_value_jacobian(decoder: Decoder, z: Tensor) -> Tensor:
     -------
     Tensor, shape (n, d, d)
         Entry ``[b, i, j] = ds_i/dz_j`` at ``z[b]``.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from seamlib import geometry
+    >>> g = lambda z: torch.cat([z, z.pow(2)], dim=1)
+    >>> dS = geometry.singular_value_jacobian(g, torch.tensor([[1.0, 0.5]], dtype=torch.float64))
+    >>> dS.abs().round(decimals=3).tolist()
+    [[[1.789, 0.0], [0.0, 1.414]]]
     """
     zb, _ = _as_batch(z)
     f = _flat(decoder)
@@ -746,6 +908,15 @@ class C2Score:
         every singular value changes only with *other* latents.
     ds_dz : Tensor, shape (n, d, d)
         The permuted matrix ``[b, j, k] = d s_{pi^{-1}(j)} / d z_k``.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from seamlib import geometry
+    >>> g = lambda z: torch.cat([z, z.pow(2)], dim=1)
+    >>> score = geometry.c2_score(g, torch.tensor([[1.0, 0.5]], dtype=torch.float64))
+    >>> tuple(score.ds_dz.shape)
+    (1, 2, 2)
     """
 
     offdiag: Tensor
@@ -769,6 +940,15 @@ def c2_score(decoder: Decoder, z: Tensor) -> C2Score:
     Returns
     -------
     C2Score
+
+    Examples
+    --------
+    >>> import torch
+    >>> from seamlib import geometry
+    >>> g = lambda z: torch.cat([z, z.pow(2)], dim=1)
+    >>> score = geometry.c2_score(g, torch.tensor([[1.0, 0.5]], dtype=torch.float64))
+    >>> round(score.offdiag_fraction.item(), 6)
+    0.0
     """
     zb, _ = _as_batch(z)
     dS = singular_value_jacobian(decoder, zb)
@@ -781,7 +961,15 @@ def c2_score(decoder: Decoder, z: Tensor) -> C2Score:
 
 
 def off_diagonal_fraction(M: Tensor) -> Tensor:
-    """``||M - diag(M)||_F / ||M||_F`` for matrices (..., d, d); 0 for the zero matrix."""
+    """``||M - diag(M)||_F / ||M||_F`` for matrices (..., d, d); 0 for the zero matrix.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from seamlib import geometry
+    >>> geometry.off_diagonal_fraction(torch.eye(3)).item()
+    0.0
+    """
     total = M.pow(2).sum(dim=(-1, -2))
     diag = torch.diagonal(M, dim1=-2, dim2=-1).pow(2).sum(-1)
     return ((total - diag).clamp_min(0) / total.clamp_min(torch.finfo(M.dtype).tiny)).sqrt()
@@ -810,6 +998,15 @@ def hessian_term(decoder: Decoder, x: Tensor, z: Tensor) -> Tensor:
     -------
     Tensor, shape (n, d, d)
         Symmetric matrices.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from seamlib import geometry
+    >>> z = torch.ones(1, 2, dtype=torch.float64)
+    >>> x = torch.tensor([[2.0, 3.0]], dtype=torch.float64)
+    >>> geometry.hessian_term(lambda z: z.pow(2), x, z).tolist()
+    [[[2.0, 0.0], [0.0, 4.0]]]
     """
     zb, _ = _as_batch(z)
     if not isinstance(x, Tensor) or x.shape[0] != zb.shape[0]:
@@ -860,6 +1057,16 @@ def axis_seam_coordinates(decoder: Decoder, z: Tensor, n_nodes: int = 32) -> Ten
     Returns
     -------
     Tensor, shape (n, d)
+
+    Examples
+    --------
+    >>> import torch
+    >>> from seamlib import geometry
+    >>> W = torch.tensor([[2.0, 0.0], [0.0, 1.0], [0.0, 0.0]], dtype=torch.float64)
+    >>> z = torch.tensor([[1.0, -1.0]], dtype=torch.float64)
+    >>> u = geometry.axis_seam_coordinates(lambda z: z @ W.T, z)
+    >>> u.round(decimals=6).tolist()
+    [[2.0, -1.0]]
     """
     zb, _ = _as_batch(z)
     n, d = zb.shape
@@ -882,6 +1089,14 @@ def jvp_column(decoder: Decoder, z: Tensor, i: int) -> Tensor:
     Returns
     -------
     Tensor, shape (n, m)
+
+    Examples
+    --------
+    >>> import torch
+    >>> from seamlib import geometry
+    >>> col = geometry.jvp_column(lambda z: 3 * z, torch.zeros(2, 2, dtype=torch.float64), 0)
+    >>> col.tolist()
+    [[3.0, 0.0], [3.0, 0.0]]
     """
     zb, _ = _as_batch(z)
     e = torch.zeros_like(zb)
@@ -892,7 +1107,16 @@ def jvp_column(decoder: Decoder, z: Tensor, i: int) -> Tensor:
 
 
 def log_volume(J: Tensor) -> Tensor:
-    """``log det(J^T J)^{1/2} = sum_i log s^i`` for Jacobians (n, m, d) (Lemma 5.1)."""
+    """``log det(J^T J)^{1/2} = sum_i log s^i`` for Jacobians (n, m, d) (Lemma 5.1).
+
+    Examples
+    --------
+    >>> import torch
+    >>> from seamlib import geometry
+    >>> J = torch.tensor([[[2.0, 0.0], [0.0, 3.0], [0.0, 0.0]]], dtype=torch.float64)
+    >>> round(geometry.log_volume(J).item(), 4)  # log(2 * 3)
+    1.7918
+    """
     return torch.linalg.svdvals(J).log().sum(-1)
 
 
@@ -905,6 +1129,14 @@ def log_pushforward_density(decoder: Decoder, z: Tensor) -> Tensor:
     Returns
     -------
     Tensor, shape (n,)
+
+    Examples
+    --------
+    >>> import torch
+    >>> from seamlib import geometry
+    >>> z = torch.zeros(1, 2, dtype=torch.float64)
+    >>> round(geometry.log_pushforward_density(lambda z: 2 * z, z).item(), 4)  # -log(2 pi) - log 4
+    -3.2242
     """
     zb, _ = _as_batch(z)
     log_prior = -0.5 * (zb**2).sum(-1) - 0.5 * zb.shape[1] * math.log(2 * math.pi)
@@ -921,7 +1153,15 @@ LogPrior = Callable[[Tensor], Tensor]
 
 
 def standard_normal_log_prior(z1: Tensor) -> Tensor:
-    """``sum_i log N(z_i; 0, 1)`` at one latent point ``z1`` of shape (d,) (a scalar)."""
+    """``sum_i log N(z_i; 0, 1)`` at one latent point ``z1`` of shape (d,) (a scalar).
+
+    Examples
+    --------
+    >>> import torch
+    >>> from seamlib import geometry
+    >>> round(geometry.standard_normal_log_prior(torch.zeros(2)).item(), 4)  # -log(2 pi)
+    -1.8379
+    """
     return -0.5 * (z1**2).sum() - 0.5 * z1.shape[-1] * math.log(2 * math.pi)
 
 
@@ -947,6 +1187,16 @@ class TangentHessian:
         ``log p_mu(g(z))`` (Lemma 5.1).
     svd : SVD
         ``J_z = U S V^T`` at the points (seamlib convention).
+
+    Examples
+    --------
+    >>> import torch
+    >>> from seamlib import geometry
+    >>> W = torch.tensor([[2.0, 0.0], [0.0, 1.0], [0.0, 0.0]], dtype=torch.float64)
+    >>> z = torch.zeros(1, 2, dtype=torch.float64)
+    >>> th = geometry.tangent_hessian(lambda z: z @ W.T, z)
+    >>> tuple(th.ambient.shape), round(th.log_density.item(), 4)
+    ((1, 3, 3), -2.531)
     """
 
     ambient: Tensor
@@ -1014,6 +1264,16 @@ def tangent_hessian(
     ValueError
         Bad ``z``; ``m < d``; or a decoder whose derivatives are not finite (e.g. a rank
         deficient Jacobian, where ``log p_mu`` is undefined).
+
+    Examples
+    --------
+    >>> import torch
+    >>> from seamlib import geometry
+    >>> W = torch.tensor([[2.0, 0.0], [0.0, 1.0], [0.0, 0.0]], dtype=torch.float64)
+    >>> z = torch.zeros(1, 2, dtype=torch.float64)
+    >>> th = geometry.tangent_hessian(lambda z: z @ W.T, z)
+    >>> [round(v, 6) for v in torch.diagonal(th.seam[0]).tolist()]  # -1 / s_i^2
+    [-0.25, -1.0]
     """
     zb, _ = _as_batch(z)
     lp = standard_normal_log_prior if log_prior is None else log_prior
@@ -1065,6 +1325,13 @@ def offdiagonal_ratio(M: Tensor) -> Tensor:
     """``max_{i != j} |M_ij| / max_i |M_ii|`` per matrix of ``M`` (..., d, d).
 
     Zero exactly for a diagonal matrix; a scale-free size of the off-diagonal part.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from seamlib import geometry
+    >>> geometry.offdiagonal_ratio(torch.tensor([[2.0, 0.5], [0.5, 1.0]])).item()
+    0.25
     """
     if M.ndim < 2 or M.shape[-1] != M.shape[-2]:
         raise ValueError(f"M must have shape (..., d, d), got {tuple(M.shape)}.")
@@ -1092,6 +1359,15 @@ def tangent_eigh(H: Tensor, basis: Tensor) -> tuple[Tensor, Tensor]:
         Ascending.
     eigenvectors : Tensor, shape (n, m, d)
         Unit tangent vectors (columns), sign arbitrary.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from seamlib import geometry
+    >>> H = torch.diag(torch.tensor([-1.0, -4.0, 0.0], dtype=torch.float64)).unsqueeze(0)
+    >>> evals, vecs = geometry.tangent_eigh(H, torch.eye(3, 2, dtype=torch.float64).unsqueeze(0))
+    >>> evals.tolist()
+    [[-4.0, -1.0]]
     """
     if H.ndim != 3 or basis.ndim != 3 or H.shape[:2] != basis.shape[:2]:
         raise ValueError(
@@ -1108,6 +1384,13 @@ def spectral_gap(eigenvalues: Tensor) -> Tensor:
 
     ``eigenvalues`` of shape (..., d); returns shape (...). Zero when the spectrum is not
     simple (Lemma 6.3's assumption fails and eigenvectors are not unique up to P&S).
+
+    Examples
+    --------
+    >>> import torch
+    >>> from seamlib import geometry
+    >>> geometry.spectral_gap(torch.tensor([-4.0, -1.0, 0.0])).item()
+    0.25
     """
     lam = torch.sort(eigenvalues, dim=-1).values
     gaps = (lam[..., 1:] - lam[..., :-1]).amin(-1)
@@ -1128,6 +1411,15 @@ class DirectionMatch:
         Sign making the matched candidate point like the reference (+1 or -1).
     abs_cos : Tensor, shape (n, d, d)
         All ``|cos|`` values, ``[b, i, j]`` between reference ``i`` and candidate ``j``.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from seamlib import geometry
+    >>> ref = torch.eye(3, 2, dtype=torch.float64)
+    >>> match = geometry.match_directions(ref, -ref)
+    >>> match.cos.tolist(), match.sign.tolist()
+    ([[1.0, 1.0]], [[-1.0, -1.0]])
     """
 
     cos: Tensor
@@ -1153,6 +1445,15 @@ def match_directions(
     Returns
     -------
     DirectionMatch
+
+    Examples
+    --------
+    >>> import torch
+    >>> from seamlib import geometry
+    >>> ref = torch.eye(3, 2, dtype=torch.float64)
+    >>> match = geometry.match_directions(ref, ref[:, [1, 0]] * torch.tensor([1.0, -1.0]))
+    >>> match.perm.tolist(), match.sign.tolist()
+    ([[1, 0]], [[-1.0, 1.0]])
     """
     ref = reference.unsqueeze(0) if reference.ndim == 2 else reference
     cand = candidate.unsqueeze(0) if candidate.ndim == 2 else candidate
@@ -1197,6 +1498,15 @@ def seam_alignment(
     -------
     DirectionMatch
         ``cos`` (n, d): ``|cos|`` between each true ``u^i`` and its matched learned one.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from seamlib import geometry
+    >>> W = torch.tensor([[2.0, 0.0], [0.0, 1.0], [0.0, 0.0]], dtype=torch.float64)
+    >>> g, z = lambda z: z @ W.T, torch.zeros(2, 2, dtype=torch.float64)
+    >>> geometry.seam_alignment(g, z, lambda z: -g(z), z).cos.tolist()
+    [[1.0, 1.0], [1.0, 1.0]]
     """
     zr, _ = _as_batch(z_reference, "z_reference")
     zc, _ = _as_batch(z_candidate, "z_candidate")
@@ -1224,6 +1534,15 @@ def ksg_mutual_information(a: np.ndarray, b: np.ndarray, k: int = 5) -> float:
     a, b : arrays, shape (n,)
     k : int
         Neighbours (3-10 is usual).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from seamlib import geometry
+    >>> rng = np.random.default_rng(0)
+    >>> a = rng.normal(size=500)
+    >>> geometry.ksg_mutual_information(a, a + 0.1 * rng.normal(size=500)) > 1.0
+    True
     """
     from scipy.spatial import cKDTree
     from scipy.special import digamma
@@ -1259,6 +1578,15 @@ class IndependenceTest:
         Statistic under random permutations of the second coordinate.
     pvalue : float
         ``(1 + #{null >= statistic}) / (1 + n_permutations)``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from seamlib import geometry
+    >>> u = np.random.default_rng(0).normal(size=(100, 2))
+    >>> result = geometry.independence_test(u, n_permutations=10, seed=0)
+    >>> result.null.shape
+    (10,)
     """
 
     statistic: float
@@ -1282,6 +1610,15 @@ def independence_test(
         KSG neighbours.
     seed : int
         Seeds the permutations.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from seamlib import geometry
+    >>> u = np.random.default_rng(0).normal(size=(100, 2))
+    >>> result = geometry.independence_test(u, n_permutations=10, seed=0)
+    >>> result.pvalue > 0.05
+    True
     """
     arr = np.asarray(u.detach().cpu() if isinstance(u, Tensor) else u, dtype=float)
     if arr.ndim != 2 or arr.shape[1] != 2:
@@ -1321,6 +1658,17 @@ def ball_density(samples: Tensor, centres: Tensor, radius: float, d: int) -> tup
     Returns
     -------
     estimate, stderr : Tensors, shape (k,)
+
+    Examples
+    --------
+    >>> import torch
+    >>> from seamlib import geometry
+    >>> t = torch.linspace(0.0, 1.0, 1001, dtype=torch.float64)
+    >>> samples = torch.stack([t, torch.zeros_like(t)], dim=1)  # uniform on a unit segment
+    >>> centre = torch.tensor([[0.5, 0.0]], dtype=torch.float64)
+    >>> est, err = geometry.ball_density(samples, centre, 0.105, d=1)
+    >>> round(est.item(), 2)
+    1.0
     """
     if samples.ndim != 2 or centres.ndim != 2 or samples.shape[1] != centres.shape[1]:
         raise ValueError(
@@ -1353,6 +1701,15 @@ def eq6_terms(decoder: Decoder, x: Tensor, z: Tensor) -> tuple[Tensor, Tensor]:
     Returns
     -------
     jtj, hess : Tensors, shape (d, d)
+
+    Examples
+    --------
+    >>> import torch
+    >>> from seamlib import geometry
+    >>> z, x = torch.ones(2, 2, dtype=torch.float64), torch.full((2, 2), 2.0, dtype=torch.float64)
+    >>> jtj, hess = geometry.eq6_terms(lambda z: z.pow(2), x, z)
+    >>> jtj.tolist(), hess.tolist()
+    ([[4.0, 0.0], [0.0, 4.0]], [[2.0, 0.0], [0.0, 2.0]])
     """
     J = jacobian(decoder, z)
     jtj = (J.transpose(-1, -2) @ J).mean(0)

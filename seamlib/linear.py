@@ -112,6 +112,12 @@ def as_data(X: TensorLike, d: int | None = None, *, strict: bool = True) -> torc
     ------
     ValueError
         ``X`` is not 2-D, holds NaN/inf, has fewer than ``d + 1`` rows, or ``d`` is too large.
+
+    Examples
+    --------
+    >>> from seamlib import linear
+    >>> linear.as_data([[1.0, 2.0], [3.0, 4.0]]).tolist()
+    [[-1.0, -1.0], [1.0, 1.0]]
     """
     t = _tensor(X, "X")
     if t.ndim != 2:
@@ -141,6 +147,12 @@ def second_moment(X: TensorLike) -> torch.Tensor:
     Returns
     -------
     Tensor, shape (m, m)
+
+    Examples
+    --------
+    >>> from seamlib import linear
+    >>> linear.second_moment([[1.0, 2.0], [3.0, 4.0]]).tolist()
+    [[1.0, 1.0], [1.0, 1.0]]
     """
     Xc = as_data(X)
     return Xc.T @ Xc / Xc.shape[0]
@@ -179,6 +191,15 @@ def ppca_mle(X: TensorLike, d: int) -> tuple[torch.Tensor, torch.Tensor]:
         ordered by decreasing eigenvalue; the sign of each column is fixed so that its
         largest-magnitude entry is positive.
     sigma2 : Tensor, shape ()
+
+    Examples
+    --------
+    >>> from seamlib import linear
+    >>> W = linear.ground_truth_decoder(5, [3.0, 1.0], seed=0)
+    >>> X = linear.sample_linear_gaussian(W, 0.1, n=200, seed=0)
+    >>> W_hat, sigma2 = linear.ppca_mle(X, d=2)
+    >>> tuple(W_hat.shape), round(float(sigma2), 1)
+    ((5, 2), 0.1)
     """
     Xc = as_data(X, d, strict=True)
     C = Xc.T @ Xc / Xc.shape[0]
@@ -208,6 +229,14 @@ def ppca_loglik(W: TensorLike, sigma2: float | torch.Tensor, X: TensorLike) -> t
     -------
     Tensor, shape ()
         ``(1/n) sum_i log N(x_i; 0, W W^T + sigma^2 I)``.
+
+    Examples
+    --------
+    >>> from seamlib import linear
+    >>> W = linear.ground_truth_decoder(5, [3.0, 1.0], seed=0)
+    >>> X = linear.sample_linear_gaussian(W, 0.1, n=200, seed=0)
+    >>> W_hat, sigma2 = linear.ppca_mle(X, d=2)
+    >>> ll = linear.ppca_loglik(W_hat, sigma2, X)  # average log-likelihood, a scalar tensor
     """
     Wt = W if isinstance(W, torch.Tensor) else torch.as_tensor(np.asarray(W), dtype=DTYPE)
     C = second_moment(X)
@@ -241,6 +270,15 @@ def ppca_posterior(
     mean : Tensor, shape (n, d)
     M : Tensor, shape (d, d)
         The posterior covariance (the same for every ``x``).
+
+    Examples
+    --------
+    >>> import torch
+    >>> from seamlib import linear
+    >>> W, X = torch.eye(3, 2, dtype=torch.float64), torch.ones(4, 3, dtype=torch.float64)
+    >>> mean, M = linear.ppca_posterior(W, 1.0, X)
+    >>> mean[0].tolist(), M.tolist()
+    ([0.5, 0.5], [[0.5, 0.0], [0.0, 0.5]])
     """
     Wt = _tensor(W, "W")
     Xt = _tensor(X, "X")
@@ -267,6 +305,15 @@ def gaussian_conditioning(
     -------
     mean : Tensor, shape (n, d)
     cov : Tensor, shape (d, d)
+
+    Examples
+    --------
+    >>> import torch
+    >>> from seamlib import linear
+    >>> W, X = torch.eye(3, 2, dtype=torch.float64), torch.ones(4, 3, dtype=torch.float64)
+    >>> mean, cov = linear.gaussian_conditioning(W, 1.0, X)
+    >>> bool(torch.allclose(cov, linear.ppca_posterior(W, 1.0, X)[1]))
+    True
     """
     Wt = _tensor(W, "W")
     Xt = _tensor(X, "X")
@@ -295,6 +342,15 @@ def ppca_gradient_ascent(
     sigma2 : Tensor, shape ()
     loglik : Tensor, shape ()
         Average log-likelihood reached (:func:`ppca_loglik`).
+
+    Examples
+    --------
+    >>> from seamlib import linear
+    >>> W = linear.ground_truth_decoder(3, [2.0], seed=0)
+    >>> X = linear.sample_linear_gaussian(W, 0.1, n=50, seed=0)
+    >>> W_hat, sigma2, ll = linear.ppca_gradient_ascent(X, 1, seed=0, adam_steps=0)
+    >>> abs(float(ll - linear.ppca_loglik(*linear.ppca_mle(X, 1), X))) < 1e-8
+    True
     """
     Xc = as_data(X, d, strict=True)
     C = Xc.T @ Xc / Xc.shape[0]
@@ -369,6 +425,15 @@ def lvae_elbo(
     -------
     Tensor, shape ()
         Differentiable in every argument.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from seamlib import linear
+    >>> D, C = torch.eye(3, 2, dtype=torch.float64), torch.eye(3, dtype=torch.float64)
+    >>> elbo = linear.lvae_elbo(D, D.T, 0.5 * torch.eye(2, dtype=torch.float64), 1.0, C)
+    >>> round(float(elbo), 4)
+    -4.95
     """
     m, d = D.shape
     s2 = torch.as_tensor(sigma2, dtype=DTYPE)
@@ -401,6 +466,15 @@ def optimal_posterior(
     -------
     E : Tensor, shape (d, m)
     Sigma : Tensor, shape (d, d)
+
+    Examples
+    --------
+    >>> import torch
+    >>> from seamlib import linear
+    >>> D = torch.eye(3, 2, dtype=torch.float64)
+    >>> E, Sigma = linear.optimal_posterior(D, 1.0, covariance="diag")
+    >>> Sigma.tolist()
+    [[0.5, 0.0], [0.0, 0.5]]
     """
     Dt = _tensor(D, "D")
     if covariance not in ("diag", "full"):
@@ -440,6 +514,15 @@ def optimal_elbo(
     Returns
     -------
     Tensor, shape ()
+
+    Examples
+    --------
+    >>> import torch
+    >>> from seamlib import linear
+    >>> D = torch.tensor([[2.0, 0.0], [0.0, 1.0], [0.0, 0.0]], dtype=torch.float64)
+    >>> C = linear.population_moment(D, 1.0)
+    >>> round(float(linear.optimal_elbo(D, 1.0, C, covariance="full")), 4)
+    -5.4081
     """
     Dt, Ct = _tensor(D, "D"), _tensor(C, "C")
     E, Sigma = optimal_posterior(Dt, sigma2, covariance=covariance, beta=beta)
@@ -458,6 +541,13 @@ def diagonal_gap(D: TensorLike, sigma2: float | torch.Tensor, beta: float = 1.0)
     Returns
     -------
     Tensor, shape ()
+
+    Examples
+    --------
+    >>> import torch
+    >>> from seamlib import linear
+    >>> float(linear.diagonal_gap(torch.eye(3, 2, dtype=torch.float64), 1.0))  # orthogonal columns
+    0.0
     """
     Dt = _tensor(D, "D")
     d = Dt.shape[1]
@@ -482,6 +572,14 @@ class LVAEParams:
         Posterior covariance (diagonal or full).
     sigma2 : Tensor, shape ()
         Likelihood variance.
+
+    Examples
+    --------
+    >>> from seamlib import linear
+    >>> C = linear.population_moment(linear.ground_truth_decoder(4, [2.0, 1.0], seed=0), 0.1)
+    >>> hist = linear.train_lvae(C, 2, covariance="diag", steps=5, lr=0.05, seed=0, is_moment=True)
+    >>> tuple(hist.final.D.shape), tuple(hist.final.Sigma.shape)
+    ((4, 2), (2, 2))
     """
 
     D: torch.Tensor
@@ -507,6 +605,14 @@ class LVAEHistory:
         SVD ``D = U diag(S) V^T`` at each recorded step (singular values decreasing).
     final : LVAEParams
         Parameters after the last step.
+
+    Examples
+    --------
+    >>> from seamlib import linear
+    >>> C = linear.population_moment(linear.ground_truth_decoder(4, [2.0, 1.0], seed=0), 0.1)
+    >>> hist = linear.train_lvae(C, 2, covariance="diag", steps=5, lr=0.05, seed=0, is_moment=True)
+    >>> hist.step.tolist(), hist.D.shape
+    ([0, 1, 2, 3, 4, 5], (6, 4, 2))
     """
 
     covariance: str
@@ -601,6 +707,14 @@ def train_lvae(
     Returns
     -------
     LVAEHistory
+
+    Examples
+    --------
+    >>> from seamlib import linear
+    >>> C = linear.population_moment(linear.ground_truth_decoder(4, [2.0, 1.0], seed=0), 0.1)
+    >>> hist = linear.train_lvae(C, 2, covariance="diag", steps=5, lr=0.05, seed=0, is_moment=True)
+    >>> bool(hist.elbo[-1] > hist.elbo[0])
+    True
     """
     if covariance not in ("diag", "full"):
         raise ValueError(f"covariance must be 'diag' or 'full', got {covariance!r}.")
@@ -757,6 +871,14 @@ def random_orthogonal(d: int, seed: int) -> torch.Tensor:
     Returns
     -------
     Tensor, shape (d, d)
+
+    Examples
+    --------
+    >>> import torch
+    >>> from seamlib import linear
+    >>> Q = linear.random_orthogonal(3, seed=0)
+    >>> bool(torch.allclose(Q.T @ Q, torch.eye(3, dtype=torch.float64)))
+    True
     """
     g = torch.Generator().manual_seed(seed)
     Q, R = torch.linalg.qr(torch.randn(d, d, generator=g, dtype=DTYPE))
@@ -764,13 +886,28 @@ def random_orthogonal(d: int, seed: int) -> torch.Tensor:
 
 
 def rotation_2d(theta: float) -> torch.Tensor:
-    """The 2-D rotation by angle ``theta`` (radians), shape (2, 2)."""
+    """The 2-D rotation by angle ``theta`` (radians), shape (2, 2).
+
+    Examples
+    --------
+    >>> import math
+    >>> from seamlib import linear
+    >>> linear.rotation_2d(math.pi / 2).round(decimals=6).tolist()
+    [[0.0, -1.0], [1.0, 0.0]]
+    """
     c, s = math.cos(theta), math.sin(theta)
     return torch.tensor([[c, -s], [s, c]], dtype=DTYPE)
 
 
 def signed_permutations(d: int) -> Iterator[torch.Tensor]:
-    """All ``2^d d!`` signed permutation matrices of size ``d`` (for small ``d``)."""
+    """All ``2^d d!`` signed permutation matrices of size ``d`` (for small ``d``).
+
+    Examples
+    --------
+    >>> from seamlib import linear
+    >>> len(list(linear.signed_permutations(2)))
+    8
+    """
     if not 1 <= d <= 6:
         raise ValueError(
             f"signed_permutations enumerates 2^d d! matrices; need 1 <= d <= 6, got {d}."
@@ -797,6 +934,15 @@ def ps_align(A: ArrayLike, B: ArrayLike) -> tuple[np.ndarray, float]:
     aligned : ndarray, shape (m, d)
         ``A P`` with unit-norm columns.
     error : float
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from seamlib import linear
+    >>> A = np.eye(3)[:, :2]
+    >>> aligned, error = linear.ps_align(-A[:, ::-1], A)
+    >>> error
+    0.0
     """
     An = np.asarray(A, dtype=float)
     Bn = np.asarray(B, dtype=float)
@@ -827,6 +973,12 @@ def half_life(curve: ArrayLike, steps: ArrayLike | None = None) -> float:
     -------
     float
         The step (``inf`` if the last value is above half the initial one).
+
+    Examples
+    --------
+    >>> from seamlib import linear
+    >>> linear.half_life([1.0, 0.8, 0.4, 0.2])
+    2.0
     """
     c = np.asarray(curve, dtype=float)
     s = np.arange(len(c)) if steps is None else np.asarray(steps)
@@ -847,6 +999,14 @@ def ground_truth_decoder(m: int, singular_values: ArrayLike, seed: int) -> torch
     Returns
     -------
     Tensor, shape (m, d)
+
+    Examples
+    --------
+    >>> import torch
+    >>> from seamlib import linear
+    >>> W = linear.ground_truth_decoder(5, [3.0, 1.0], seed=0)
+    >>> torch.linalg.svdvals(W).round(decimals=6).tolist()
+    [3.0, 1.0]
     """
     s = torch.as_tensor(np.asarray(singular_values, dtype=float), dtype=DTYPE)
     d = s.shape[0]
@@ -862,6 +1022,13 @@ def sample_linear_gaussian(W: TensorLike, sigma2: float, n: int, seed: int) -> t
     Returns
     -------
     Tensor, shape (n, m)
+
+    Examples
+    --------
+    >>> from seamlib import linear
+    >>> W = linear.ground_truth_decoder(5, [3.0, 1.0], seed=0)
+    >>> tuple(linear.sample_linear_gaussian(W, 0.1, n=100, seed=0).shape)
+    (100, 5)
     """
     Wt = _tensor(W, "W")
     g = torch.Generator().manual_seed(seed)
@@ -877,6 +1044,13 @@ def population_moment(W: TensorLike, sigma2: float) -> torch.Tensor:
     Returns
     -------
     Tensor, shape (m, m)
+
+    Examples
+    --------
+    >>> import torch
+    >>> from seamlib import linear
+    >>> linear.population_moment(torch.eye(2, 1, dtype=torch.float64), 0.5).tolist()
+    [[1.5, 0.0], [0.0, 0.5]]
     """
     Wt = _tensor(W, "W")
     return Wt @ Wt.T + sigma2 * torch.eye(Wt.shape[0], dtype=DTYPE)
@@ -895,6 +1069,13 @@ def synth_lin(n: int, seed: int, stretch: float = 2.0) -> tuple[np.ndarray, np.n
     X : ndarray, shape (n, 3)
     factors : ndarray, shape (n, 2)
         The generating factors ``v``.
+
+    Examples
+    --------
+    >>> from seamlib import linear
+    >>> X, factors = linear.synth_lin(100, seed=0)
+    >>> X.shape, factors.shape
+    ((100, 3), (100, 2))
     """
     from seamlib.data.synthetic import synth_lin as _synth_lin
 

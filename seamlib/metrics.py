@@ -73,6 +73,14 @@ class MutualInfo(NamedTuple):
         ``mi[j, k]`` = I(z_j; v_k) in nats.
     factor_entropy : ndarray, shape (K,)
         H(v_k) in nats, the normaliser of MIG.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from seamlib import metrics
+    >>> res = metrics.MutualInfo(mi=np.eye(2), factor_entropy=np.ones(2))
+    >>> metrics.mig(*res)
+    1.0
     """
 
     mi: Array
@@ -89,6 +97,14 @@ class DCIScores(NamedTuple):
         ``1 - H_d(P_.k)``), I (mean test accuracy of the per-factor classifiers).
     importance : ndarray, shape (d, K)
         ``importance[j, k]``: importance of latent j for predicting factor k.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from seamlib import metrics
+    >>> scores = metrics.DCIScores(1.0, 1.0, 1.0, importance=np.eye(2))  # as dci returns
+    >>> scores.completeness, tuple(scores.importance.shape)
+    (1.0, (2, 2))
     """
 
     disentanglement: float
@@ -211,6 +227,13 @@ def discretize(codes: ArrayLike, n_bins: int = 20) -> NDArray[np.int64]:
     Returns
     -------
     ndarray of int, shape (n, d), values in 0..n_bins-1.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from seamlib import metrics
+    >>> metrics.discretize(np.array([[0.0], [0.5], [1.0]]), n_bins=2).ravel().tolist()
+    [0, 1, 1]
     """
     z = _matrix(codes, "codes")
     if int(n_bins) != n_bins or n_bins < 1:
@@ -253,6 +276,13 @@ def factor_entropies(factors: ArrayLike) -> Array:
     Returns
     -------
     ndarray, shape (K,)
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from seamlib import metrics
+    >>> metrics.factor_entropies([[0, 0], [0, 1], [1, 0], [1, 1]]).round(3).tolist()
+    [0.693, 0.693]
     """
     v = _matrix(factors, "factors")
     labels, _ = _labels(v)
@@ -286,6 +316,15 @@ def mutual_info_matrix(codes: ArrayLike, factors: ArrayLike, n_bins: int = 20) -
     ------
     ValueError
         Shapes disagree, NaN/inf, fewer than 2 points, or a constant factor.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from seamlib import metrics
+    >>> v = np.array([[0, 0], [0, 1], [1, 0], [1, 1]])
+    >>> res = metrics.mutual_info_matrix(v.astype(float), v)  # latent j copies factor j
+    >>> res.mi.round(3).tolist()
+    [[0.693, 0.0], [0.0, 0.693]]
     """
     z, v = _paired(codes, factors)
     labels, cards = _labels(v)
@@ -364,6 +403,17 @@ def mutual_info_matrix_posterior(
     MutualInfo
         ``mi`` shape (d, K) (clipped at 0; estimates can be slightly negative) and the
         factor entropies.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from seamlib import metrics
+    >>> v = np.repeat([[0, 0], [0, 1], [1, 0], [1, 1]], 10, axis=0)
+    >>> res = metrics.mutual_info_matrix_posterior(
+    ...     v.astype(float), np.full(v.shape, 0.1), v, n_samples=100, rng=np.random.default_rng(0)
+    ... )
+    >>> tuple(res.mi.shape)
+    (2, 2)
     """
     m, v = _paired(mu, factors)
     s = _matrix(sigma, "sigma")
@@ -405,6 +455,13 @@ def active_latents(codes: ArrayLike, threshold: float = 1e-2) -> NDArray[np.bool
     Returns
     -------
     ndarray of bool, shape (d,)
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from seamlib import metrics
+    >>> metrics.active_latents(np.array([[0.0, 1.0], [1.0, 1.0], [2.0, 1.0]])).tolist()
+    [True, False]
     """
     return np.asarray(np.var(_matrix(codes, "codes"), axis=0, ddof=1) > threshold)
 
@@ -427,6 +484,13 @@ def mig(mi: ArrayLike, factor_entropy: ArrayLike) -> float:
     Returns
     -------
     float in [0, 1] when ``mi[:, k] <= H(v_k)``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from seamlib import metrics
+    >>> metrics.mig(np.array([[0.6, 0.1], [0.2, 0.5]]), np.array([0.8, 0.5]))
+    0.65
     """
     m = _mi_matrix_arg(mi)
     if m.shape[0] < 2:
@@ -455,6 +519,13 @@ def mig_sup(mi: ArrayLike, factor_entropy: ArrayLike, active: ArrayLike | None =
     Returns
     -------
     float
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from seamlib import metrics
+    >>> metrics.mig_sup(np.array([[0.6, 0.1], [0.2, 0.5]]), np.array([1.0, 1.0]))
+    0.4
     """
     m = _mi_matrix_arg(mi)
     if m.shape[1] < 2:
@@ -490,6 +561,15 @@ def aas(mi: ArrayLike) -> float:
     Returns
     -------
     float in [0.5 (1/K + 1/d), 1].
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from seamlib import metrics
+    >>> metrics.aas(np.eye(3))
+    1.0
+    >>> round(metrics.aas(np.ones((3, 3))), 3)  # the minimum, 0.5 (1/3 + 1/3)
+    0.333
     """
     m = _mi_matrix_arg(mi)
     total = m.sum()
@@ -519,6 +599,13 @@ def normalized_off_diagonal(matrix: ArrayLike) -> float:
     Returns
     -------
     float (0 = diagonal).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from seamlib import metrics
+    >>> metrics.normalized_off_diagonal(np.array([[1.0, 0.5], [0.5, 1.0]]))
+    0.5
     """
     arr = np.asarray(matrix, dtype=float)
     a = _matrix(arr[None] if arr.ndim == 2 else arr, "matrix", ndim=3)
@@ -554,6 +641,13 @@ def greedy_order(mi: ArrayLike) -> NDArray[np.int64]:
     Returns
     -------
     ndarray of int, shape (d,): a permutation of ``range(d)``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from seamlib import metrics
+    >>> metrics.greedy_order(np.array([[0.1, 0.9], [0.8, 0.2], [0.05, 0.0]])).tolist()
+    [1, 0, 2]
     """
     m = _mi_matrix_arg(mi)
     d, k = m.shape
@@ -589,6 +683,13 @@ def nearest_signed_permutation(v: ArrayLike) -> Array:
     Returns
     -------
     ndarray, shape (d, d), entries in {-1, 0, 1}.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from seamlib import metrics
+    >>> metrics.nearest_signed_permutation(np.array([[0.1, -0.9], [0.8, 0.2]])).tolist()
+    [[0.0, -1.0], [1.0, 0.0]]
     """
     a = _matrix(v, "v")
     if a.shape[0] != a.shape[1]:
@@ -615,6 +716,13 @@ def nearest_signed_permutation_milp(v: ArrayLike) -> Array:
     Returns
     -------
     ndarray, shape (d, d), entries in {-1, 0, 1}.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from seamlib import metrics
+    >>> metrics.nearest_signed_permutation_milp(np.array([[0.1, -0.9], [0.8, 0.2]])).tolist()
+    [[0.0, -1.0], [1.0, 0.0]]
     """
     a = _matrix(v, "v")
     if a.shape[0] != a.shape[1]:
@@ -665,6 +773,15 @@ def dto(v: ArrayLike, *, jacobian: bool = False, atol: float = 1e-6) -> float:
     Returns
     -------
     float, the mean over the N matrices; in ``[0, sqrt(2 d)]``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from seamlib import metrics
+    >>> metrics.dto(np.eye(3))  # a signed permutation
+    0.0
+    >>> metrics.dto(np.diag([3.0, 1.0]), jacobian=True)  # orthogonal Jacobian columns
+    0.0
     """
     arr = np.asarray(v.detach().cpu() if hasattr(v, "detach") else v, dtype=float)
     if arr.ndim == 2:
@@ -743,6 +860,15 @@ def rolinek_knn_score(
     Returns
     -------
     float, or (float, ndarray of shape (K, d)).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from seamlib import metrics
+    >>> rng = np.random.default_rng(0)
+    >>> v = rng.integers(0, 3, size=(200, 2))
+    >>> round(metrics.rolinek_knn_score(v + 0.1 * rng.standard_normal((200, 2)), v), 2)  # > 1
+    1.92
     """
     from sklearn.neighbors import KNeighborsClassifier, KNeighborsRegressor
 
@@ -823,6 +949,14 @@ def nearest_orthogonal(m: ArrayLike) -> Array:
     Returns
     -------
     ndarray, shape (p, d).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from seamlib import metrics
+    >>> q = metrics.nearest_orthogonal(np.array([[1.0, 0.5], [0.0, 1.0], [0.0, 0.0]]))
+    >>> np.allclose(q.T @ q, np.eye(2))
+    True
     """
     a = _matrix(m, "m")
     if a.shape[0] < a.shape[1]:
@@ -848,6 +982,13 @@ def od_distances(m: ArrayLike) -> Array:
     Returns
     -------
     ndarray, shape (3,)
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from seamlib import metrics
+    >>> metrics.od_distances(np.diag([2.0, 1.0])).round(6).tolist()  # orthogonal columns
+    [0.0, 0.0, 0.0]
     """
     arr = np.asarray(m, dtype=float)
     mats = _matrix(arr[None] if arr.ndim == 2 else arr, "m", ndim=3)
@@ -885,6 +1026,13 @@ def od_score(matrices: Sequence[ArrayLike]) -> Array:
     Returns
     -------
     ndarray, shape (n_models,), values in [0, 1].
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from seamlib import metrics
+    >>> metrics.od_score([np.diag([2.0, 1.0]), np.array([[1.0, 0.5], [0.0, 1.0]])]).tolist()
+    [0.0, 1.0]
     """
     if len(matrices) == 0:
         raise ValueError("od_score needs at least one model's matrices.")
@@ -932,6 +1080,15 @@ def dci(
     Returns
     -------
     DCIScores
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from seamlib import metrics
+    >>> v = np.repeat([[0, 0], [0, 1], [1, 0], [1, 1]], 10, axis=0)
+    >>> scores = metrics.dci(v + 0.01 * np.arange(40)[:, None], v, n_estimators=5)
+    >>> round(scores.disentanglement, 3), round(scores.informativeness, 3)
+    (1.0, 1.0)
     """
     from sklearn.ensemble import GradientBoostingClassifier, RandomForestClassifier
 
@@ -1002,6 +1159,14 @@ def mcc(
     Returns
     -------
     float in [0, 1].
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from seamlib import metrics
+    >>> s = np.random.default_rng(0).standard_normal((100, 2))
+    >>> round(metrics.mcc(s[:, ::-1] * [2.0, -3.0], s), 6)  # permuted and rescaled sources
+    1.0
     """
     z, s = _paired(codes, sources)
     for name, arr in (("codes", z), ("sources", s)):
@@ -1069,6 +1234,14 @@ def toy_dsprites_codes(
         Factor indices (shape, scale, orientation, posX, posY).
     mu, std : ndarray, shape (n, d)
         Posterior means and standard deviations.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from seamlib import metrics
+    >>> factors, mu, std = metrics.toy_dsprites_codes(100, rng=np.random.default_rng(0))
+    >>> tuple(factors.shape), tuple(mu.shape)
+    ((100, 5), (100, 10))
     """
     if d < 6:
         raise ValueError(f"toy_dsprites_codes needs d >= 6 latents, got d={d}.")

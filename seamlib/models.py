@@ -84,7 +84,14 @@ _LIKELIHOODS = ("gaussian", "bernoulli")
 
 
 def n_posterior_params(d: int, posterior: Posterior) -> int:
-    """Number of encoder outputs for a ``d``-dimensional posterior: ``2d`` or ``d + d(d+1)/2``."""
+    """Number of encoder outputs for a ``d``-dimensional posterior: ``2d`` or ``d + d(d+1)/2``.
+
+    Examples
+    --------
+    >>> from seamlib import models
+    >>> models.n_posterior_params(3, "diag"), models.n_posterior_params(3, "full")
+    (6, 9)
+    """
     _check_posterior(posterior)
     return 2 * d if posterior == "diag" else d + d * (d + 1) // 2
 
@@ -106,6 +113,15 @@ class GaussianPosterior:
     mean : Tensor, shape (n, d)
     scale_tril : Tensor, shape (n, d, d)
         Lower-triangular Cholesky factor with positive diagonal.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from seamlib import models
+    >>> eye = torch.eye(2).expand(4, 2, 2)
+    >>> q = models.GaussianPosterior(mean=torch.zeros(4, 2), scale_tril=eye)
+    >>> q.kl().tolist()  # q is the prior itself
+    [0.0, 0.0, 0.0, 0.0]
     """
 
     mean: Tensor
@@ -140,6 +156,13 @@ def kl_standard_normal(mean: Tensor, scale_tril: Tensor) -> Tensor:
     Returns
     -------
     Tensor, shape (n,)
+
+    Examples
+    --------
+    >>> import torch
+    >>> from seamlib import models
+    >>> models.kl_standard_normal(torch.ones(1, 2), torch.eye(2).expand(1, 2, 2)).tolist()
+    [1.0]
     """
     d = mean.shape[-1]
     trace = scale_tril.pow(2).sum(dim=(-1, -2))
@@ -173,9 +196,13 @@ def mlp(
 ) -> nn.Sequential:
     """A multilayer perceptron with layer sizes ``sizes`` (input first, output last).
 
-    Example
-    -------
-    >>> net = mlp([2, 64, 64, 5])   # 2-D latent -> 5-D data, tanh hidden layers
+    Examples
+    --------
+    >>> import torch
+    >>> from seamlib import models
+    >>> net = models.mlp([2, 64, 64, 5])  # 2-D latent -> 5-D data, tanh hidden layers
+    >>> tuple(net(torch.zeros(3, 2)).shape)
+    (3, 5)
     """
     if len(sizes) < 2:
         raise ValueError(f"mlp needs at least input and output sizes, got {sizes!r}.")
@@ -194,6 +221,14 @@ def burgess_encoder(out_features: int, in_channels: int = 1) -> nn.Sequential:
     Linear 512->256 + ReLU, Linear 256->256 + ReLU, Linear 256->out_features.
 
     Input shape (n, in_channels, 64, 64); output shape (n, out_features).
+
+    Examples
+    --------
+    >>> import torch
+    >>> from seamlib import models
+    >>> enc = models.burgess_encoder(out_features=20)
+    >>> tuple(enc(torch.zeros(2, 1, 64, 64)).shape)
+    (2, 20)
     """
     chans = [in_channels, 32, 32, 32, 32]
     layers: list[nn.Module] = []
@@ -218,6 +253,14 @@ def burgess_decoder(latent_dim: int, out_channels: int = 1) -> nn.Sequential:
     ConvTranspose2d(32 -> out_channels) (4 -> 64 pixels).
 
     Input shape (n, latent_dim); output shape (n, out_channels, 64, 64).
+
+    Examples
+    --------
+    >>> import torch
+    >>> from seamlib import models
+    >>> dec = models.burgess_decoder(latent_dim=10)
+    >>> tuple(dec(torch.zeros(2, 10)).shape)
+    (2, 1, 64, 64)
     """
     layers: list[nn.Module] = [
         nn.Linear(latent_dim, 256),
@@ -253,10 +296,15 @@ class VAE(nn.Module):
     sigma2
         Variance of the Gaussian likelihood.
 
-    Example
-    -------
+    Examples
+    --------
+    >>> import torch
+    >>> from seamlib.models import VAE, mlp
     >>> vae = VAE(mlp([5, 64, 4]), mlp([2, 64, 5]), latent_dim=2, posterior="diag")
-    >>> loss, parts = vae.loss(torch.randn(8, 5), beta=1.0)
+    >>> gen = torch.Generator().manual_seed(0)
+    >>> loss, parts = vae.loss(torch.zeros(8, 5), beta=1.0, generator=gen)
+    >>> sorted(parts)
+    ['elbo', 'kl', 'nll']
     """
 
     def __init__(
@@ -379,6 +427,14 @@ def rolinek_encoder(name: str, in_features: int, out_features: int) -> nn.Sequen
 
     Input: a batch of shape ``(n,) + data_shape`` with ``prod(data_shape) == in_features``.
     Output: shape (n, out_features).
+
+    Examples
+    --------
+    >>> import torch
+    >>> from seamlib import models
+    >>> enc = models.rolinek_encoder("synth-nonlin", in_features=6, out_features=4)
+    >>> tuple(enc(torch.zeros(5, 6)).shape)
+    (5, 4)
     """
     row = _rolinek_row(name)
     hidden = row["enc"]
@@ -393,6 +449,14 @@ def rolinek_decoder(
     """Rolinek et al. (2019) Table S3 decoder: hidden layers, linear output, reshape.
 
     Input shape (n, latent_dim); output shape ``(n, *data_shape)`` (means or logits).
+
+    Examples
+    --------
+    >>> import torch
+    >>> from seamlib import models
+    >>> dec = models.rolinek_decoder("synth-nonlin", latent_dim=2, data_shape=(1, 8, 8))
+    >>> tuple(dec(torch.zeros(5, 2)).shape)
+    (5, 1, 8, 8)
     """
     row = _rolinek_row(name)
     hidden = row["dec"]
@@ -438,6 +502,12 @@ class ModelConfig:
         Variance of the Gaussian likelihood.
     hidden
         Hidden layer sizes of the ``"mlp"`` architecture (encoder; the decoder mirrors them).
+
+    Examples
+    --------
+    >>> from seamlib import models
+    >>> cfg = models.ModelConfig("mlp", data_shape=(3,), latent_dim=2, likelihood="gaussian")
+    >>> cfg.validate()  # raises ConfigError with a fix if a field is invalid
     """
 
     architecture: str
@@ -487,11 +557,15 @@ def build_model(config: ModelConfig) -> VAE:
     The weights are drawn from torch's global generator: seed it (or wrap the call in
     ``torch.random.fork_rng``) for a reproducible initialisation.
 
-    Example
-    -------
+    Examples
+    --------
+    >>> import torch
+    >>> from seamlib.models import ModelConfig, build_model
     >>> cfg = ModelConfig("rolinek-synth-nonlin", data_shape=(6,), latent_dim=2,
     ...                   posterior="full", likelihood="gaussian")
     >>> vae = build_model(cfg)
+    >>> tuple(vae(torch.zeros(4, 6)).shape)  # reconstructions
+    (4, 6)
     """
     config.validate()
     d = int(config.latent_dim)

@@ -107,6 +107,13 @@ def gauss_hermite_rule(
     eps : Tensor, shape (n_nodes ** d, d)
     weights : Tensor, shape (n_nodes ** d,)
         Positive, summing to 1.
+
+    Examples
+    --------
+    >>> from seamlib import posterior
+    >>> eps, w = posterior.gauss_hermite_rule(2, 3)
+    >>> tuple(eps.shape), round(float(w.sum()), 6)
+    ((9, 2), 1.0)
     """
     if d < 1 or n_nodes < 1:
         raise ValueError(f"d and n_nodes must be >= 1, got d={d}, n_nodes={n_nodes}.")
@@ -135,6 +142,13 @@ def monte_carlo_rule(
     -------
     eps : Tensor, shape (n_samples, d)
     weights : Tensor, shape (n_samples,)
+
+    Examples
+    --------
+    >>> from seamlib import posterior
+    >>> eps, w = posterior.monte_carlo_rule(2, 100, seed=0)
+    >>> tuple(eps.shape), tuple(w.shape)
+    ((100, 2), (100,))
     """
     if d < 1 or n_samples < 2:
         raise ValueError(f"need d >= 1 and n_samples >= 2, got d={d}, n_samples={n_samples}.")
@@ -160,6 +174,13 @@ def standard_normal_rule(
     ------
     ValueError
         Unknown ``method``; quadrature with ``d > 3`` or fewer than 20 nodes per dimension.
+
+    Examples
+    --------
+    >>> from seamlib import posterior
+    >>> eps, w = posterior.standard_normal_rule(1, "quadrature")
+    >>> tuple(eps.shape)
+    (20, 1)
     """
     if method == "quadrature":
         if d > MAX_QUAD_DIM:
@@ -281,6 +302,16 @@ def expected_log_likelihood(
     -------
     Tensor, shape ()
         Differentiable in ``mean``, ``scale_tril`` and the decoder's parameters.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from seamlib import posterior
+    >>> x, eye = torch.ones(1, dtype=torch.float64), torch.eye(1, dtype=torch.float64)
+    >>> rule = posterior.standard_normal_rule(1, "quadrature")
+    >>> ell = posterior.expected_log_likelihood(lambda z: 2 * z, x, 0 * x, eye, 1.0, rule)
+    >>> round(float(ell), 4)  # -E[(1 - 2 z)^2] / 2 - log(2 pi) / 2 with z ~ N(0, 1)
+    -3.4189
     """
     xf = x.reshape(-1)
     m = xf.shape[0]
@@ -312,6 +343,16 @@ def beta_elbo(
     Returns
     -------
     Tensor, shape ()
+
+    Examples
+    --------
+    >>> import torch
+    >>> from seamlib import posterior
+    >>> x, eye = torch.ones(1, dtype=torch.float64), torch.eye(1, dtype=torch.float64)
+    >>> rule = posterior.standard_normal_rule(1, "quadrature")
+    >>> elbo = posterior.beta_elbo(lambda z: 2 * z, x, 0 * x, eye, 1.0, 4.0, rule)
+    >>> round(float(elbo), 4)  # q = N(0, 1) is the prior: KL = 0
+    -3.4189
     """
     ell = expected_log_likelihood(decoder, x, mean, scale_tril, sigma2, rule)
     return ell - beta * _kl(mean, scale_tril)
@@ -337,6 +378,15 @@ class PosteriorFit:
     n_newton : int
         Newton polishing steps taken after L-BFGS.
     covariance, method : str
+
+    Examples
+    --------
+    >>> import torch
+    >>> from seamlib import posterior
+    >>> x, eye = torch.ones(1, dtype=torch.float64), torch.eye(1, dtype=torch.float64)
+    >>> fit = posterior.fit_gaussian_posterior(lambda z: 2 * z, x, 1.0, latent_dim=1)
+    >>> tuple(fit.cov.shape), fit.covariance, fit.grad_norm < 1e-10
+    ((1, 1), 'full', True)
     """
 
     mean: Tensor
@@ -415,6 +465,15 @@ def fit_gaussian_posterior(
     ValueError
         Bad ``x``, ``sigma2``, ``beta``, ``covariance``, ``method``, or a decoder whose output
         does not match ``x``.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from seamlib import posterior
+    >>> x, eye = torch.ones(1, dtype=torch.float64), torch.eye(1, dtype=torch.float64)
+    >>> fit = posterior.fit_gaussian_posterior(lambda z: 2 * z, x, 1.0, latent_dim=1)
+    >>> round(float(fit.mean[0]), 6), round(float(fit.cov[0, 0]), 6)  # exact: 2/5, 1/5
+    (0.4, 0.2)
     """
     xf = _check_x(x)
     s2 = _check_positive(sigma2, "sigma2")
@@ -531,6 +590,15 @@ def optimal_gaussian_posterior(
     -------
     mean : Tensor, shape (d,)
     cov : Tensor, shape (d, d)
+
+    Examples
+    --------
+    >>> import torch
+    >>> from seamlib import posterior
+    >>> x, eye = torch.ones(1, dtype=torch.float64), torch.eye(1, dtype=torch.float64)
+    >>> mean, cov = posterior.optimal_gaussian_posterior(lambda z: 2 * z, x, 1.0, latent_dim=1)
+    >>> round(float(cov[0, 0]), 6)  # Sigma = (1 + 2^2 / sigma^2)^-1
+    0.2
     """
     fit = fit_gaussian_posterior(
         decoder,
@@ -563,6 +631,15 @@ class Eq6Terms:
         Monte Carlo standard errors (per entry); zeros for quadrature.
     n_points : int
         Number of rule points.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from seamlib import posterior
+    >>> x, eye = torch.ones(1, dtype=torch.float64), torch.eye(1, dtype=torch.float64)
+    >>> terms = posterior.eq6_terms(lambda z: 2 * z, x, 0 * x, eye, 1.0)
+    >>> terms.n_points, round(float(terms.jtj[0, 0]), 6)
+    (20, 4.0)
     """
 
     loglik_hessian: Tensor
@@ -624,6 +701,15 @@ def eq6_terms(
     Returns
     -------
     Eq6Terms
+
+    Examples
+    --------
+    >>> import torch
+    >>> from seamlib import posterior
+    >>> x, eye = torch.ones(1, dtype=torch.float64), torch.eye(1, dtype=torch.float64)
+    >>> terms = posterior.eq6_terms(lambda z: 2 * z, x, 0 * x, eye, 1.0)
+    >>> round(float(terms.jtj[0, 0]), 6), round(float(terms.loglik_hessian[0, 0]), 6)
+    (4.0, -4.0)
     """
     xf = _check_x(x).detach()
     s2 = _check_positive(sigma2, "sigma2")
@@ -687,6 +773,15 @@ def eq6_forms(terms: Eq6Terms, sigma2: float, beta: float = 1.0) -> dict[str, Te
         of Appendix A, Eq. 9, which prints beta = 1);
         ``"main_text_eq6"``: ``I + (E[J^T J] + E[(x - d(z))^T H]) / (beta sigma^2)`` (the sign
         printed in the main text's Eq. 6).
+
+    Examples
+    --------
+    >>> import torch
+    >>> from seamlib import posterior
+    >>> x, eye = torch.ones(1, dtype=torch.float64), torch.eye(1, dtype=torch.float64)
+    >>> terms = posterior.eq6_terms(lambda z: 2 * z, x, 0 * x, eye, 1.0)
+    >>> sorted(posterior.eq6_forms(terms, 1.0))
+    ['appendix_eq9', 'hessian', 'main_text_eq6']
     """
     s2 = _check_positive(sigma2, "sigma2")
     b = _check_positive(beta, "beta")
@@ -716,13 +811,30 @@ def eq6_rhs(
     Returns
     -------
     Tensor, shape (d, d)
+
+    Examples
+    --------
+    >>> import torch
+    >>> from seamlib import posterior
+    >>> x, eye = torch.ones(1, dtype=torch.float64), torch.eye(1, dtype=torch.float64)
+    >>> rhs = posterior.eq6_rhs(lambda z: 2 * z, x, 0.4 * x, 0.2 * eye, 1.0)
+    >>> round(float(rhs[0, 0]), 6)  # = Sigma^-1 = 1 / 0.2 at the optimum
+    5.0
     """
     terms = eq6_terms(decoder, x, mean, cov, sigma2, **kwargs)  # type: ignore[arg-type]
     return eq6_forms(terms, sigma2, beta)["appendix_eq9"]
 
 
 def relative_residual(A: Tensor, B: Tensor) -> float:
-    """``||A - B||_F / ||B||_F``."""
+    """``||A - B||_F / ||B||_F``.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from seamlib import posterior
+    >>> round(posterior.relative_residual(torch.tensor([1.1, 0.0]), torch.tensor([1.0, 0.0])), 6)
+    0.1
+    """
     return float(torch.linalg.norm(A - B) / torch.linalg.norm(B))
 
 
@@ -748,6 +860,17 @@ class McResidual:
     relative : dict[str, float]
         ``||mean||_F / ||Sigma^{-1}||_F`` (replicate average).
     n_replicates : int
+
+    Examples
+    --------
+    >>> import torch
+    >>> from seamlib import posterior
+    >>> x, eye = torch.ones(1, dtype=torch.float64), torch.eye(1, dtype=torch.float64)
+    >>> res = posterior.eq6_mc_residual(
+    ...     lambda z: 2 * z, x, 1.0, latent_dim=1, n_samples=200, n_replicates=2
+    ... )
+    >>> sorted(res.relative), res.n_replicates
+    (['appendix_eq9', 'hessian', 'main_text_eq6'], 2)
     """
 
     mean: dict[str, Tensor]
@@ -779,6 +902,17 @@ def eq6_mc_residual(
     Returns
     -------
     McResidual
+
+    Examples
+    --------
+    >>> import torch
+    >>> from seamlib import posterior
+    >>> x, eye = torch.ones(1, dtype=torch.float64), torch.eye(1, dtype=torch.float64)
+    >>> res = posterior.eq6_mc_residual(
+    ...     lambda z: 2 * z, x, 1.0, latent_dim=1, n_samples=200, n_replicates=2
+    ... )
+    >>> tuple(res.mean["appendix_eq9"].shape), tuple(res.se["appendix_eq9"].shape)
+    ((1, 1), (1, 1))
     """
     if n_replicates < 2:
         raise ValueError(
@@ -855,6 +989,15 @@ def collapse_optimum(C: Tensor, d: int, sigma2: float, beta: float) -> tuple[Ten
         Columns in decreasing order of eigenvalue.
     Sigma : Tensor, shape (d, d)
         Optimal diagonal posterior covariance.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from seamlib import posterior
+    >>> C = torch.diag(torch.tensor([3.0, 0.5], dtype=torch.float64))
+    >>> D, Sigma = posterior.collapse_optimum(C, d=2, sigma2=1.0, beta=1.0)
+    >>> [round(float(v), 4) for v in Sigma.diagonal()]  # lambda_2 = 0.5 <= beta sigma^2: collapsed
+    [0.3333, 1.0]
     """
     s2 = _check_positive(sigma2, "sigma2")
     b = _check_positive(beta, "beta")
@@ -887,6 +1030,14 @@ class AxisAlignedDecoder(nn.Module):
         Output dimension (``>= 2``).
     a1, a2, c : float
         Shape of the two coordinate functions.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from seamlib import posterior
+    >>> dec = posterior.AxisAlignedDecoder(angle=0.0, m=4)
+    >>> tuple(dec(torch.zeros(3, 2, dtype=torch.float64)).shape)
+    (3, 4)
     """
 
     R: Tensor

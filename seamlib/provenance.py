@@ -13,7 +13,13 @@ __all__ = ["git_commit", "provenance"]
 
 
 def git_commit(root: Path | None = None) -> str:
-    """The current git commit (with ``-dirty`` if the tree has changes), or ``"unknown"``."""
+    """The current git commit (with ``-dirty`` if the tree has changes), or ``"unknown"``.
+
+    Examples
+    --------
+    >>> from seamlib.provenance import git_commit
+    >>> sha = git_commit()  # e.g. "3f2c...e1-dirty"
+    """
     cwd = root or Path(__file__).resolve().parent
     try:
         sha = subprocess.run(
@@ -56,6 +62,13 @@ def provenance(
     dict
         ``git_commit``, ``profile``, ``device``, ``device_name``, ``seeds``, ``time`` (UTC ISO
         8601), ``python``, ``torch``, ``numpy``, ``platform`` and the ``extra`` entries.
+
+    Examples
+    --------
+    >>> from seamlib.provenance import provenance
+    >>> record = provenance(profile="smoke", seeds=[0, 1], device="cpu", steps=50)
+    >>> record["profile"], record["seeds"], record["steps"]
+    ('smoke', [0, 1], 50)
     """
     import numpy as np
     import torch

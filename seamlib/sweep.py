@@ -69,7 +69,16 @@ LAUNCHERS: tuple[str, ...] = ("local", "submitit")
 
 @dataclass(frozen=True)
 class GridRun:
-    """One run of a grid: its name, run directory and configuration."""
+    """One run of a grid: its name, run directory and configuration.
+
+    Examples
+    --------
+    >>> from seamlib.sweep import expand_grid
+    >>> spec = {"base": {"dataset": "rings", "architecture": "mlp"}, "grid": {"beta": [1.0]}}
+    >>> run = expand_grid(spec, root="runs/demo")[0]
+    >>> run.name, run.run_dir.as_posix(), run.config.beta
+    ('beta-1', 'runs/demo/beta-1', 1.0)
+    """
 
     name: str
     run_dir: Path
@@ -83,6 +92,11 @@ def load_grid(path: str | os.PathLike[str]) -> dict[str, Any]:
     ------
     ConfigError
         Missing or unreadable file, bad syntax, or a YAML file without PyYAML.
+
+    Examples
+    --------
+    >>> from seamlib.sweep import expand_grid, load_grid
+    >>> runs = expand_grid(load_grid("experiments/dsprites_fig5.smoke.json"))  # doctest: +SKIP
     """
     path = Path(path)
     if not path.is_file():
@@ -134,6 +148,13 @@ def expand_grid(spec: dict[str, Any], root: str | os.PathLike[str] | None = None
     ------
     ConfigError
         Unknown keys or options, an empty value list, or an invalid configuration.
+
+    Examples
+    --------
+    >>> from seamlib.sweep import expand_grid
+    >>> spec = {"base": {"dataset": "rings"}, "grid": {"beta": [1.0, 4.0], "seed": [0, 1]}}
+    >>> [run.name for run in expand_grid(spec, root="runs/demo")]
+    ['beta-1_seed-0', 'beta-1_seed-1', 'beta-4_seed-0', 'beta-4_seed-1']
     """
     unknown = sorted(set(spec) - {"base", "grid", "root"})
     if unknown:
@@ -186,6 +207,13 @@ class TrainJob(_Checkpointable):  # type: ignore[misc, valid-type]
     As a :class:`submitit.helpers.Checkpointable`, a preempted or timed-out job is requeued
     with the same arguments; since the run directory holds a checkpoint, the requeued job
     resumes from it.
+
+    Examples
+    --------
+    >>> from seamlib.sweep import TrainJob, expand_grid
+    >>> run = expand_grid({"base": {"dataset": "rings"}}, root="runs/demo")[0]
+    >>> job = TrainJob(run.config.to_dict(), str(run.run_dir))
+    >>> job()  # trains, or resumes, runs/demo/run  # doctest: +SKIP
     """
 
     def __init__(self, config: dict[str, Any], run_dir: str) -> None:
@@ -240,6 +268,12 @@ def launch(
     list of dict
         One summary per run (``run_dir``, ``step``, ``status``; or ``job_id`` when not
         waiting).
+
+    Examples
+    --------
+    >>> from seamlib.sweep import expand_grid, launch
+    >>> spec = {"base": {"dataset": "rings"}, "grid": {"beta": [1.0, 4.0]}}
+    >>> out = launch(expand_grid(spec, root="runs/demo"), "local")  # doctest: +SKIP
     """
     if launcher not in LAUNCHERS:
         raise ConfigError(f"Unknown launcher {launcher!r}; expected one of {', '.join(LAUNCHERS)}.")
@@ -324,6 +358,11 @@ def results(roots: Sequence[str | os.PathLike[str]] = ("runs",)) -> list[dict[st
     A row holds the run's path (``run``), its configuration columns, ``status`` and ``step``
     (``state.json``), the last ``metrics.jsonl`` row (loss, elbo, nll, kl) and the scalar
     entries of ``eval.json`` (mig, aas, jtj_off_diagonal, ``eval_elbo``).
+
+    Examples
+    --------
+    >>> from seamlib.sweep import format_table, results
+    >>> print(format_table(results(["runs/demo"])))  # doctest: +SKIP
     """
     rows = []
     for root in roots:
@@ -357,7 +396,15 @@ def results(roots: Sequence[str | os.PathLike[str]] = ("runs",)) -> list[dict[st
 
 
 def format_table(rows: Sequence[dict[str, Any]], columns: Sequence[str] = DEFAULT_COLUMNS) -> str:
-    """Plain-text table of ``rows`` (floats to 4 significant digits; missing as ``-``)."""
+    """Plain-text table of ``rows`` (floats to 4 significant digits; missing as ``-``).
+
+    Examples
+    --------
+    >>> from seamlib.sweep import format_table
+    >>> print(format_table([{"run": "a", "beta": 4.0, "mig": 0.123456}], ["run", "beta", "mig"]))
+    run  beta  mig
+    a    4     0.1235
+    """
 
     def cell(v: Any) -> str:
         if v is None:
@@ -376,6 +423,11 @@ def write_results(rows: Sequence[dict[str, Any]], path: str | os.PathLike[str]) 
     """Store ``rows`` as JSON (``{"provenance": ..., "rows": [...]}``) or CSV, atomically.
 
     A CSV file gets its provenance in a sibling ``<name>.provenance.json``.
+
+    Examples
+    --------
+    >>> from seamlib.sweep import results, write_results
+    >>> write_results(results(["runs/demo"]), "results/sweep/demo.json")  # doctest: +SKIP
     """
     from seamlib.provenance import provenance
 

@@ -81,7 +81,18 @@ __all__ = [
 
 @dataclass
 class FitResult:
-    """History of :func:`fit`: per-step loss and ELBO (batch estimates)."""
+    """History of :func:`fit`: per-step loss and ELBO (batch estimates).
+
+    Examples
+    --------
+    >>> import torch
+    >>> from seamlib.models import ModelConfig, build_model
+    >>> from seamlib.train import fit
+    >>> model = build_model(ModelConfig("mlp", (2,), latent_dim=1, likelihood="gaussian"))
+    >>> hist = fit(model, torch.linspace(-1, 1, 64).reshape(32, 2), steps=4, batch_size=8)
+    >>> len(hist.loss), len(hist.elbo)
+    (4, 4)
+    """
 
     loss: list[float] = field(default_factory=list)
     elbo: list[float] = field(default_factory=list)
@@ -127,6 +138,16 @@ def fit(
         Bad arguments (beta <= 0, steps < 1, batch larger than the data).
     TrainingError
         The loss became non-finite; the message names the step.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from seamlib.models import ModelConfig, build_model
+    >>> from seamlib.train import fit
+    >>> model = build_model(ModelConfig("mlp", (2,), latent_dim=1, likelihood="gaussian"))
+    >>> hist = fit(model, torch.linspace(-1, 1, 64).reshape(32, 2), steps=3, batch_size=8)
+    >>> len(hist.loss)
+    3
     """
     if not beta > 0:
         raise ValueError(f"beta must be > 0, got {beta}.")
@@ -182,12 +203,32 @@ def _atomic_replace(path: Path, write: Callable[[Any], None], mode: str = "w") -
 
 
 def atomic_write_text(path: str | os.PathLike[str], text: str) -> None:
-    """Write ``text`` to ``path`` atomically (temporary file in the same folder + rename)."""
+    """Write ``text`` to ``path`` atomically (temporary file in the same folder + rename).
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> from seamlib.train import atomic_write_text
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     atomic_write_text(pathlib.Path(tmp, "a.txt"), "done")
+    ...     pathlib.Path(tmp, "a.txt").read_text()
+    'done'
+    """
     _atomic_replace(Path(path), lambda h: h.write(text))
 
 
 def atomic_write_json(path: str | os.PathLike[str], obj: Any) -> None:
-    """Write ``obj`` as indented JSON to ``path`` atomically."""
+    """Write ``obj`` as indented JSON to ``path`` atomically.
+
+    Examples
+    --------
+    >>> import json, pathlib, tempfile
+    >>> from seamlib.train import atomic_write_json
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     atomic_write_json(pathlib.Path(tmp, "a.json"), {"step": 3})
+    ...     json.loads(pathlib.Path(tmp, "a.json").read_text())
+    {'step': 3}
+    """
     atomic_write_text(path, json.dumps(obj, indent=2, sort_keys=False, default=_json_default))
 
 
@@ -227,6 +268,12 @@ def beta_at(
     ``warmup_steps`` steps, then ``beta_end``. ``exp``: ``beta * (beta_end / beta) **
     (step / (steps - 1))``, so the first step uses ``beta`` and the last ``beta_end`` (the
     paper's Appendix F decays 1 -> 0.001).
+
+    Examples
+    --------
+    >>> from seamlib.train import beta_at
+    >>> round(beta_at(1, schedule="exp", beta=1.0, beta_end=0.001, steps=3), 4)  # sqrt(0.001)
+    0.0316
     """
     if schedule == "constant" or beta_end is None:
         return float(beta)
@@ -248,6 +295,14 @@ class TrainConfig:
 
     Defaults of ``steps``, ``batch_size``, ``lr``, ``checkpoint_every`` come from the active
     profile with :meth:`from_profile` (``seamlib.config.TrainSizes``).
+
+    Examples
+    --------
+    >>> from seamlib.train import TrainConfig
+    >>> cfg = TrainConfig(dataset="rings", architecture="mlp", latent_dim=2, likelihood="gaussian")
+    >>> cfg.validate()
+    >>> TrainConfig.from_dict(cfg.to_dict()) == cfg
+    True
     """
 
     dataset: str = "dsprites"
@@ -401,7 +456,14 @@ def _check_batch(batch_size: int, n: int, dataset: str) -> None:
 
 
 def resolve_device(device: str | None = "auto") -> torch.device:
-    """``"auto"`` (or None) -> cuda when available, else cpu; otherwise a checked device."""
+    """``"auto"`` (or None) -> cuda when available, else cpu; otherwise a checked device.
+
+    Examples
+    --------
+    >>> from seamlib.train import resolve_device
+    >>> resolve_device("cpu")
+    device(type='cpu')
+    """
     from seamlib.config import default_device
 
     if device is None or device == "auto":
@@ -432,6 +494,14 @@ class TrainingData:
         Ground-truth factor values (for ``evaluate``'s metrics).
     factor_names
         Names of the ``k`` factors.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from seamlib.train import TrainingData
+    >>> data = TrainingData(torch.zeros(10, 1, 4, 4, dtype=torch.uint8))
+    >>> data.n, data.data_shape
+    (10, (1, 4, 4))
     """
 
     x: Tensor
@@ -568,7 +638,15 @@ def _dataset_size_hint(config: TrainConfig) -> int | None:
 
 
 def load_training_data(config: TrainConfig) -> TrainingData:
-    """Load ``config.dataset`` (``config.subset`` points, chosen with ``config.seed``)."""
+    """Load ``config.dataset`` (``config.subset`` points, chosen with ``config.seed``).
+
+    Examples
+    --------
+    >>> from seamlib.train import TrainConfig, load_training_data
+    >>> data = load_training_data(TrainConfig(dataset="rings", subset=100))
+    >>> data.n, data.data_shape, data.factors.shape
+    (100, (2,), (100, 2))
+    """
     if config.dataset not in DATASETS:
         raise ConfigError(
             f"Unknown dataset {config.dataset!r}; expected one of {', '.join(DATASETS)}."
@@ -580,7 +658,16 @@ def load_training_data(config: TrainConfig) -> TrainingData:
 # The engine
 # ======================================================================================
 class TrainingInterrupted(TrainingError):
-    """Training stopped on SIGINT/SIGTERM after writing a checkpoint; resume to continue."""
+    """Training stopped on SIGINT/SIGTERM after writing a checkpoint; resume to continue.
+
+    Examples
+    --------
+    >>> from seamlib.train import TrainingInterrupted, train
+    >>> try:  # doctest: +SKIP
+    ...     train(config, "runs/demo")
+    ... except TrainingInterrupted as exc:
+    ...     train(None, exc.run_dir, resume=True)
+    """
 
     def __init__(self, message: str, step: int, run_dir: Path) -> None:
         super().__init__(message)
@@ -590,7 +677,16 @@ class TrainingInterrupted(TrainingError):
 
 @dataclass
 class TrainResult:
-    """What :func:`train` returns."""
+    """What :func:`train` returns.
+
+    Examples
+    --------
+    >>> from seamlib.train import TrainConfig, train
+    >>> cfg = TrainConfig(dataset="rings", architecture="mlp", latent_dim=2, likelihood="gaussian")
+    >>> result = train(cfg, "runs/rings")  # doctest: +SKIP
+    >>> result.status, result.step == result.steps  # doctest: +SKIP
+    ('complete', True)
+    """
 
     run_dir: Path
     step: int
@@ -647,6 +743,12 @@ class Trainer:
         Training data; default :func:`load_training_data` ``(config)``.
     progress
         Show a tqdm progress bar (on stderr).
+
+    Examples
+    --------
+    >>> from seamlib.train import TrainConfig, Trainer
+    >>> cfg = TrainConfig(dataset="rings", architecture="mlp", latent_dim=2, likelihood="gaussian")
+    >>> trainer = Trainer(cfg, "runs/rings", progress=False)  # doctest: +SKIP
     """
 
     def __init__(
@@ -978,6 +1080,12 @@ def train(
         A non-finite loss (the message names the step).
     TrainingInterrupted
         SIGINT/SIGTERM; a checkpoint was written first.
+
+    Examples
+    --------
+    >>> from seamlib.train import TrainConfig, train
+    >>> cfg = TrainConfig.from_profile(dataset="dsprites", subset=2048, beta=4.0)
+    >>> result = train(cfg, "runs/dsprites-beta4")  # doctest: +SKIP
     """
     run_dir = Path(run_dir)
     if resume:
@@ -1063,6 +1171,11 @@ def load_run(
     ------
     ConfigError
         ``run_dir`` is not a run directory or has no checkpoint yet.
+
+    Examples
+    --------
+    >>> from seamlib.train import load_run
+    >>> config, model, state = load_run("runs/dsprites-beta4", device="cpu")  # doctest: +SKIP
     """
     run_dir = Path(run_dir)
     config = _read_config(run_dir)
@@ -1145,6 +1258,11 @@ def evaluate(
     -------
     dict
         The contents of ``eval.json``.
+
+    Examples
+    --------
+    >>> from seamlib.train import evaluate
+    >>> scores = evaluate("runs/dsprites-beta4", n=512)  # doctest: +SKIP
     """
     from seamlib.config import get_profile
     from seamlib.geometry import normalised_off_diagonal

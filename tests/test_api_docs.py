@@ -54,3 +54,17 @@ def test_public_functions_have_docstrings() -> None:
             obj = getattr(module, item)
             if inspect.isfunction(obj) or inspect.isclass(obj):  # not type aliases
                 assert (obj.__doc__ or "").strip(), f"{name}.{item} has no docstring"
+
+
+def test_public_functions_and_classes_have_examples() -> None:
+    """The API reference shows a usage example for every public function and class."""
+    missing = []
+    for name in _public_modules():
+        module = importlib.import_module(name)
+        for item in module.__all__:
+            obj = getattr(module, item)
+            if (inspect.isfunction(obj) or inspect.isclass(obj)) and ">>>" not in (
+                obj.__doc__ or ""
+            ):
+                missing.append(f"{name}.{item}")
+    assert not missing, f"no Examples section with >>> in: {missing}"

@@ -39,6 +39,14 @@ def cache_dir(path: str | os.PathLike[str] | None = None) -> Path:
     ------
     DataError
         If the folder cannot be created.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from seamlib.data import cache_dir
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     cache_dir(tmp).is_dir()
+    True
     """
     if path is None:
         env = os.environ.get(DATA_ENV_VAR)
@@ -55,7 +63,15 @@ def cache_dir(path: str | os.PathLike[str] | None = None) -> Path:
 
 
 def md5sum(path: str | os.PathLike[str], chunk_bytes: int = 1 << 22) -> str:
-    """Hex md5 digest of a file, read in chunks of ``chunk_bytes``."""
+    """Hex md5 digest of a file, read in chunks of ``chunk_bytes``.
+
+    Examples
+    --------
+    >>> import os
+    >>> from seamlib.data._cache import md5sum
+    >>> md5sum(os.devnull)  # an empty file
+    'd41d8cd98f00b204e9800998ecf8427e'
+    """
     digest = hashlib.md5()
     with open(path, "rb") as handle:
         while block := handle.read(chunk_bytes):
@@ -74,6 +90,12 @@ def verify_md5(path: str | os.PathLike[str], expected: str, fix: str = "") -> No
         Expected hex digest (case-insensitive).
     fix : str
         Sentence appended to the message saying how to obtain a good copy.
+
+    Examples
+    --------
+    >>> import os
+    >>> from seamlib.data._cache import verify_md5
+    >>> verify_md5(os.devnull, "d41d8cd98f00b204e9800998ecf8427e")  # passes silently
     """
     actual = md5sum(path)
     if actual.lower() != expected.lower():
@@ -85,7 +107,18 @@ def verify_md5(path: str | os.PathLike[str], expected: str, fix: str = "") -> No
 
 
 def save_npy_atomic(path: Path, array: np.ndarray) -> None:
-    """Write ``array`` to ``path`` (``.npy``) via a temporary file and a rename."""
+    """Write ``array`` to ``path`` (``.npy``) via a temporary file and a rename.
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> import numpy as np
+    >>> from seamlib.data._cache import save_npy_atomic
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     save_npy_atomic(pathlib.Path(tmp, "a.npy"), np.arange(3))
+    ...     np.load(pathlib.Path(tmp, "a.npy")).tolist()
+    [0, 1, 2]
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
     try:

@@ -103,6 +103,15 @@ class CelebA:
         0 train, 1 valid, 2 test (``list_eval_partition``).
     filenames : tuple of str
         Image file names, e.g. ``"000001.jpg"``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from seamlib.data.celeba import CELEBA_ATTRIBUTES, CelebA
+    >>> images, attrs = np.zeros((2, 8, 8, 3), np.uint8), np.zeros((2, 40), np.uint8)
+    >>> ds = CelebA(images, attrs, CELEBA_ATTRIBUTES, np.array([0, 2], np.int8), ("1.jpg", "2.jpg"))
+    >>> len(ds.split("test")), ds.attribute("Smiling").tolist()
+    (1, [0, 0])
     """
 
     images: np.ndarray
@@ -155,6 +164,11 @@ def find_celeba_layout(root: str | os.PathLike[str]) -> tuple[str, Path, Path, P
     ------
     DataError
         Naming the files that were looked for when no layout matches.
+
+    Examples
+    --------
+    >>> from seamlib.data.celeba import find_celeba_layout
+    >>> kind, images, attributes, partition = find_celeba_layout("~/data")  # doctest: +SKIP
     """
     lay = _find_layout(Path(root).expanduser())
     return lay.kind, lay.images, lay.attributes, lay.partition
@@ -324,6 +338,11 @@ def load_celeba(
     DataError
         A file is missing, the layout is not recognised, or the attribute list, the
         partition list and the image folder disagree (the message names the file).
+
+    Examples
+    --------
+    >>> from seamlib.data import load_celeba
+    >>> train = load_celeba("~/data", split="train", size=64)  # doctest: +SKIP
     """
     if split != "all" and split not in SPLITS:
         raise ValueError(f"split must be one of {['all', *SPLITS]}, got {split!r}")

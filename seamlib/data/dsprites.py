@@ -108,6 +108,12 @@ def factor_values() -> tuple[np.ndarray, ...]:
         color ``[1.]``; shape ``[1., 2., 3.]`` (square, ellipse, heart); scale
         ``linspace(0.5, 1, 6)``; orientation ``linspace(0, 2 pi, 40)``; posX and posY
         ``linspace(0, 1, 32)``.
+
+    Examples
+    --------
+    >>> from seamlib.data import dsprites
+    >>> [len(v) for v in dsprites.factor_values()]
+    [1, 3, 6, 40, 32, 32]
     """
     return (
         np.array([1.0]),
@@ -127,12 +133,26 @@ def latents_classes() -> np.ndarray:
     ndarray, shape (737280, 6), int64
         Row ``i`` is the mixed-radix expansion of ``i`` over :data:`FACTOR_SIZES` (posY
         fastest), exactly as ``latents_classes`` in the official npz.
+
+    Examples
+    --------
+    >>> from seamlib.data import dsprites
+    >>> classes = dsprites.latents_classes()
+    >>> classes.shape, classes[1].tolist()
+    ((737280, 6), [0, 0, 0, 0, 0, 1])
     """
     return np.indices(FACTOR_SIZES, dtype=np.int64).reshape(len(FACTOR_SIZES), -1).T.copy()
 
 
 def classes_to_values(classes: ArrayLike) -> np.ndarray:
-    """Map factor classes ``(..., 6)`` to factor values ``(..., 6)`` (float64)."""
+    """Map factor classes ``(..., 6)`` to factor values ``(..., 6)`` (float64).
+
+    Examples
+    --------
+    >>> from seamlib.data import dsprites
+    >>> dsprites.classes_to_values([[0, 2, 5, 0, 31, 0]]).tolist()
+    [[1.0, 3.0, 1.0, 0.0, 1.0, 0.0]]
+    """
     cls = _check_classes(classes)
     out = np.empty(cls.shape, dtype=np.float64)
     for j, values in enumerate(factor_values()):
@@ -141,12 +161,26 @@ def classes_to_values(classes: ArrayLike) -> np.ndarray:
 
 
 def latents_values() -> np.ndarray:
-    """Factor values of all 737,280 images, shape ``(737280, 6)``, as in the official npz."""
+    """Factor values of all 737,280 images, shape ``(737280, 6)``, as in the official npz.
+
+    Examples
+    --------
+    >>> from seamlib.data import dsprites
+    >>> dsprites.latents_values().shape
+    (737280, 6)
+    """
     return classes_to_values(latents_classes())
 
 
 def flat_index(classes: ArrayLike) -> np.ndarray:
-    """Flat image index of factor classes ``(..., 6)``; inverse of :func:`latents_classes`."""
+    """Flat image index of factor classes ``(..., 6)``; inverse of :func:`latents_classes`.
+
+    Examples
+    --------
+    >>> from seamlib.data import dsprites
+    >>> int(dsprites.flat_index([0, 0, 0, 0, 1, 0]))  # posX class 1: one row of 32 posY
+    32
+    """
     cls = _check_classes(classes)
     bases = np.cumprod((1,) + FACTOR_SIZES[:0:-1])[::-1]
     return (cls * bases).sum(axis=-1)
@@ -164,7 +198,15 @@ def _check_classes(classes: ArrayLike) -> np.ndarray:
 
 
 def sample_indices(n: int, seed: int) -> np.ndarray:
-    """``n`` distinct flat indices drawn uniformly with ``seed``, sorted ascending."""
+    """``n`` distinct flat indices drawn uniformly with ``seed``, sorted ascending.
+
+    Examples
+    --------
+    >>> from seamlib.data import dsprites
+    >>> idx = dsprites.sample_indices(5, seed=0)
+    >>> idx.shape, bool((idx[1:] > idx[:-1]).all())
+    ((5,), True)
+    """
     if not 1 <= n <= N_IMAGES:
         raise ValueError(f"subset size must be in [1, {N_IMAGES}], got {n}")
     rng = np.random.default_rng(seed)
@@ -349,6 +391,13 @@ def render(
     ------
     ValueError
         If a shape is not 0, 1 or 2, a scale is outside (0, 1] or a position outside [0, 1].
+
+    Examples
+    --------
+    >>> from seamlib.data import dsprites
+    >>> img = dsprites.render(0, 1.0, 0.0, 0.5, 0.5)  # a centred square at full scale
+    >>> img.shape, int(img.max())
+    ((64, 64), 1)
     """
     arrays = np.broadcast_arrays(
         np.asarray(shape),
@@ -376,7 +425,14 @@ def render(
 
 
 def render_indices(indices: ArrayLike, *, exact: bool = True) -> np.ndarray:
-    """Render the images at flat indices ``(n,)`` of the full set; ``(n, 64, 64)`` uint8."""
+    """Render the images at flat indices ``(n,)`` of the full set; ``(n, 64, 64)`` uint8.
+
+    Examples
+    --------
+    >>> from seamlib.data import dsprites
+    >>> dsprites.render_indices([0, 1, 737279]).shape
+    (3, 64, 64)
+    """
     idx = np.asarray(indices, dtype=np.int64).reshape(-1)
     if np.any((idx < 0) | (idx >= N_IMAGES)):
         raise ValueError(f"flat indices must lie in [0, {N_IMAGES})")
@@ -406,6 +462,11 @@ def render_all(
     -------
     ndarray, shape (737280, 64, 8), uint8
         ``np.unpackbits(packed, axis=-1)`` gives the ``(737280, 64, 64)`` 0/1 images.
+
+    Examples
+    --------
+    >>> from seamlib.data import dsprites
+    >>> packed = dsprites.render_all()  # about 30 CPU-seconds  # doctest: +SKIP
     """
     per_chunk = FACTOR_SIZES[4] * FACTOR_SIZES[5]
     n_chunks = N_IMAGES // per_chunk
@@ -445,6 +506,11 @@ class DSprites:
     --------
     ``ds[i]`` is image ``i`` (64, 64); ``ds[a:b]`` or ``ds[index_array]`` a stack;
     ``ds.latents_classes[i]`` its factors; ``ds.subset(2048, seed=0)`` a random subset.
+
+    >>> from seamlib.data import dsprites
+    >>> ds = dsprites.procedural_dsprites(n=8, seed=0, cache=False)
+    >>> ds[0].shape, ds[2:5].shape, len(ds.subset(3, seed=0))
+    ((64, 64), (3, 64, 64), 3)
     """
 
     factor_names = FACTOR_NAMES
@@ -546,6 +612,13 @@ def procedural_dsprites(
     -------
     DSprites
         The full set is packed (memory-mapped when cached); a subset is uint8.
+
+    Examples
+    --------
+    >>> from seamlib.data import dsprites
+    >>> ds = dsprites.procedural_dsprites(n=4, seed=0, cache=False)
+    >>> len(ds), ds.latents_classes.shape
+    (4, (4, 6))
     """
     path = _cache_path(_cache_dir(cache_dir), exact) if cache else None
     full: DSprites | None = None
@@ -619,6 +692,11 @@ def load_dsprites(
         The file is missing (and cannot be downloaded) or lacks the expected arrays.
     ChecksumError
         The file's md5 differs from ``md5``.
+
+    Examples
+    --------
+    >>> from seamlib.data import dsprites
+    >>> ds = dsprites.load_dsprites()  # downloads the 26 MB npz once  # doctest: +SKIP
     """
     where = (
         "Download it from https://github.com/google-deepmind/dsprites-dataset "

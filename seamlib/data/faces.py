@@ -28,6 +28,13 @@ class LFWSubset(NamedTuple):
         float64 in [0, 1], or uint8 in [0, 255] with ``as_uint8=True``.
     is_face : ndarray, shape (n,), bool
         True for the 100 faces, False for the 100 background patches.
+
+    Examples
+    --------
+    >>> from seamlib.data import load_lfw
+    >>> lfw = load_lfw(faces_only=False)
+    >>> lfw.images.shape, int(lfw.is_face.sum())
+    ((200, 25, 25), 100)
     """
 
     images: np.ndarray
@@ -52,6 +59,12 @@ def load_lfw(*, faces_only: bool = True, as_uint8: bool = False) -> LFWSubset:
     ------
     DataError
         If scikit-image is not installed.
+
+    Examples
+    --------
+    >>> from seamlib.data import load_lfw
+    >>> load_lfw(as_uint8=True).images.shape
+    (100, 25, 25)
     """
     try:
         from skimage import data as skdata  # lazy: optional "book" dependency

@@ -45,6 +45,13 @@ class Synthetic(NamedTuple):
         Observations.
     factors : ndarray, shape (n, k)
         Generative factors (latent ``z``, square coordinates ``v``, ring index and angle).
+
+    Examples
+    --------
+    >>> from seamlib.data import synthetic
+    >>> data = synthetic.rings(5, seed=0)
+    >>> data.x.shape, data.factors.shape
+    ((5, 2), (5, 2))
     """
 
     x: np.ndarray
@@ -76,6 +83,14 @@ def random_loading(
     Returns
     -------
     ndarray, shape (m, d)
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from seamlib.data import synthetic
+    >>> W = synthetic.random_loading(5, 2, seed=0)
+    >>> np.linalg.svd(W, compute_uv=False).round(6).tolist()
+    [2.0, 1.0]
     """
     if not m >= d >= 1:
         raise ValueError(f"need m >= d >= 1, got m={m}, d={d}")
@@ -118,6 +133,14 @@ def linear_gaussian(
     Synthetic
         ``x`` of shape (n, m) and ``factors = z`` of shape (n, d); ``x ~ N(mu, W W^T +
         sigma^2 I)``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from seamlib.data import synthetic
+    >>> data = synthetic.linear_gaussian(10, np.ones((3, 1)), noise_std=0.1, seed=0)
+    >>> data.x.shape, data.factors.shape
+    ((10, 3), (10, 1))
     """
     _check_n(n)
     w = np.asarray(loading, dtype=np.float64)
@@ -159,6 +182,13 @@ def synth_lin_map(ratio: float = 2.0) -> np.ndarray:
     ndarray, shape (3, 2)
         ``R_45 @ [[1, 0], [0, 1], [0, 0]] @ diag(ratio, 1)``; columns orthogonal with norms
         ``ratio`` and 1.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from seamlib.data import synthetic
+    >>> np.linalg.norm(synthetic.synth_lin_map(), axis=0).round(6).tolist()
+    [2.0, 1.0]
     """
     if not (np.isfinite(ratio) and ratio > 0):
         raise ValueError(f"ratio must be positive, got {ratio}")
@@ -173,6 +203,12 @@ def synth_lin(n: int = SYNTH_N, *, seed: int, ratio: float = 2.0) -> Synthetic:
     -------
     Synthetic
         ``x`` (n, 3) (no noise, not centred) and ``factors = v`` (n, 2).
+
+    Examples
+    --------
+    >>> from seamlib.data import synthetic
+    >>> synthetic.synth_lin(100, seed=0).x.shape
+    (100, 3)
     """
     _check_n(n)
     v = np.random.default_rng(seed).uniform(0.0, 1.0, size=(n, 2))
@@ -192,6 +228,14 @@ class SynthNonLinMLP:
     b1 : ndarray, shape (10,)
     w2 : ndarray, shape (6, 10)
     b2 : ndarray, shape (6,)
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from seamlib.data import synthetic
+    >>> mlp = synthetic.synth_nonlin_mlp(seed=0)
+    >>> mlp(np.zeros((4, 2))).shape
+    (4, 6)
     """
 
     w1: np.ndarray
@@ -211,6 +255,13 @@ def synth_nonlin_mlp(*, seed: int, hidden: int = 10, out: int = 6) -> SynthNonLi
     The initialisation is PyTorch's default for ``nn.Linear`` (weights and biases
     ``U(-1/sqrt(fan_in), 1/sqrt(fan_in))``), the "random initialization" of a standard
     framework; the paper does not state the distribution.
+
+    Examples
+    --------
+    >>> from seamlib.data import synthetic
+    >>> mlp = synthetic.synth_nonlin_mlp(seed=0)
+    >>> mlp.w1.shape, mlp.w2.shape
+    ((10, 2), (6, 10))
     """
     rng = np.random.default_rng(seed)
 
@@ -240,6 +291,12 @@ def synth_nonlin(n: int = SYNTH_N, *, seed: int, mlp_seed: int | None = None) ->
     -------
     Synthetic
         ``x`` (n, 6) and ``factors = v`` (n, 2).
+
+    Examples
+    --------
+    >>> from seamlib.data import synthetic
+    >>> synthetic.synth_nonlin(100, seed=0).x.shape
+    (100, 6)
     """
     _check_n(n)
     mlp = synth_nonlin_mlp(seed=seed if mlp_seed is None else mlp_seed)
@@ -271,6 +328,13 @@ def rings(
     -------
     Synthetic
         ``x`` (n, 2) and ``factors`` (n, 2) = (ring index, angle on the ring).
+
+    Examples
+    --------
+    >>> from seamlib.data import synthetic
+    >>> data = synthetic.rings(200, seed=0, n_rings=4)
+    >>> data.x.shape, sorted(set(data.factors[:, 0].tolist()))
+    ((200, 2), [0.0, 1.0, 2.0, 3.0])
     """
     _check_n(n)
     if n_rings < 1 or not (0 < ring_radius and radius >= 0 and noise_std >= 0):

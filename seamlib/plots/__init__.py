@@ -44,5 +44,11 @@ STYLE: dict[str, Any] = {
 
 
 def use_style() -> None:
-    """Apply the book's matplotlib style (idempotent; call once in a chapter's imports cell)."""
+    """Apply the book's matplotlib style (idempotent; call once in a chapter's imports cell).
+
+    Examples
+    --------
+    >>> from seamlib import plots
+    >>> plots.use_style()
+    """
     matplotlib.style.use(STYLE)

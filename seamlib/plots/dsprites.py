@@ -43,6 +43,12 @@ def ordered_mi(run: Run) -> np.ndarray:
     Returns
     -------
     ndarray, shape (d, 5)
+
+    Examples
+    --------
+    >>> from seamlib.plots.dsprites import ordered_mi
+    >>> ordered_mi({"mi": [[0.0, 1.0], [2.0, 0.0]], "greedy_order": [1, 0]}).tolist()
+    [[2.0, 0.0], [0.0, 1.0]]
     """
     mi = np.asarray(run["mi"], dtype=float)
     return mi[np.asarray(run["greedy_order"], dtype=int)]
@@ -57,6 +63,12 @@ def fig5_metrics(runs: Sequence[Run]) -> Figure:
 
     Top row: MIG and AAS; bottom row: normalised off-diagonal of the Jacobian and Hessian
     terms of Eq. 6 (lower = more diagonal). Lines are means over seeds, bands +- 1 std.
+
+    Examples
+    --------
+    >>> from seamlib.dsprites_results import load_results
+    >>> from seamlib.plots.dsprites import fig5_metrics
+    >>> fig = fig5_metrics(load_results("fig5")["runs"])  # doctest: +SKIP
     """
     fig, axes = plt.subplots(2, 2, figsize=(9.0, 5.6), sharex=True, sharey="row")
     for col, post in enumerate(("diag", "full")):
@@ -83,7 +95,14 @@ def fig5_metrics(runs: Sequence[Run]) -> Figure:
 
 
 def mi_heatmaps(runs: Sequence[Run]) -> Figure:
-    """Fig. 5 (top): mean greedily ordered MI matrices, one per beta, diagonal and full."""
+    """Fig. 5 (top): mean greedily ordered MI matrices, one per beta, diagonal and full.
+
+    Examples
+    --------
+    >>> from seamlib.dsprites_results import load_results
+    >>> from seamlib.plots.dsprites import mi_heatmaps
+    >>> fig = mi_heatmaps(load_results("fig5")["runs"])  # doctest: +SKIP
+    """
     betas = sorted({float(r["config"]["beta"]) for r in runs})
     fig, axes = plt.subplots(
         2, len(betas), figsize=(1.7 * len(betas) + 1.0, 4.6), squeeze=False, sharey=True
@@ -124,6 +143,15 @@ def eq6_heatmaps(panels: Sequence[tuple[str, Sequence[Run]]]) -> Figure:
         ``(title, runs)`` per column, e.g. diagonal beta = 1, diagonal beta = 0.001, full
         beta = 1; each shows ``diag^-1/2 |M| diag^-1/2`` of the first run's matrices (whose
         off-diagonal mean is the diagonality score), clipped to [0, 1].
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> from seamlib.plots.dsprites import eq6_heatmaps
+    >>> m = [[1.0, 0.2], [0.2, 0.5]]
+    >>> run = {"jac_term": m, "hess_term": m, "jac_offdiag": 0.28, "hess_offdiag": 0.28}
+    >>> fig = eq6_heatmaps([("diag, beta=1", [run])])
+    >>> plt.close(fig)
     """
     fig, axes = plt.subplots(2, len(panels), figsize=(2.6 * len(panels) + 0.8, 5.0), squeeze=False)
     im = None
@@ -155,7 +183,15 @@ def _label(run: Run) -> str:
 
 
 def fig7_reconstructions(runs: Sequence[Run]) -> Figure:
-    """Fig. 7 (images): held-out originals (top row) and each run's reconstructions."""
+    """Fig. 7 (images): held-out originals (top row) and each run's reconstructions.
+
+    Examples
+    --------
+    >>> from seamlib.dsprites_results import load_results
+    >>> from seamlib.plots.dsprites import fig7_reconstructions
+    >>> runs = [r for r in load_results("fig7")["runs"] if "images" in r]  # doctest: +SKIP
+    >>> fig = fig7_reconstructions(runs)  # doctest: +SKIP
+    """
     n = len(runs)
     orig = decode_images(runs[0]["images"]["originals"])
     k = orig.shape[0]
@@ -175,7 +211,14 @@ def fig7_reconstructions(runs: Sequence[Run]) -> Figure:
 
 
 def fig7_heatmaps(runs: Sequence[Run]) -> Figure:
-    """Fig. 7 (heatmaps): greedily ordered MI matrix of each run, with MIG and AAS."""
+    """Fig. 7 (heatmaps): greedily ordered MI matrix of each run, with MIG and AAS.
+
+    Examples
+    --------
+    >>> from seamlib.dsprites_results import load_results
+    >>> from seamlib.plots.dsprites import fig7_heatmaps
+    >>> fig = fig7_heatmaps(load_results("fig7")["runs"])  # doctest: +SKIP
+    """
     fig, axes = plt.subplots(1, len(runs), figsize=(2.3 * len(runs) + 0.8, 3.2), squeeze=False)
     vmax = max(float(np.max(ordered_mi(r))) for r in runs)
     im = None
@@ -196,6 +239,13 @@ def traversals(runs: Sequence[Run], n_latents: int | None = None) -> Figure:
     In each panel a row varies one latent (rows in the greedy MI order, so the latents most
     informative about a factor come first) over the stored values (-2 ... 2) with the
     other latents at the posterior mean of the source image, shown at the left.
+
+    Examples
+    --------
+    >>> from seamlib.dsprites_results import load_results
+    >>> from seamlib.plots.dsprites import traversals
+    >>> runs = [r for r in load_results("fig7")["runs"] if "images" in r]  # doctest: +SKIP
+    >>> fig = traversals(runs, n_latents=5)  # doctest: +SKIP
     """
     first = runs[0]["images"]
     d_all = len(first["traversal_latents"])

@@ -30,7 +30,14 @@ __all__ = [
 
 
 def run_label(summary: Mapping[str, Any]) -> str:
-    """``"diag, beta=1"`` for a run summary."""
+    """``"diag, beta=1"`` for a run summary.
+
+    Examples
+    --------
+    >>> from seamlib.plots.faces import run_label
+    >>> run_label({"config": {"posterior": "diag", "beta": 1.0}})
+    'diag, β=1'
+    """
     cfg = summary["config"]
     return f"{cfg['posterior']}, β={float(cfg['beta']):g}"
 
@@ -48,6 +55,13 @@ def montage(images: np.ndarray, ncols: int | None = None, pad: int = 1) -> np.nd
     Returns
     -------
     ndarray, shape (rows * (H + pad) - pad, cols * (W + pad) - pad[, 3])
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from seamlib.plots.faces import montage
+    >>> montage(np.zeros((3, 4, 4)), ncols=2).shape
+    (9, 9)
     """
     arr = np.asarray(images, dtype=float)
     colour = arr.shape[-1] == 3 and arr.ndim in (4, 5)
@@ -87,7 +101,14 @@ def _with_images(runs: Sequence[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
 
 
 def plot_reconstructions(runs: Sequence[Mapping[str, Any]]) -> Figure:
-    """Originals (top row) and their reconstructions from the posterior mean, one row per run."""
+    """Originals (top row) and their reconstructions from the posterior mean, one row per run.
+
+    Examples
+    --------
+    >>> from seamlib.faces_results import load_results
+    >>> from seamlib.plots.faces import plot_reconstructions
+    >>> fig = plot_reconstructions(load_results("lfw")["runs"])  # doctest: +SKIP
+    """
     runs = _with_images(runs)
     rows = [("data", images_of(runs[0])["originals"])]
     rows += [(run_label(r), images_of(r)["reconstructions"]) for r in runs]
@@ -98,7 +119,14 @@ def plot_reconstructions(runs: Sequence[Mapping[str, Any]]) -> Figure:
 
 
 def plot_samples(runs: Sequence[Mapping[str, Any]]) -> Figure:
-    """Decoder means at prior samples ``z ~ N(0, I)``, one row per run."""
+    """Decoder means at prior samples ``z ~ N(0, I)``, one row per run.
+
+    Examples
+    --------
+    >>> from seamlib.faces_results import load_results
+    >>> from seamlib.plots.faces import plot_samples
+    >>> fig = plot_samples(load_results("lfw")["runs"])  # doctest: +SKIP
+    """
     runs = _with_images(runs)
     fig, axes = plt.subplots(len(runs), 1, figsize=(6.4, 0.9 * len(runs) + 0.3), squeeze=False)
     for ax, r in zip(axes[:, 0], runs):
@@ -112,6 +140,12 @@ def plot_traversals(runs: Sequence[Mapping[str, Any]]) -> Figure:
     Row ``j`` decodes the posterior mean of one image with latent ``traversal_latents[j]``
     set to each of ``traversal_values`` (ordered by code variance, or greedily by attribute
     MI on CelebA).
+
+    Examples
+    --------
+    >>> from seamlib.faces_results import load_results
+    >>> from seamlib.plots.faces import plot_traversals
+    >>> fig = plot_traversals(load_results("lfw")["runs"])  # doctest: +SKIP
     """
     runs = _with_images(runs)
     fig, axes = plt.subplots(1, len(runs), figsize=(3.2 * len(runs), 4.6), squeeze=False)
@@ -140,6 +174,15 @@ def plot_diagnostics(
 
     ``keys`` default to the two Eq. 6 off-diagonals and the C1 and C2 scores, plus ``aas``
     when the runs have attributes. Lower is more diagonal for every key but ``aas``.
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> from seamlib.plots.faces import plot_diagnostics
+    >>> pairs = [("diag", 0.1), ("full", 0.4)]
+    >>> rows = [{"config": {"posterior": p, "beta": 1.0}, "jac_offdiag": v} for p, v in pairs]
+    >>> fig = plot_diagnostics(rows, keys=["jac_offdiag"])
+    >>> plt.close(fig)
     """
     keys = list(keys or _DIAG_KEYS)
     if keys == list(_DIAG_KEYS) and any(r.get("aas") is not None for r in runs):
@@ -179,6 +222,12 @@ def plot_eq6_terms(runs: Sequence[Mapping[str, Any]]) -> Figure:
     Top row the Jacobian term ``E[J^T J]``, bottom row the Hessian term
     ``E[(x - d(z))^T H]``, each over a batch and normalised by its diagonal as in the
     off-diagonal score of Appendix E (diagonal entries are 1).
+
+    Examples
+    --------
+    >>> from seamlib.faces_results import load_results
+    >>> from seamlib.plots.faces import plot_eq6_terms
+    >>> fig = plot_eq6_terms(load_results("lfw")["runs"])  # doctest: +SKIP
     """
     fig, axes = plt.subplots(2, len(runs), figsize=(2.3 * len(runs) + 0.6, 4.6), squeeze=False)
     im = None
@@ -200,7 +249,15 @@ def plot_eq6_terms(runs: Sequence[Mapping[str, Any]]) -> Figure:
 
 
 def plot_mi_heatmap(runs: Sequence[Mapping[str, Any]], attribute_names: Sequence[str]) -> Figure:
-    """Mutual information between latents (rows, greedily ordered) and attributes (columns)."""
+    """Mutual information between latents (rows, greedily ordered) and attributes (columns).
+
+    Examples
+    --------
+    >>> from seamlib.faces_results import load_results
+    >>> from seamlib.plots.faces import plot_mi_heatmap
+    >>> doc = load_results("celeba")  # doctest: +SKIP
+    >>> fig = plot_mi_heatmap(doc["runs"], doc["attribute_names"])  # doctest: +SKIP
+    """
     runs = [r for r in runs if r.get("mi") is not None]
     if not runs:
         raise ValueError("no run has an MI matrix (attributes exist only on CelebA).")

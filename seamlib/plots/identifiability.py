@@ -33,6 +33,13 @@ def offdiagonal_strip(ratios: Mapping[str, ArrayLike], floor: float = 1e-17) -> 
         Name -> off-diagonal ratios, shape (n,), one per latent point.
     floor
         Values below it (exact zeros) are drawn at ``floor``.
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> from seamlib.plots.identifiability import offdiagonal_strip
+    >>> fig = offdiagonal_strip({"linear": [0.0, 1e-16], "tanh": [0.1, 0.3]})
+    >>> plt.close(fig)
     """
     fig, ax = plt.subplots(figsize=(6.4, 3.4))
     rng = np.random.default_rng(0)
@@ -48,7 +55,15 @@ def offdiagonal_strip(ratios: Mapping[str, ArrayLike], floor: float = 1e-17) -> 
 
 
 def rotation_alignment(theta: ArrayLike, cos: ArrayLike, label: str) -> Figure:
-    """Best P&S-matched ``|cos|`` between the seams of ``W R_theta`` and of ``W``, vs theta."""
+    """Best P&S-matched ``|cos|`` between the seams of ``W R_theta`` and of ``W``, vs theta.
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> from seamlib.plots.identifiability import rotation_alignment
+    >>> fig = rotation_alignment([0.0, 0.4, 0.8], [1.0, 0.9, 0.7], label="tanh")
+    >>> plt.close(fig)
+    """
     th = np.asarray(theta, dtype=float)
     fig, ax = plt.subplots(figsize=(6.0, 3.2))
     ax.plot(np.degrees(th), np.asarray(cos, dtype=float), "o-", color=COLORS["seam"], label=label)
@@ -70,6 +85,14 @@ def vae_scores(
         Posterior kind ("diag", "full") -> score name -> one value per seed.
     bars
         Score name -> acceptance bar (dashed line).
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> from seamlib.plots.identifiability import vae_scores
+    >>> scores = {"diag": {"mcc": [0.9, 0.95]}, "full": {"mcc": [0.6, 0.7]}}
+    >>> fig = vae_scores(scores, bars={"mcc": 0.8})
+    >>> plt.close(fig)
     """
     names = list(bars)
     fig, axes = plt.subplots(1, len(names), figsize=(3.2 * len(names), 3.2), squeeze=False)
@@ -87,7 +110,17 @@ def vae_scores(
 def source_scatter(
     sources: ArrayLike, codes: ArrayLike, perm: Sequence[int], names: Sequence[str]
 ) -> Figure:
-    """Each source against the latent matched to it (``codes[:, perm[i]]`` vs ``sources[:, i]``)."""
+    """Each source against the latent matched to it (``codes[:, perm[i]]`` vs ``sources[:, i]``).
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> import numpy as np
+    >>> from seamlib.plots.identifiability import source_scatter
+    >>> s = np.random.default_rng(0).normal(size=(50, 2))
+    >>> fig = source_scatter(s, s[:, ::-1], perm=[1, 0], names=["s1", "s2"])
+    >>> plt.close(fig)
+    """
     s = np.asarray(sources, dtype=float)
     c = np.asarray(codes, dtype=float)
     fig, axes = plt.subplots(1, s.shape[1], figsize=(3.2 * s.shape[1], 3.0), squeeze=False)
@@ -101,7 +134,16 @@ def source_scatter(
 def elbo_vs_rotation(
     theta: ArrayLike, elbo_diag: ArrayLike, elbo_full: ArrayLike, dlogp: ArrayLike
 ) -> Figure:
-    """Optimal ELBO (diag, full) and the change of ``log p_mu`` under a latent rotation."""
+    """Optimal ELBO (diag, full) and the change of ``log p_mu`` under a latent rotation.
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> from seamlib.plots.identifiability import elbo_vs_rotation
+    >>> theta = [0.0, 0.5, 1.0]
+    >>> fig = elbo_vs_rotation(theta, [-3.0, -3.2, -3.1], [-3.0, -3.0, -3.0], [0.0, 0.1, 0.05])
+    >>> plt.close(fig)
+    """
     th = np.degrees(np.asarray(theta, dtype=float))
     fig, (a0, a1) = plt.subplots(1, 2, figsize=(8.0, 3.2))
     a0.plot(th, np.asarray(elbo_diag, dtype=float), "o-", color=COLORS["diag"], label="diagonal")

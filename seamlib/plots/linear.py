@@ -52,6 +52,15 @@ def gap_vs_angle(theta: ArrayLike, gap: ArrayLike, ax: Axes | None = None) -> Fi
         Angles (radians) of the rotation ``R(theta)`` applied to the decoder.
     gap : array, shape (k,)
         :func:`seamlib.linear.diagonal_gap` of ``W_* R(theta)``.
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> import numpy as np
+    >>> from seamlib.plots.linear import gap_vs_angle
+    >>> theta = np.linspace(0, np.pi, 9)
+    >>> fig = gap_vs_angle(theta, np.sin(2 * theta) ** 2)
+    >>> plt.close(fig)
     """
     th, g = np.asarray(theta, float), np.asarray(gap, float)
     if ax is None:
@@ -88,6 +97,16 @@ def rotation_view(
         Orthonormal basis of the plane to draw in (the principal plane of the data).
     truth : array, shape (m, d)
         Ground-truth components ``u^i s^i`` (drawn in black).
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> import numpy as np
+    >>> from seamlib.plots.linear import rotation_view
+    >>> theta = np.linspace(0, np.pi, 9)
+    >>> D = np.eye(3, 2)  # decoder, plane basis and truth alike
+    >>> fig = rotation_view(theta, np.sin(2 * theta) ** 2, 0.3, D, D, D)
+    >>> plt.close(fig)
     """
     fig, (ax0, ax1) = plt.subplots(1, 2, figsize=(9.0, 3.4), width_ratios=[1.6, 1.0])
     gap_vs_angle(theta_grid, gap, ax=ax0)
@@ -138,6 +157,17 @@ def figure2(
         Plane to draw the images in.
     truth : array, shape (m, d)
         Ground-truth components ``u^i s^i``.
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> import numpy as np
+    >>> from seamlib.plots.linear import figure2
+    >>> steps, D = np.arange(1, 5), np.eye(3, 2)
+    >>> curve = {k: np.geomspace(1, 1e-3, 4) for k in ('diag', 'full')}
+    >>> hist = {k: np.stack([D] * 4) for k in ('diag', 'full')}
+    >>> fig = figure2(steps, curve, curve, hist, np.eye(3, 2), D, n_snapshots=3)
+    >>> plt.close(fig)
     """
     s = np.asarray(steps)
     fig, axes = plt.subplots(1, 3, figsize=(12.0, 3.6))
@@ -202,6 +232,15 @@ def ratio_sweep(
         components, and DtO of ``V``.
     rolinek_ratios, rolinek_dto, rolinek_sd : arrays
         Table S4 of Rolinek et al. (2019).
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> import numpy as np
+    >>> from seamlib.plots.linear import ratio_sweep
+    >>> err = np.array([[0.3, 0.2], [0.1, 0.05]])
+    >>> fig = ratio_sweep([1.5, 4.0], err, err, [1.5, 4.0], [0.5, 0.1], [0.1, 0.05])
+    >>> plt.close(fig)
     """
     r = np.asarray(ratios, float)
     fig, ax = plt.subplots(figsize=(6.4, 3.6))
@@ -237,6 +276,15 @@ def cor61_scaling(n_grid: ArrayLike, errors: ArrayLike, slope: float, intercept:
         P&S error per sample size and repeat.
     slope, intercept : float
         Least-squares fit ``log10 err = intercept + slope log10 n``.
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> import numpy as np
+    >>> from seamlib.plots.linear import cor61_scaling
+    >>> n = np.array([100, 1000, 10000])
+    >>> fig = cor61_scaling(n, np.c_[n**-0.5, 1.1 * n**-0.5], slope=-0.5, intercept=0.0)
+    >>> plt.close(fig)
     """
     n = np.asarray(n_grid, float)
     e = np.asarray(errors, float)

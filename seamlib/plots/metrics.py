@@ -33,6 +33,14 @@ def mi_heatmap(
     order : bool
         Reorder the latents with :func:`seamlib.metrics.greedy_order`.
     title : str
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> import numpy as np
+    >>> from seamlib.plots.metrics import mi_heatmap
+    >>> ax = mi_heatmap(np.array([[0.1, 0.9], [0.8, 0.2]]), ["shape", "scale"])
+    >>> plt.close(ax.figure)
     """
     m = np.asarray(mi, dtype=float)
     rows = greedy_order(m) if order else np.arange(m.shape[0])
@@ -53,7 +61,15 @@ def mi_heatmap(
 def implementation_bars(
     labels: Sequence[str], means: ArrayLike, sds: ArrayLike, *, ax: Axes | None = None
 ) -> Axes:
-    """Horizontal bars of one metric under several implementations (mean +- sd over seeds)."""
+    """Horizontal bars of one metric under several implementations (mean +- sd over seeds).
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> from seamlib.plots.metrics import implementation_bars
+    >>> ax = implementation_bars(["ours", "reference"], [0.30, 0.28], [0.02, 0.03])
+    >>> plt.close(ax.figure)
+    """
     mu, sd = np.asarray(means, dtype=float), np.asarray(sds, dtype=float)
     if ax is None:
         _, ax = plt.subplots(figsize=(6.4, 0.45 * len(labels) + 1.0))
@@ -70,7 +86,15 @@ def implementation_bars(
 def sweep_plot(
     x: ArrayLike, series: Mapping[str, ArrayLike], *, xlabel: str, ylabel: str = "score"
 ) -> Figure:
-    """Several metrics against one swept parameter, one line each."""
+    """Several metrics against one swept parameter, one line each.
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> from seamlib.plots.metrics import sweep_plot
+    >>> fig = sweep_plot([1, 2, 4], {"MIG": [0.1, 0.2, 0.3], "AAS": [0.4, 0.5, 0.5]}, xlabel="beta")
+    >>> plt.close(fig)
+    """
     fig, ax = plt.subplots()
     for name, values in series.items():
         ax.plot(np.asarray(x), np.asarray(values), marker="o", ms=3, label=name)

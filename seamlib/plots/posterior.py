@@ -46,6 +46,14 @@ def plot_eq6_residuals(
     tolerances
         Optional ``{setting: level}`` drawn as a dashed line over that setting's bars (the
         tolerance, or the Monte Carlo noise level).
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> from seamlib.plots.posterior import plot_eq6_residuals
+    >>> res = {"d=2": {"full": 1e-9, "diag": 1e-3}}
+    >>> fig = plot_eq6_residuals(res, tolerances={"d=2": 1e-6})
+    >>> plt.close(fig)
     """
     settings = list(residuals)
     forms = list(FORM_LABELS)
@@ -82,6 +90,15 @@ def plot_diag_gap(angles: ArrayLike, gap: ArrayLike, offdiag: ArrayLike) -> Figu
         ``ELBO(full optimum) - ELBO(diagonal optimum)``.
     offdiag : array, shape (A,)
         Normalised off-diagonal (App. E) of ``E_q[J^T J - sum_l r_l H_l]`` at the full optimum.
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> import numpy as np
+    >>> from seamlib.plots.posterior import plot_diag_gap
+    >>> a = np.linspace(0, np.pi / 2, 5)
+    >>> fig = plot_diag_gap(a, np.sin(2 * a) ** 2, np.abs(np.sin(2 * a)))
+    >>> plt.close(fig)
     """
     deg = np.degrees(np.asarray(angles, dtype=float))
     fig, ax = plt.subplots(figsize=(6.4, 3.4))
@@ -115,6 +132,15 @@ def plot_collapse(
         Trained posterior variances ``Sigma_ii`` (sorted increasing).
     thresholds : array, shape (d,)
         Predicted collapse points ``lambda_i / sigma^2``.
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> import numpy as np
+    >>> from seamlib.plots.posterior import plot_collapse
+    >>> w2 = np.array([[2.0, 1.0], [1.0, 0.0]])
+    >>> fig = plot_collapse([0.5, 2.0], w2, w2, np.array([[0.3, 0.5], [0.6, 1.0]]), [3.0, 1.5])
+    >>> plt.close(fig)
     """
     b = np.asarray(betas, dtype=float)
     A, T, S = (np.asarray(v, dtype=float) for v in (analytic, trained, sigma_trained))
@@ -136,7 +162,18 @@ def plot_collapse(
 
 
 def plot_rings(data: ArrayLike, recons: Mapping[float, ArrayLike]) -> Figure:
-    """Fig. 6 (left): data (blue) and reconstructions (red), one panel per beta."""
+    """Fig. 6 (left): data (blue) and reconstructions (red), one panel per beta.
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> import numpy as np
+    >>> from seamlib.plots.posterior import plot_rings
+    >>> t = np.linspace(0, 2 * np.pi, 20)
+    >>> ring = np.c_[np.cos(t), np.sin(t)]
+    >>> fig = plot_rings(ring, {1.0: 0.9 * ring, 4.0: 0.0 * ring})
+    >>> plt.close(fig)
+    """
     X = np.asarray(data, dtype=float)
     n = len(recons)
     fig, axes = plt.subplots(1, n, figsize=(2.6 * n, 2.8), sharex=True, sharey=True)
@@ -156,7 +193,15 @@ def plot_rings(data: ArrayLike, recons: Mapping[float, ArrayLike]) -> Figure:
 
 
 def rings_slider(data: ArrayLike, recons: Mapping[float, ArrayLike]) -> object:
-    """An ipywidgets ``SelectionSlider`` over the trained betas showing one Fig. 6 panel."""
+    """An ipywidgets ``SelectionSlider`` over the trained betas showing one Fig. 6 panel.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from seamlib.plots.posterior import rings_slider
+    >>> ring = np.c_[np.cos(np.arange(20)), np.sin(np.arange(20))]
+    >>> rings_slider(ring, {1.0: 0.9 * ring, 4.0: 0.0 * ring})  # doctest: +SKIP
+    """
     import ipywidgets as widgets
 
     betas: Sequence[float] = list(recons)
@@ -176,7 +221,17 @@ def rings_slider(data: ArrayLike, recons: Mapping[float, ArrayLike]) -> object:
 
 
 def plot_app_g(x: ArrayLike, lhs: ArrayLike, rhs: ArrayLike) -> Figure:
-    """Appendix G: ``| ||a||^2 - ||b||^2 |`` against ``||a - b||^2`` for ``b = x, a = x + 1``."""
+    """Appendix G: ``| ||a||^2 - ||b||^2 |`` against ``||a - b||^2`` for ``b = x, a = x + 1``.
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> import numpy as np
+    >>> from seamlib.plots.posterior import plot_app_g
+    >>> x = np.linspace(0, 5, 11)
+    >>> fig = plot_app_g(x, 2 * x + 1, np.ones_like(x))
+    >>> plt.close(fig)
+    """
     xs = np.asarray(x, dtype=float)
     fig, ax = plt.subplots(figsize=(5.2, 3.2))
     ax.plot(xs, np.asarray(lhs), color=COLORS["seam"], label=r"$|\|a\|^2 - \|b\|^2| = 2x + 1$")

@@ -47,6 +47,13 @@ def plot_paths(ax: Axes, paths: Sequence[SVPath], lim: float = 3.0) -> None:
         Integrated paths; path ``k`` of a batch is drawn with the line style of its ``i``.
     lim
         Half-width of the square latent window.
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> from seamlib.plots.seams import plot_paths
+    >>> fig, ax = plt.subplots()
+    >>> plot_paths(ax, paths)  # paths: s.v. paths of seamlib.geometry  # doctest: +SKIP
     """
     for path in paths:
         for k in range(path.z.shape[1]):
@@ -80,6 +87,13 @@ def plot_seams_3d(
         ``g: R^2 -> R^3``.
     seams, paths
         Seams from :func:`seamlib.geometry.seam` and the paths they came from.
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> from seamlib.plots.seams import plot_seams_3d
+    >>> ax = plt.figure().add_subplot(projection="3d")
+    >>> plot_seams_3d(ax, decoder, seams, paths)  # from seamlib.geometry  # doctest: +SKIP
     """
     lin = torch.linspace(-lim, lim, grid, dtype=torch.float64)
     zz = torch.cartesian_prod(lin, lin)
@@ -109,6 +123,11 @@ def paths_and_seams_figure(
     ----------
     panels
         ``{title: (decoder, paths, seams)}``, one column each.
+
+    Examples
+    --------
+    >>> from seamlib.plots.seams import paths_and_seams_figure
+    >>> fig = paths_and_seams_figure({"tanh": (decoder, paths, seams)})  # doctest: +SKIP
     """
     n = len(panels)
     fig = plt.figure(figsize=(3.6 * n, 7.0))
@@ -131,6 +150,15 @@ def density_check_figure(
     ----------
     predicted, estimated, stderr : arrays, shape (k,)
     labels : one per point (e.g. the generator's name), used for the colour.
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> import numpy as np
+    >>> from seamlib.plots.seams import density_check_figure
+    >>> p = np.array([0.1, 0.2, 0.3])
+    >>> fig = density_check_figure(p, p + 0.01, np.full(3, 0.01), ["a", "a", "b"])
+    >>> plt.close(fig)
     """
     fig, ax = plt.subplots(figsize=(4.8, 4.2))
     names = list(dict.fromkeys(labels))
@@ -164,6 +192,15 @@ def independence_figure(
         ``{name: u}`` with ``u`` of shape (n, 2).
     pvalues
         ``{name: p}`` of the independence test, shown in the titles.
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> import numpy as np
+    >>> from seamlib.plots.seams import independence_figure
+    >>> u = np.random.default_rng(0).uniform(size=(50, 2))
+    >>> fig = independence_figure({"linear": u}, {"linear": 0.5})
+    >>> plt.close(fig)
     """
     n = len(coords)
     fig, axes = plt.subplots(1, n, figsize=(3.5 * n, 3.4))
@@ -187,6 +224,14 @@ def scores_figure(
         ``{"diag": {metric: [per-seed values]}, "full": {...}}``.
     metrics
         Keys to plot, in order.
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> from seamlib.plots.seams import scores_figure
+    >>> table = {"diag": {"c1": [0.1, 0.2]}, "full": {"c1": [0.5, 0.6]}}
+    >>> fig = scores_figure(table, ["c1"])
+    >>> plt.close(fig)
     """
     fig, axes = plt.subplots(1, len(metrics), figsize=(2.6 * len(metrics), 3.0))
     for ax, metric in zip(np.atleast_1d(axes), metrics):
