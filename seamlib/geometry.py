@@ -718,6 +718,10 @@ def normalised_off_diagonal(M: Tensor, eps: float = 1e-12) -> Tensor:
     it is the mean ``|cos|`` of the angles between Jacobian columns. Diagonal entries below
     ``eps`` are clamped to ``eps``.
 
+    The batched, differentiable torch counterpart of
+    :func:`seamlib.metrics.normalized_off_diagonal` (numpy, which instead rejects a zero
+    diagonal); the two agree on matrices with a positive diagonal (tested).
+
     Returns
     -------
     Tensor, shape (...)

@@ -1209,15 +1209,11 @@ def _derivative_terms(model: VAE, x: Tensor, z: Tensor) -> tuple[Tensor, Tensor]
     """Batch means of the two d x d terms of Eq. 6 at posterior means ``z`` (n, d).
 
     ``E[J^T J]`` (Jacobian term) and ``E[sum_l (x - d(z))_l H_l(z)]`` (Hessian term), with
-    ``d`` the likelihood mean; shapes (d, d). Uses :func:`seamlib.geometry.jacobian` and
-    :func:`seamlib.geometry.hessian_term`.
+    ``d`` the likelihood mean; shapes (d, d). See :func:`seamlib.geometry.eq6_terms`.
     """
-    from seamlib.geometry import hessian_term, jacobian
+    from seamlib.geometry import eq6_terms
 
-    fn = _mean_function(model)
-    jac = jacobian(fn, z)  # (n, m, d)
-    jtj = torch.einsum("nmi,nmj->ij", jac, jac) / z.shape[0]
-    hess = hessian_term(fn, x, z).mean(0)
+    jtj, hess = eq6_terms(_mean_function(model), x, z)
     return jtj.detach(), hess.detach()
 
 

@@ -332,3 +332,14 @@ def test_eq6_terms_linear() -> None:
     jtj, hess = G.eq6_terms(gen.linear(W), torch.zeros(5, 3, dtype=F64), z)
     assert torch.allclose(jtj, torch.as_tensor(W.T @ W), atol=1e-12)
     assert hess.abs().max().item() <= 1e-12
+
+
+def test_normalised_off_diagonal_agrees_with_metrics() -> None:
+    """The torch (geometry) and numpy (metrics) versions of Appendix E's measure agree."""
+    from seamlib.metrics import normalized_off_diagonal
+
+    a = torch.randn(5, 4, 4, generator=torch.Generator().manual_seed(3), dtype=torch.float64)
+    m = a @ a.transpose(-1, -2)  # positive diagonal
+    ours = G.normalised_off_diagonal(m)
+    for k in range(m.shape[0]):
+        assert abs(float(ours[k]) - normalized_off_diagonal(m[k].numpy())) < 1e-12
