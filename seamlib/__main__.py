@@ -65,6 +65,19 @@ _TRAIN_OPTIONS: list[tuple[str, str, Any, str]] = [
     ("--checkpoint-every", "checkpoint_every", int, "steps between checkpoints (default: profile)"),
     ("--log-every", "log_every", int, "steps between metrics rows (default: profile)"),
     ("--device", "device", str, "auto (cuda if available), cpu or cuda"),
+    (
+        "--resolution",
+        "resolution",
+        int,
+        "dSprites pixels per side: 64 (original) or 32 (2x2 mean-pooled variant); default 64",
+    ),
+    (
+        "--eval-every",
+        "eval_every",
+        int,
+        "steps between learning-curve evaluations (MIG, AAS, Eq. 6) -> curve.jsonl; 0 = none",
+    ),
+    ("--eval-n", "eval_n", int, "data points of each learning-curve evaluation (default 4096)"),
 ]
 
 

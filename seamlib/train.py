@@ -326,6 +326,9 @@ class TrainConfig:
     log_every: int = 10
     device: str = "auto"
     channels_last: bool | None = None
+    resolution: int = 64
+    eval_every: int = 0
+    eval_n: int = 4_096
 
     @classmethod
     def from_profile(cls, profile: str | None = None, **overrides: Any) -> TrainConfig:
@@ -425,6 +428,20 @@ class TrainConfig:
             )
         if not self.sigma2 > 0:
             raise ConfigError(f"sigma2 must be > 0, got {self.sigma2!r}.")
+        if self.resolution not in RESOLUTIONS:
+            raise ConfigError(
+                f"resolution must be one of {', '.join(map(str, RESOLUTIONS))} (pixels per side "
+                f"of the dSprites images), got {self.resolution!r}."
+            )
+        if self.resolution != 64 and not self.dataset.startswith("dsprites"):
+            raise ConfigError(
+                f"resolution {self.resolution} is a dSprites variant; the {self.dataset!r} data "
+                "set has one resolution: drop --resolution."
+            )
+        for name in ("eval_every", "eval_n"):
+            value = getattr(self, name)
+            if not _is_int(value) or value < 0:
+                raise ConfigError(f"{name} must be an integer >= 0, got {value!r}.")
         resolve_device(self.device)
         n_hint = _dataset_size_hint(self)
         if n_hint is not None:
@@ -546,20 +563,69 @@ def _load_dsprites(config: TrainConfig) -> TrainingData:
     from seamlib.data.dsprites import procedural_dsprites
 
     ds = procedural_dsprites(n=config.subset or None, seed=config.seed)
-    return _from_dsprites(ds, None)
+    return _from_dsprites(ds, None, config.resolution)
 
 
 def _load_dsprites_npz(config: TrainConfig) -> TrainingData:
     from seamlib.data.dsprites import load_dsprites
 
     ds = load_dsprites(config.data_root)
-    return _from_dsprites(ds, _subset_indices(len(ds), config.subset, config.seed))
+    idx = _subset_indices(len(ds), config.subset, config.seed)
+    return _from_dsprites(ds, idx, config.resolution)
 
 
-def _from_dsprites(ds: Any, idx: np.ndarray | None) -> TrainingData:
-    images = ds.images if idx is None else ds[idx]
+RESOLUTIONS: tuple[int, ...] = (64, 32)
+"""dSprites resolutions: 64 (the original) and 32, the 2 x 2 mean-pooled variant whose grey
+levels 0, 1/4, ..., 1 are the Bernoulli targets (see :func:`pool_dsprites`)."""
+
+
+def pool_dsprites(images: np.ndarray, resolution: int, chunk: int = 65_536) -> np.ndarray:
+    """Mean-pool binary 64 x 64 dSprites images to ``resolution`` pixels per side.
+
+    Parameters
+    ----------
+    images : ndarray or DSprites, shape (n, 64, 64)
+        0/1 images (anything indexable by slices that returns such arrays).
+    resolution : int
+        64 (returned unchanged, as uint8) or a divisor of 64.
+
+    Returns
+    -------
+    ndarray, shape (n, resolution, resolution), uint8
+        The number of "on" pixels in each ``k x k`` block (``k = 64 // resolution``); multiply
+        by ``1 / k**2`` for the grey level in [0, 1].
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from seamlib.train import pool_dsprites
+    >>> img = np.zeros((1, 64, 64), np.uint8); img[0, :2, :1] = 1
+    >>> pool_dsprites(img, 32)[0, :2, :2]
+    array([[2, 0],
+           [0, 0]], dtype=uint8)
+    """
+    if resolution == 64:
+        return np.asarray(images[:], dtype=np.uint8)
+    if resolution < 1 or 64 % resolution:
+        raise ConfigError(f"resolution must divide 64, got {resolution!r}.")
+    k = 64 // resolution
+    n = len(images)
+    out = np.empty((n, resolution, resolution), np.uint8)
+    for i in range(0, n, chunk):
+        block = np.asarray(images[i : i + chunk], dtype=np.uint8)
+        out[i : i + chunk] = block.reshape(-1, resolution, k, resolution, k).sum(axis=(2, 4))
+    return out
+
+
+def _from_dsprites(ds: Any, idx: np.ndarray | None, resolution: int = 64) -> TrainingData:
+    source = ds if idx is None else ds[idx]
     classes = np.asarray(ds.latents_classes if idx is None else ds.latents_classes[idx])
-    x, scale = _as_uint8_images(images)
+    k = 64 // resolution
+    if resolution == 64:
+        x, scale = _as_uint8_images(ds.images if idx is None else source)
+    else:
+        x = torch.from_numpy(pool_dsprites(source, resolution)).unsqueeze(1)
+        scale = 1.0 / (k * k)
     return TrainingData(
         x=x,
         scale=scale,
@@ -701,6 +767,7 @@ METRICS_FILE = "metrics.jsonl"
 STATE_FILE = "state.json"
 CHECKPOINT_FILE = "checkpoint.pt"
 EVAL_FILE = "eval.json"
+CURVE_FILE = "curve.jsonl"
 PROVENANCE_FILE = "provenance.json"
 
 
@@ -780,6 +847,7 @@ class Trainer:
         self.step = 0
         self.checkpoint_step = 0
         self.metrics: list[dict[str, Any]] = []
+        self.curve: list[dict[str, Any]] = []  # evaluate_model rows every eval_every steps
         self.progress = progress
         self._pending: list[Tensor] = []  # (loss, nll, kl, elbo) of unchecked steps
         self._buf_start = 0
@@ -862,6 +930,9 @@ class Trainer:
             )
         lines = "".join(json.dumps(row) + "\n" for row in self.metrics)
         atomic_write_text(self.run_dir / METRICS_FILE, lines)
+        if self.config.eval_every:
+            rows = "".join(json.dumps(row) + "\n" for row in self.curve)
+            atomic_write_text(self.run_dir / CURVE_FILE, rows)
         _atomic_torch_save(self.run_dir / CHECKPOINT_FILE, self.state_dict())
         self.checkpoint_step = self.step
 
@@ -875,6 +946,9 @@ class Trainer:
         )  # RNG states stay on the CPU
         self.load_state_dict(state)
         self.metrics = [r for r in _read_metrics(self.run_dir) if r["step"] <= self.step]
+        self.curve = [
+            r for r in _read_jsonl(self.run_dir / CURVE_FILE) if r["step"] <= self.step
+        ]
         return True
 
     # --- the loop -----------------------------------------------------------------------
@@ -953,6 +1027,8 @@ class Trainer:
                     bar.set_postfix(
                         loss=f"{row['loss']:.4g}", beta=f"{row['beta']:.3g}", refresh=False
                     )
+                if c.eval_every and self.step % c.eval_every == 0:
+                    self.evaluate_now()
                 if self.step % c.checkpoint_every == 0:
                     self.save_checkpoint()
                     self.write_state("running")
@@ -960,6 +1036,27 @@ class Trainer:
         if bar is not None:
             bar.update(self.step - bar.n)
         model.eval()
+
+    def evaluate_now(self) -> dict[str, Any]:
+        """Append :func:`evaluate_model` scores at the current step to the learning curve.
+
+        Uses ``eval_n`` data points and 64 posterior means for the Eq. 6 terms, with a fixed
+        seed (the same points at every step); the training RNG is not touched.
+        """
+        c = self.config
+        t0 = time.perf_counter()
+        row = evaluate_model(self.model, self.data, n=c.eval_n, n_jacobian=64, seed=0)
+        for key in ("jtj", "hessian_term", "mutual_info"):
+            row.pop(key, None)
+        row = {
+            "step": self.step,
+            "images": self.step * c.batch_size,
+            "time_s": round(self._elapsed_now(), 3),
+            **row,
+            "eval_s": round(time.perf_counter() - t0, 3),
+        }
+        self.curve.append(row)
+        return row
 
     def _stop(self, bar: Any) -> None:
         """Checkpoint at a step boundary after a signal, then stop or defer to the host.
@@ -1019,11 +1116,14 @@ class Trainer:
             self._previous_handlers = {}
 
 
-def _read_metrics(run_dir: Path) -> list[dict[str, Any]]:
-    path = Path(run_dir) / METRICS_FILE
+def _read_jsonl(path: Path) -> list[dict[str, Any]]:
     if not path.exists():
         return []
     return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+
+
+def _read_metrics(run_dir: Path) -> list[dict[str, Any]]:
+    return _read_jsonl(Path(run_dir) / METRICS_FILE)
 
 
 def _read_config(run_dir: Path) -> TrainConfig:
@@ -1206,15 +1306,17 @@ def _mean_function(model: VAE) -> Callable[[Tensor], Tensor]:
 
 
 def _derivative_terms(model: VAE, x: Tensor, z: Tensor) -> tuple[Tensor, Tensor]:
-    """Batch means of the two d x d terms of Eq. 6 at posterior means ``z`` (n, d).
+    """The two d x d terms of Eq. 6 at each posterior mean ``z`` (n, d): shapes (n, d, d).
 
-    ``E[J^T J]`` (Jacobian term) and ``E[sum_l (x - d(z))_l H_l(z)]`` (Hessian term), with
-    ``d`` the likelihood mean; shapes (d, d). See :func:`seamlib.geometry.eq6_terms`.
+    ``J^T J`` (Jacobian term) and ``sum_l (x - d(z))_l H_l(z)`` (Hessian term), with ``d``
+    the likelihood mean; their batch means are :func:`seamlib.geometry.eq6_terms`.
     """
-    from seamlib.geometry import eq6_terms
+    from seamlib.geometry import hessian_term, jacobian
 
-    jtj, hess = eq6_terms(_mean_function(model), x, z)
-    return jtj.detach(), hess.detach()
+    f = _mean_function(model)
+    J = jacobian(f, z)
+    jtj = J.transpose(-1, -2) @ J
+    return jtj.detach(), hessian_term(f, x, z).detach()
 
 
 @torch.no_grad()
@@ -1261,18 +1363,58 @@ def evaluate(
     >>> scores = evaluate("runs/dsprites-beta4", n=512)  # doctest: +SKIP
     """
     from seamlib.config import get_profile
-    from seamlib.geometry import normalised_off_diagonal
     from seamlib.provenance import provenance
 
     run_dir = Path(run_dir)
     config, model, info = load_run(run_dir, device)
-    dev = next(model.parameters()).device
     if data is None:
         data = load_training_data(config)
     sizes = get_profile().train
-    n_eval = int(n or sizes.eval_n)
-    n_jacobian = int(n_jacobian or sizes.eval_jacobian_n)
-    n_eval = min(n_eval, data.n)
+    result = evaluate_model(
+        model,
+        data,
+        n=int(n or sizes.eval_n),
+        n_jacobian=int(n_jacobian or sizes.eval_jacobian_n),
+        seed=seed,
+    )
+    result["step"] = info.get("step")
+    result["provenance"] = provenance(
+        seeds=[config.seed, seed], device=str(next(model.parameters()).device), run_dir=run_dir.name
+    )
+    atomic_write_json(run_dir / EVAL_FILE, result)
+    return result
+
+
+def evaluate_model(
+    model: VAE, data: TrainingData, *, n: int, n_jacobian: int, seed: int = 0
+) -> dict[str, Any]:
+    """The scores of :func:`evaluate` for ``model`` on ``n`` points of ``data`` (no files).
+
+    Adds to :func:`evaluate`'s batch-mean diagonality the per-point one:
+    ``jtj_off_diagonal_per_point`` and ``hessian_off_diagonal_per_point`` are the means over
+    points of the normalised off-diagonal of each point's own ``J^T J`` and Hessian term (a
+    batch mean lets off-diagonal entries of opposite sign cancel; these cannot).
+    Leaves the model's training mode and every global RNG as they were.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from seamlib.train import TrainConfig, Trainer, evaluate_model, load_training_data
+    >>> cfg = TrainConfig(dataset="rings", architecture="mlp", latent_dim=2,
+    ...                   likelihood="gaussian", subset=64)
+    >>> from seamlib.models import build_model
+    >>> data = load_training_data(cfg)
+    >>> model = build_model(cfg.model_config(data.data_shape))
+    >>> scores = evaluate_model(model, data, n=32, n_jacobian=8)
+    >>> 0 <= scores["jtj_off_diagonal_per_point"] <= 1
+    True
+    """
+    from seamlib.geometry import normalised_off_diagonal
+
+    was_training = model.training
+    model.eval()
+    dev = next(model.parameters()).device
+    n_eval = min(int(n), data.n)
     rng = np.random.default_rng(seed)
     idx = np.sort(rng.choice(data.n, size=n_eval, replace=False))
     x = data.x[torch.as_tensor(idx)].to(dev)
@@ -1286,21 +1428,21 @@ def evaluate(
                 parts[key].append(float(p[key]) * xb.shape[0])
     result: dict[str, Any] = {k: sum(v) / n_eval for k, v in parts.items()}
     means = _encode_means(model, x, data.scale)
-    zj = means[: min(n_jacobian, n_eval)].detach()
+    zj = means[: min(int(n_jacobian), n_eval)].detach()
     xj = x[: zj.shape[0]].to(torch.float32) * data.scale
-    jtj, hess = _derivative_terms(model, xj, zj)
+    with torch.random.fork_rng(devices=[]):
+        jtj_i, hess_i = _derivative_terms(model, xj, zj)
+    jtj, hess = jtj_i.mean(0), hess_i.mean(0)
     result["jtj"] = jtj.cpu().numpy().tolist()
     result["jtj_off_diagonal"] = float(normalised_off_diagonal(jtj))
+    result["jtj_off_diagonal_per_point"] = float(normalised_off_diagonal(jtj_i).mean())
     result["hessian_term"] = hess.cpu().numpy().tolist()
     result["hessian_off_diagonal"] = float(normalised_off_diagonal(hess))
+    result["hessian_off_diagonal_per_point"] = float(normalised_off_diagonal(hess_i).mean())
     if data.factors is not None and _is_discrete(data.factors):
         result.update(_disentanglement(means.cpu().numpy(), data.factors[idx]))
     result["n"] = n_eval
-    result["step"] = info.get("step")
-    result["provenance"] = provenance(
-        seeds=[config.seed, seed], device=str(dev), run_dir=str(run_dir)
-    )
-    atomic_write_json(run_dir / EVAL_FILE, result)
+    model.train(was_training)
     return result
 
 
