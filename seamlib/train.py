@@ -56,7 +56,7 @@ import torch
 from torch import Tensor
 
 from seamlib.errors import ConfigError, TrainingError
-from seamlib.models import ARCHITECTURES, VAE, ModelConfig, build_model
+from seamlib.models import ACTIVATIONS, ARCHITECTURES, VAE, ModelConfig, build_model
 
 __all__ = [
     "FitResult",
@@ -312,6 +312,7 @@ class TrainConfig:
     likelihood: str = "bernoulli"
     sigma2: float = 1.0
     hidden: tuple[int, ...] = (64, 64)
+    activation: str = "tanh"
     beta: float = 1.0
     beta_end: float | None = None
     beta_schedule: str = "constant"
@@ -428,6 +429,14 @@ class TrainConfig:
             )
         if not self.sigma2 > 0:
             raise ConfigError(f"sigma2 must be > 0, got {self.sigma2!r}.")
+        if self.activation not in ACTIVATIONS or (
+            self.activation != "tanh" and self.architecture != "mlp"
+        ):
+            raise ConfigError(
+                f"activation {self.activation!r} is not available for {self.architecture!r}: the "
+                f"'mlp' architecture takes one of {', '.join(ACTIVATIONS)}; the others have fixed "
+                "nonlinearities."
+            )
         if self.resolution not in RESOLUTIONS:
             raise ConfigError(
                 f"resolution must be one of {', '.join(map(str, RESOLUTIONS))} (pixels per side "
@@ -457,6 +466,7 @@ class TrainConfig:
             likelihood=self.likelihood,
             sigma2=float(self.sigma2),
             hidden=tuple(self.hidden),
+            activation=self.activation,
         )
 
 
@@ -946,9 +956,7 @@ class Trainer:
         )  # RNG states stay on the CPU
         self.load_state_dict(state)
         self.metrics = [r for r in _read_metrics(self.run_dir) if r["step"] <= self.step]
-        self.curve = [
-            r for r in _read_jsonl(self.run_dir / CURVE_FILE) if r["step"] <= self.step
-        ]
+        self.curve = [r for r in _read_jsonl(self.run_dir / CURVE_FILE) if r["step"] <= self.step]
         return True
 
     # --- the loop -----------------------------------------------------------------------
