@@ -590,18 +590,21 @@ def build_model(config: ModelConfig) -> VAE:
     k = n_posterior_params(d, config.posterior)  # type: ignore[arg-type]
     m = math.prod(shape)
     arch = config.architecture
+    # The decoder is built first, so that a diagonal and a full-covariance VAE built from
+    # the same seed share every initial weight except the encoder's last layer's extra rows
+    # (the off-diagonal Cholesky factors) and its bias: a paired design.
     if arch == "burgess":
-        encoder: nn.Module = burgess_encoder(k, in_channels=shape[0])
         decoder: nn.Module = burgess_decoder(d, out_channels=shape[0])
+        encoder: nn.Module = burgess_encoder(k, in_channels=shape[0])
     elif arch.startswith("rolinek-"):
         name = arch.removeprefix("rolinek-")
-        encoder = rolinek_encoder(name, m, k)
         decoder = rolinek_decoder(name, d, shape)
+        encoder = rolinek_encoder(name, m, k)
     else:  # "mlp"
         hidden = tuple(int(h) for h in config.hidden)
         act = ACTIVATIONS[config.activation]
-        encoder = nn.Sequential(nn.Flatten(), *mlp([m, *hidden, k], activation=act))
         decoder = nn.Sequential(*mlp([d, *hidden[::-1], m], activation=act), nn.Unflatten(1, shape))
+        encoder = nn.Sequential(nn.Flatten(), *mlp([m, *hidden, k], activation=act))
     return VAE(
         encoder,
         decoder,
