@@ -271,7 +271,16 @@ def budget_table(doc: Mapping[str, Any], key: str = "mig") -> list[dict[str, Any
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """``python -m seamlib.dsprites_pilot collect RUN_ROOT [--out FILE] [--name NAME]``."""
+    """``python -m seamlib.dsprites_pilot collect RUN_ROOT [--out FILE] [--name NAME]``.
+
+    Returns the exit status: 0, or 2 with a one-line error when nothing can be collected.
+
+    Examples
+    --------
+    >>> from seamlib.dsprites_pilot import main
+    >>> main(["collect", "runs/dsprites/pilot-relu"])  # doctest: +SKIP
+    0
+    """
     parser = argparse.ArgumentParser(prog="python -m seamlib.dsprites_pilot")
     sub = parser.add_subparsers(dest="cmd", required=True)
     c = sub.add_parser("collect", help="gather learning curves into results/dsprites/<name>.json")
