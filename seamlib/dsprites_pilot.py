@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import shlex
 import sys
 from collections.abc import Mapping, Sequence
@@ -58,10 +59,10 @@ def _read_json(path: Path) -> Any:
 
 def _relative(path: Path) -> str:
     """``path`` relative to the working directory when it lies below it, else its name."""
-    try:
-        return path.resolve().relative_to(Path.cwd().resolve()).as_posix()
-    except ValueError:
-        return path.name
+    here, there = os.path.abspath(Path.cwd()), os.path.abspath(path)
+    if os.path.commonpath([here, there]) == here:
+        return Path(os.path.relpath(there, here)).as_posix()
+    return path.name
 
 
 def _curve(run: Path) -> list[dict[str, Any]]:
