@@ -77,7 +77,7 @@ def _curve(run: Path) -> list[dict[str, Any]]:
 
 
 def collect_curves(
-    run_root: str | Path,
+    run_root: str | Path | Sequence[str | Path],
     out: str | Path | None = None,
     *,
     experiment: str = "pilot",
@@ -88,7 +88,7 @@ def collect_curves(
     Parameters
     ----------
     run_root
-        A folder of run directories (the ``root`` of a sweep); runs without
+        A folder of run directories (the ``root`` of a sweep), or several; runs without
         ``curve.jsonl`` are skipped.
     out
         The file to write (default ``results/dsprites/<experiment>.json``).
@@ -115,9 +115,10 @@ def collect_curves(
     """
     from seamlib.provenance import provenance
 
-    root = Path(run_root)
+    roots = [Path(run_root)] if isinstance(run_root, (str, Path)) else [Path(r) for r in run_root]
+    found = [p for root in roots for p in sorted(root.glob(f"*/{CURVE_FILE}"))]
     runs = []
-    for curve_path in sorted(root.glob(f"*/{CURVE_FILE}")):
+    for curve_path in found:
         run = curve_path.parent
         config = _read_json(run / CONFIG_FILE)
         if config is None:
@@ -127,6 +128,7 @@ def collect_curves(
         runs.append(
             {
                 "name": run.name,
+                "root": _relative(run.parent),
                 "config": config,
                 "status": state.get("status"),
                 "train_commits": sorted({s.get("git_commit", "unknown") for s in sessions}),
@@ -136,8 +138,8 @@ def collect_curves(
         )
     if not runs:
         raise FileNotFoundError(
-            f"No run under {root} has a learning curve ({CURVE_FILE}); train with "
-            "--eval-every N (or a grid whose base sets eval_every), e.g. `python -m seamlib "
+            f"No run under {', '.join(map(str, roots))} has a learning curve ({CURVE_FILE}); "
+            "train with --eval-every N (or a grid whose base sets eval_every), e.g. `python -m seamlib "
             "sweep experiments/dsprites_pilot32.json`."
         )
     path = Path(out) if out is not None else project_root() / "results" / "dsprites"
@@ -151,7 +153,7 @@ def collect_curves(
             device=",".join(sorted({d for r in runs for d in r["train_devices"]})),
             command=command
             or shlex.join(["python", "-m", "seamlib.dsprites_pilot", *sys.argv[1:]]),
-            run_root=_relative(root),
+            run_root=",".join(_relative(root) for root in roots),
             n_runs=len(runs),
         ),
         "runs": runs,
@@ -285,7 +287,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m seamlib.dsprites_pilot")
     sub = parser.add_subparsers(dest="cmd", required=True)
     c = sub.add_parser("collect", help="gather learning curves into results/dsprites/<name>.json")
-    c.add_argument("run_root")
+    c.add_argument("run_root", nargs="+", help="folders of run directories")
     c.add_argument("--out", default=None, help="file or folder (default results/dsprites/)")
     c.add_argument("--name", default="pilot", help="experiment name (default pilot)")
     args = parser.parse_args(argv)
