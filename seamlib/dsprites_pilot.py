@@ -139,8 +139,8 @@ def collect_curves(
     if not runs:
         raise FileNotFoundError(
             f"No run under {', '.join(map(str, roots))} has a learning curve ({CURVE_FILE}); "
-            "train with --eval-every N (or a grid whose base sets eval_every), e.g. `python -m seamlib "
-            "sweep experiments/dsprites_pilot32.json`."
+            "train with --eval-every N (or a grid whose base sets eval_every), e.g. "
+            "`python -m seamlib sweep experiments/dsprites_pilot32.json`."
         )
     path = Path(out) if out is not None else project_root() / "results" / "dsprites"
     if path.suffix != ".json":
