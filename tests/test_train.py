@@ -80,8 +80,9 @@ def test_run_directory_layout_and_atomic_files(tmp_path: Path):
         "metrics.jsonl",
         "state.json",
         "checkpoint.pt",
+        "checkpoint.prev.pt",
         "provenance.json",
-    }  # no temporary files left behind
+    }  # no temporary files or lock left behind
     rows = [json.loads(line) for line in (run / "metrics.jsonl").read_text().splitlines()]
     assert [r["step"] for r in rows] == list(range(5, 41, 5))
     assert {"loss", "nll", "kl", "elbo", "beta", "time_s"} <= set(rows[0])
@@ -127,6 +128,7 @@ def test_resume_rejects_changed_config(tmp_path: Path):
 def test_sigint_writes_checkpoint_and_resume_continues(tmp_path: Path):
     cfg = tiny_config(steps=10_000_000, checkpoint_every=1_000_000)
     run = tmp_path / "sig"
+    before = signal.getsignal(signal.SIGINT)  # SIG_IGN when started from a background job
     timer = threading.Timer(1.0, os.kill, (os.getpid(), signal.SIGINT))
     timer.start()
     try:
@@ -139,7 +141,7 @@ def test_sigint_writes_checkpoint_and_resume_continues(tmp_path: Path):
     state = json.loads((run / "state.json").read_text())
     assert state["status"] == "interrupted" and state["checkpoint_step"] == step
     assert torch.load(run / "checkpoint.pt", weights_only=True)["step"] == step
-    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # handler restored
+    assert signal.getsignal(signal.SIGINT) is before  # the handler we had before, restored
     res = train(None, run, resume=True, data=tiny_data(), progress=False, stop_after=step + 5)
     assert res.step == step + 5
 
