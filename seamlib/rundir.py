@@ -402,14 +402,16 @@ def write_checkpoint(
     --------
     >>> import pathlib, tempfile
     >>> from seamlib.rundir import read_checkpoint, write_checkpoint
+    >>> keys = dict(model={}, optimizer={}, generator=None, data_shape=[2])
     >>> with tempfile.TemporaryDirectory() as tmp:
     ...     recs = []
     ...     for step in (1, 2, 3):
-    ...         recs = write_checkpoint(pathlib.Path(tmp), {"step": step}, recs, lambda r: None)
+    ...         state = {"step": step, **keys}
+    ...         recs = write_checkpoint(pathlib.Path(tmp), state, recs, lambda r: None)
     ...     sorted(p.name for p in pathlib.Path(tmp).iterdir())
-    ...     read_checkpoint(pathlib.Path(tmp), recs)[0]["step"]
-    ['checkpoint.pt', 'checkpoint.prev.pt']
-    3
+    ...     read_checkpoint(pathlib.Path(tmp), recs)[0]["step"], [r["step"] for r in recs]
+    ['checkpoint.prev.pt', 'checkpoint.pt']
+    (3, [3, 2, 1])
     """
     import torch
 

@@ -371,7 +371,7 @@ class TrainConfig:
             raise ConfigError(
                 f"channels_last must be true, false or null, got {self.channels_last!r}."
             )
-        if self.resolution not in RESOLUTIONS:
+        if not _is_int(self.resolution) or self.resolution not in RESOLUTIONS:
             raise ConfigError(
                 f"resolution must be one of {', '.join(map(str, RESOLUTIONS))} (pixels per side "
                 f"of the dSprites images), got {self.resolution!r}."
