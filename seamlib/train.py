@@ -1019,7 +1019,7 @@ class Trainer:
         raise TrainingError(
             f"{what} at training step {bad_step} (of {self.config.steps}); {kept}. Lower the "
             f"learning rate (lr={self.config.lr:g}) or check the data, e.g. continue with: "
-            f"python -m seamlib train --resume {self.run_dir} --lr {self.config.lr / 10:g}"
+            f"python -m seamlib train --resume {self.run_dir} --lr {min(self.config.lr / 10, 1e-3):g}"
         )
 
     def run(self, until: int, bar: Any = None) -> None:
