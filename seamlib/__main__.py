@@ -31,15 +31,16 @@ __all__ = ["main", "build_parser"]
 _INT_MAX = (1 << 63) - 1
 
 
-def _integer(low: int = -_INT_MAX - 1, high: int = _INT_MAX) -> Any:
-    """argparse type: an integer in [low, high] (the message names the range)."""
+def _integer(low: int | None = None, high: int = _INT_MAX) -> Any:
+    """argparse type: an integer, in [low, high] when ``low`` is given (else the range is
+    checked by TrainConfig.validate)."""
 
     def parse(text: str) -> int:
         try:
             value = int(text)
         except ValueError:
             raise argparse.ArgumentTypeError(f"expects an integer, got {text!r}") from None
-        if not low <= value <= high:
+        if low is not None and not low <= value <= high:
             bound = f">= {low}" if high == _INT_MAX else f"between {low} and {high}"
             raise argparse.ArgumentTypeError(f"expects an integer {bound}, got {text!r}")
         return value

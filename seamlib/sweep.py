@@ -171,7 +171,8 @@ def expand_grid(spec: dict[str, Any], root: str | os.PathLike[str] | None = None
         raise ConfigError(
             f"Unknown grid-file entries {', '.join(unknown)}; expected 'base', 'grid', 'root'."
         )
-    base, grid = spec.get("base") or {}, spec.get("grid") or {}
+    base = {} if spec.get("base") is None else spec["base"]
+    grid = {} if spec.get("grid") is None else spec["grid"]
     for entry, value in (("base", base), ("grid", grid)):
         if not isinstance(value, dict) or not all(isinstance(k, str) for k in value):
             raise ConfigError(

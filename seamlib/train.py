@@ -946,13 +946,17 @@ class Trainer:
         self.checkpoint_step = self.step
 
     def load_checkpoint(
-        self, checkpoint: tuple[dict[str, Any] | None, str | None] = (None, None)
+        self,
+        checkpoint: tuple[dict[str, Any] | None, str | None] = (None, None),
+        records: list[dict[str, Any]] | None = None,
     ) -> bool:
         """Restore the newest good checkpoint and the metrics up to it; False when there is
-        none. ``checkpoint``: what :func:`seamlib.rundir.read_checkpoint` returned, if read
-        already. A bad ``checkpoint.pt`` is set aside (``checkpoint.corrupt.pt``)."""
+        none. ``checkpoint``, ``records``: what :func:`seamlib.rundir.read_checkpoint` returned
+        and was given, if read already. A bad ``checkpoint.pt`` is set aside
+        (``checkpoint.corrupt.pt``)."""
         state, name = checkpoint
-        records = _checkpoint_records(self.run_dir)
+        if records is None:
+            records = _checkpoint_records(self.run_dir)
         if state is None:
             state, name = read_checkpoint(self.run_dir, records)
         if state is None or name is None:
@@ -1016,10 +1020,11 @@ class Trainer:
             if (self.run_dir / CHECKPOINT_FILE).exists()
             else f"no checkpoint had been written yet in {self.run_dir}"
         )
+        lower = min(self.config.lr / 10, 1e-3)
         raise TrainingError(
             f"{what} at training step {bad_step} (of {self.config.steps}); {kept}. Lower the "
             f"learning rate (lr={self.config.lr:g}) or check the data, e.g. continue with: "
-            f"python -m seamlib train --resume {self.run_dir} --lr {min(self.config.lr / 10, 1e-3):g}"
+            f"python -m seamlib train --resume {self.run_dir} --lr {lower:g}"
         )
 
     def run(self, until: int, bar: Any = None) -> None:
@@ -1225,31 +1230,32 @@ def train(
             f"stop_after must be an integer >= 1 (steps in total), got {stop_after!r}."
         )
     if resume:
-        stored = _read_config(run_dir)
-        if config is not None and config.to_dict() != stored.to_dict():
-            raise ConfigError(
-                f"The configuration differs from the one stored in {run_dir / CONFIG_FILE}; "
-                f"resume without changing options (only {', '.join(RESUME_CHANGES)} may change)."
-            )
-        config, changed = _apply_changes(stored, changes)
+        _read_config(run_dir)  # a folder without a run: say so before anything else
     else:
         if config is None:
             raise ConfigError("train() needs a TrainConfig unless resume=True.")
         if changes:
             raise ConfigError("steps= and changes= are for resume=True; put them in the config.")
         config.validate()
-        changed = {}
+        changed: dict[str, Any] = {}
     with lock_run_dir(run_dir, command="seamlib train", create=not resume):
-        if not resume and (
-            (run_dir / CONFIG_FILE).exists() or (run_dir / CHECKPOINT_FILE).exists()
-        ):
+        if resume:  # read under the lock: the run directory is ours now
+            stored = _read_config(run_dir)
+            if config is not None and config.to_dict() != stored.to_dict():
+                raise ConfigError(
+                    f"The configuration differs from the one stored in {run_dir / CONFIG_FILE}; "
+                    f"resume without changing options (only {', '.join(RESUME_CHANGES)} may "
+                    "change)."
+                )
+            config, changed = _apply_changes(stored, changes)
+        elif (run_dir / CONFIG_FILE).exists() or (run_dir / CHECKPOINT_FILE).exists():
             raise ConfigError(
                 f"{run_dir} already holds a run; continue it with `seamlib train --resume "
                 f"{run_dir}` or choose a new --run-dir."
             )
-        checkpoint = (
-            read_checkpoint(run_dir, _checkpoint_records(run_dir)) if resume else (None, None)
-        )
+        assert config is not None
+        records = _checkpoint_records(run_dir) if resume else []
+        checkpoint = read_checkpoint(run_dir, records) if resume else (None, None)
         done = int(checkpoint[0]["step"]) if checkpoint[0] is not None else 0
         if config.steps < done:
             raise ConfigError(
@@ -1258,7 +1264,7 @@ def train(
             )
         trainer = Trainer(config, run_dir, data=data, progress=progress)
         if resume:
-            trainer.load_checkpoint(checkpoint)
+            trainer.load_checkpoint(checkpoint, records)
         return _train_locked(trainer, stop_after, changed)
 
 
@@ -1335,7 +1341,7 @@ def _record_provenance(trainer: Trainer, changed: dict | None = None) -> None:
             device=str(trainer.device),
             start_step=trainer.step,
             torch_threads=torch.get_num_threads(),
-            **({"changed": changed} if changed else {}),
+            **({"changed": changed} if changed else {}),  # type: ignore[arg-type]
         )
     )
     atomic_write_json(path, {"sessions": sessions})

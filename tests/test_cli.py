@@ -44,6 +44,8 @@ def run_cli(*args: str, env_extra: dict | None = None, **kw) -> subprocess.Popen
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        # SIGINT at its default even when the tests run from a background job (SIG_IGN)
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
         **kw,
     )
 

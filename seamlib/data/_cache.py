@@ -12,6 +12,7 @@ import hashlib
 import os
 import tempfile
 from pathlib import Path
+from typing import Literal
 
 import numpy as np
 
@@ -133,7 +134,9 @@ def save_npy_atomic(path: Path, array: np.ndarray) -> None:
         raise
 
 
-def load_npy(path: Path, *, mmap_mode: str | None = None, fix: str = "delete it") -> np.ndarray:
+def load_npy(
+    path: Path, *, mmap_mode: Literal["r+", "r", "w+", "c"] | None = None, fix: str = "delete it"
+) -> np.ndarray:
     """``np.load`` of a cached ``.npy`` file; a truncated or corrupt file is a :class:`DataError`.
 
     Parameters
@@ -162,6 +165,7 @@ def load_npy(path: Path, *, mmap_mode: str | None = None, fix: str = "delete it"
     truncated
     """
     try:
-        return np.load(path, mmap_mode=mmap_mode, allow_pickle=False)  # type: ignore[no-any-return]
+        out: np.ndarray = np.load(path, mmap_mode=mmap_mode, allow_pickle=False)
     except (ValueError, OSError, EOFError) as exc:
         raise DataError(f"The cached file {path} is truncated or corrupt ({exc}); {fix}.") from exc
+    return out
