@@ -17,16 +17,51 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from seamlib.errors import SeamlibError
 
 __all__ = ["main", "build_parser"]
 
-# TrainConfig fields settable from the command line: (flag, field, type, help)
+_INT_MAX = (1 << 63) - 1
+
+
+def _integer(low: int | None = None, high: int = _INT_MAX) -> Any:
+    """argparse type: an integer, in [low, high] when ``low`` is given (else the range is
+    checked by TrainConfig.validate)."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expects an integer, got {text!r}") from None
+        if low is not None and not low <= value <= high:
+            bound = f">= {low}" if high == _INT_MAX else f"between {low} and {high}"
+            raise argparse.ArgumentTypeError(f"expects an integer {bound}, got {text!r}")
+        return value
+
+    parse.__name__ = "integer"
+    return parse
+
+
+def _number(text: str) -> float:
+    """argparse type: a finite number (ranges are checked by TrainConfig.validate)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expects a number, got {text!r}") from None
+    if not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"expects a finite number, got {text!r}")
+    return value
+
+
+# TrainConfig fields settable from the command line: (flag, field, type, help); ranges are
+# checked by TrainConfig.validate, before anything is created
 _TRAIN_OPTIONS: list[tuple[str, str, Any, str]] = [
     (
         "--dataset",
@@ -42,49 +77,71 @@ _TRAIN_OPTIONS: list[tuple[str, str, Any, str]] = [
         "burgess (64x64 conv), rolinek-dsprites, rolinek-synth-lin, "
         "rolinek-synth-nonlin, rolinek-mnist, mlp; default burgess",
     ),
-    ("-d", "latent_dim", int, "latent dimension d (default 10)"),
+    ("-d", "latent_dim", _integer(), "latent dimension d (default 10)"),
     ("--posterior", "posterior", str, "diag or full (default diag)"),
     ("--likelihood", "likelihood", str, "bernoulli or gaussian (default bernoulli)"),
-    ("--sigma2", "sigma2", float, "variance of the Gaussian likelihood (default 1)"),
+    ("--sigma2", "sigma2", _number, "variance of the Gaussian likelihood (default 1)"),
     ("--hidden", "hidden", str, "hidden sizes of --arch mlp, comma separated (default 64,64)"),
     ("--activation", "activation", str, "hidden nonlinearity of --arch mlp: tanh (default), relu"),
-    ("--beta", "beta", float, "KL weight; the start value of a schedule (default 1)"),
-    ("--beta-end", "beta_end", float, "final beta of the warmup/exp schedules"),
+    ("--beta", "beta", _number, "KL weight; the start value of a schedule (default 1)"),
+    ("--beta-end", "beta_end", _number, "final beta of the warmup/exp schedules"),
     ("--beta-schedule", "beta_schedule", str, "constant, warmup or exp (default constant)"),
-    ("--warmup-steps", "warmup_steps", int, "length of the linear warm-up"),
-    ("--steps", "steps", int, "training steps (default: the profile's train.steps)"),
-    ("--batch-size", "batch_size", int, "minibatch size (default: profile)"),
-    ("--lr", "lr", float, "Adam learning rate (default: profile)"),
-    ("--seed", "seed", int, "seed of initialisation, minibatches, noise and subset (default 0)"),
+    ("--warmup-steps", "warmup_steps", _integer(), "length of the linear warm-up"),
+    ("--steps", "steps", _integer(), "training steps (default: the profile's train.steps)"),
+    ("--batch-size", "batch_size", _integer(), "minibatch size (default: profile)"),
+    ("--lr", "lr", _number, "Adam learning rate (default: profile)"),
+    (
+        "--seed",
+        "seed",
+        _integer(),
+        "seed of initialisation, minibatches, noise and subset (default 0)",
+    ),
     (
         "--subset",
         "subset",
-        int,
+        _integer(),
         "train on this many random data points (0 = all; default: profile, 1024 in smoke)",
     ),
     ("--data-root", "data_root", str, "data location (dsprites-npz file, celeba folder)"),
-    ("--checkpoint-every", "checkpoint_every", int, "steps between checkpoints (default: profile)"),
-    ("--log-every", "log_every", int, "steps between metrics rows (default: profile)"),
+    (
+        "--checkpoint-every",
+        "checkpoint_every",
+        _integer(),
+        "steps between checkpoints (default: profile)",
+    ),
+    ("--log-every", "log_every", _integer(), "steps between metrics rows (default: profile)"),
     ("--device", "device", str, "auto (cuda if available), cpu or cuda"),
     (
         "--resolution",
         "resolution",
-        int,
+        _integer(),
         "dSprites pixels per side: 64 (original) or 32 (2x2 mean-pooled variant); default 64",
     ),
     (
         "--eval-every",
         "eval_every",
-        int,
+        _integer(),
         "steps between learning-curve evaluations (MIG, AAS, Eq. 6) -> curve.jsonl; 0 = none",
     ),
-    ("--eval-n", "eval_n", int, "data points of each learning-curve evaluation (default 4096)"),
+    (
+        "--eval-n",
+        "eval_n",
+        _integer(),
+        "data points of each learning-curve evaluation (default 4096)",
+    ),
 ]
+
+
+class _Parser(argparse.ArgumentParser):
+    """An argument parser whose errors are one line (no usage dump), exit status 2."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message} (see `{self.prog} --help`)\n")
 
 
 def build_parser() -> argparse.ArgumentParser:
     """The ``seamlib`` argument parser."""
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="seamlib",
         description="Train and evaluate VAEs with diagonal or full Gaussian posteriors "
         "(the engine of 'Unpicking Data at the Seams').",
@@ -101,8 +158,8 @@ def build_parser() -> argparse.ArgumentParser:
         description="Train a VAE; writes config.json, metrics.jsonl, checkpoint.pt in "
         "--run-dir. Ctrl-C writes a checkpoint; continue with --resume RUN_DIR.",
     )
-    for flag, name, _typ, text in _TRAIN_OPTIONS:
-        tr.add_argument(flag, dest=name, default=None, help=text)
+    for flag, name, typ, text in _TRAIN_OPTIONS:
+        tr.add_argument(flag, dest=name, default=None, type=typ, help=text)
     tr.add_argument(
         "--channels-last",
         action=argparse.BooleanOptionalAction,
@@ -116,21 +173,25 @@ def build_parser() -> argparse.ArgumentParser:
     tr.add_argument("--resume", metavar="RUN_DIR", help="continue the run in RUN_DIR exactly")
     tr.add_argument(
         "--stop-after",
-        type=int,
+        type=_integer(1),
         help="stop (with a checkpoint) after this many steps in total; the run stays resumable",
     )
     tr.add_argument("--no-progress", action="store_true", help="no progress bar")
-    tr.add_argument("--threads", type=int, help="torch CPU threads (default: torch's choice)")
+    tr.add_argument(
+        "--threads", type=_integer(1, 4096), help="torch CPU threads (default: torch's choice)"
+    )
 
     ev = sub.add_parser("evaluate", help="evaluate a trained run (writes RUN_DIR/eval.json)")
     ev.add_argument("run_dir", metavar="RUN_DIR")
-    ev.add_argument("--n", type=int, help="data points used (default: profile's train.eval_n)")
+    ev.add_argument(
+        "--n", type=_integer(1), help="data points used (default: profile's train.eval_n)"
+    )
     ev.add_argument(
         "--n-jacobian",
-        type=int,
+        type=_integer(1),
         help="posterior means at which E[J^T J] is averaged (default: profile)",
     )
-    ev.add_argument("--seed", type=int, default=0)
+    ev.add_argument("--seed", type=_integer(0), default=0)
     ev.add_argument("--device", default="auto")
     ev.add_argument("--json", action="store_true", help="print the full eval.json")
 
@@ -143,9 +204,9 @@ def build_parser() -> argparse.ArgumentParser:
         choices=["slurm", "local", "debug"],
         help="submitit cluster (default: auto, Slurm when available)",
     )
-    sw.add_argument("--timeout-min", type=int, default=60, help="submitit job time limit")
+    sw.add_argument("--timeout-min", type=_integer(1), default=60, help="submitit job time limit")
     sw.add_argument("--partition", help="Slurm partition")
-    sw.add_argument("--gpus", type=int, help="GPUs per Slurm job")
+    sw.add_argument("--gpus", type=_integer(0), help="GPUs per Slurm job")
     sw.add_argument("--no-wait", action="store_true", help="submitit: return after submitting")
     sw.add_argument("--dry-run", action="store_true", help="list the runs, train nothing")
     sw.add_argument("--no-progress", action="store_true")
@@ -167,7 +228,7 @@ def _train_overrides(args: argparse.Namespace) -> dict[str, Any]:
     from seamlib.errors import ConfigError
 
     out: dict[str, Any] = {}
-    for _flag, name, typ, _ in _TRAIN_OPTIONS:
+    for _flag, name, _typ, _ in _TRAIN_OPTIONS:
         value = getattr(args, name)
         if value is None:
             continue
@@ -177,10 +238,7 @@ def _train_overrides(args: argparse.Namespace) -> dict[str, Any]:
             except ValueError as exc:
                 raise ConfigError(f"--hidden expects sizes like 64,64, got {value!r}.") from exc
             continue
-        try:
-            out[name] = typ(value)
-        except ValueError as exc:
-            raise ConfigError(f"{_flag} expects a {typ.__name__}, got {value!r}.") from exc
+        out[name] = value
     if args.channels_last is not None:
         out["channels_last"] = bool(args.channels_last)
     return out
@@ -190,31 +248,36 @@ def _cmd_train(args: argparse.Namespace) -> int:
     import torch
 
     from seamlib.errors import ConfigError
-    from seamlib.train import TrainConfig, train
+    from seamlib.train import RESUME_CHANGES, TrainConfig, train
 
-    if args.threads:
-        torch.set_num_threads(args.threads)
     overrides = _train_overrides(args)
     progress = not args.no_progress
     if args.resume:
-        extra = sorted(set(overrides) - {"steps"})
+        extra = sorted(set(overrides) - set(RESUME_CHANGES))
         if extra or args.run_dir:
+            flag = {name: f for f, name, _t, _h in _TRAIN_OPTIONS}
+            safe = ", ".join(flag[name] for name in RESUME_CHANGES)
+            drop = ", ".join(flag.get(e, "--" + e.replace("_", "-")) for e in extra)
             raise ConfigError(
                 "--resume continues a run with its stored options; drop "
-                f"{', '.join('--' + e.replace('_', '-') for e in extra) or '--run-dir'} "
-                "(only --steps may change)."
+                f"{drop or '--run-dir'}"
+                f" (only {safe} may change on resume; start a new run to change the others)."
             )
+        if args.threads:
+            torch.set_num_threads(args.threads)
         result = train(
             None,
             args.resume,
             resume=True,
             progress=progress,
             stop_after=args.stop_after,
-            steps=overrides.get("steps"),
+            changes=overrides,
         )
     else:
         config = TrainConfig.from_profile(args.profile, **overrides)
         config.validate()
+        if args.threads:
+            torch.set_num_threads(args.threads)
         run_dir = args.run_dir or (
             f"runs/{config.dataset}-{config.posterior}-beta{config.beta:g}-seed{config.seed}"
         )
@@ -285,10 +348,17 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
 
 
 def _cmd_results(args: argparse.Namespace) -> int:
-    from seamlib.sweep import DEFAULT_COLUMNS, format_table, results, write_results
+    from seamlib.errors import ConfigError
+    from seamlib.sweep import COLUMNS, DEFAULT_COLUMNS, format_table, results, write_results
 
+    columns = tuple(c.strip() for c in args.columns.split(",")) if args.columns else DEFAULT_COLUMNS
+    unknown = [c for c in columns if c not in COLUMNS]
+    if unknown or not columns:
+        raise ConfigError(
+            f"Unknown column(s) {', '.join(map(repr, unknown)) or '(none given)'} for --columns;"
+            f" valid columns: {', '.join(COLUMNS)}."
+        )
     rows = results(args.roots)
-    columns = tuple(args.columns.split(",")) if args.columns else DEFAULT_COLUMNS
     print(format_table(rows, columns) if rows else "no run directories found")
     if args.out:
         path = write_results(rows, args.out)
@@ -298,6 +368,26 @@ def _cmd_results(args: argparse.Namespace) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point; returns the exit status (0 ok, 2 user error, 130 interrupted)."""
+    try:
+        with warnings.catch_warnings():
+            warnings.showwarning = _show_warning
+            return _main(argv)
+    except KeyboardInterrupt:  # e.g. Ctrl-C while torch is still being imported
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+def _show_warning(
+    message: Any, category: Any, filename: str, lineno: int, *a: Any, **k: Any
+) -> None:
+    """A repaired run directory (seamlib.rundir.RunDirWarning) is one line on stderr."""
+    if category.__name__ == "RunDirWarning":
+        print(f"seamlib: warning: {message}", file=sys.stderr)
+    else:
+        print(warnings.formatwarning(message, category, filename, lineno).rstrip(), file=sys.stderr)
+
+
+def _main(argv: Sequence[str] | None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:
@@ -309,8 +399,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         "sweep": _cmd_sweep,
         "results": _cmd_results,
     }
-    from seamlib.train import TrainingInterrupted
-
     try:
         if args.profile:
             import os
@@ -319,15 +407,13 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             os.environ[ENV_VAR] = profile_name(args.profile)
         return commands[args.command](args)
-    except TrainingInterrupted as exc:
-        print(f"interrupted: {exc}", file=sys.stderr)
-        return 130
     except SeamlibError as exc:
+        train_module = sys.modules.get("seamlib.train")
+        if train_module is not None and isinstance(exc, train_module.TrainingInterrupted):
+            print(f"interrupted: {exc}", file=sys.stderr)
+            return 130
         print(f"seamlib {args.command}: error: {exc}", file=sys.stderr)
         return 2
-    except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
-        return 130
 
 
 if __name__ == "__main__":

@@ -29,6 +29,7 @@ into one table; :func:`write_results` stores it with provenance.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import itertools
 import json
@@ -39,6 +40,13 @@ from pathlib import Path
 from typing import Any
 
 from seamlib.errors import ConfigError, TrainingError
+from seamlib.rundir import (
+    atomic_write_json,
+    atomic_write_text,
+    lock_run_dir,
+    read_jsonl,
+    read_state,
+)
 from seamlib.train import (
     CHECKPOINT_FILE,
     CONFIG_FILE,
@@ -47,8 +55,6 @@ from seamlib.train import (
     STATE_FILE,
     TrainConfig,
     TrainingInterrupted,
-    atomic_write_json,
-    atomic_write_text,
     train,
 )
 
@@ -62,6 +68,8 @@ __all__ = [
     "format_table",
     "write_results",
     "LAUNCHERS",
+    "COLUMNS",
+    "DEFAULT_COLUMNS",
 ]
 
 LAUNCHERS: tuple[str, ...] = ("local", "submitit")
@@ -156,17 +164,29 @@ def expand_grid(spec: dict[str, Any], root: str | os.PathLike[str] | None = None
     >>> [run.name for run in expand_grid(spec, root="runs/demo")]
     ['beta-1_seed-0', 'beta-1_seed-1', 'beta-4_seed-0', 'beta-4_seed-1']
     """
-    unknown = sorted(set(spec) - {"base", "grid", "root"})
+    if not isinstance(spec, dict):
+        raise ConfigError(f"A grid must be a mapping with 'base' and 'grid' entries, got {spec!r}.")
+    unknown = sorted(str(k) for k in set(spec) - {"base", "grid", "root"})
     if unknown:
         raise ConfigError(
             f"Unknown grid-file entries {', '.join(unknown)}; expected 'base', 'grid', 'root'."
         )
-    base = dict(spec.get("base") or {})
-    grid = dict(spec.get("grid") or {})
+    base = {} if spec.get("base") is None else spec["base"]
+    grid = {} if spec.get("grid") is None else spec["grid"]
+    for entry, value in (("base", base), ("grid", grid)):
+        if not isinstance(value, dict) or not all(isinstance(k, str) for k in value):
+            raise ConfigError(
+                f"The grid file's {entry!r} must map option names to "
+                f"{'values' if entry == 'base' else 'lists of values'}, got {value!r}; e.g. "
+                '{"base": {"dataset": "rings"}, "grid": {"beta": [1, 4]}}.'
+            )
     for key, values in grid.items():
         if not isinstance(values, list) or not values:
             raise ConfigError(f"grid entry {key!r} must be a non-empty list, got {values!r}.")
-    folder = Path(root if root is not None else spec.get("root", "runs/sweep"))
+    folder = root if root is not None else spec.get("root", "runs/sweep")
+    if not isinstance(folder, (str, os.PathLike)) or not str(folder):
+        raise ConfigError(f"The grid's 'root' must be a folder path, got {folder!r}.")
+    folder = Path(folder)
     keys = list(grid)
     runs: list[GridRun] = []
     for combo in itertools.product(*(grid[k] for k in keys)):
@@ -185,10 +205,7 @@ def expand_grid(spec: dict[str, Any], root: str | os.PathLike[str] | None = None
 
 
 def _is_complete(run_dir: Path) -> bool:
-    state = run_dir / STATE_FILE
-    if not state.is_file():
-        return False
-    return bool(json.loads(state.read_text()).get("status") == "complete")
+    return bool((read_state(run_dir) or {}).get("status") == "complete")
 
 
 class _CheckpointableBase:
@@ -224,7 +241,7 @@ class TrainJob(_Checkpointable):  # type: ignore[misc, valid-type]
         """Train or resume; returns ``{"run_dir", "step", "status"}``."""
         run_dir = Path(self.run_dir)
         if _is_complete(run_dir):
-            state = json.loads((run_dir / STATE_FILE).read_text())
+            state = read_state(run_dir) or {}
             return {"run_dir": str(run_dir), "step": state.get("step"), "status": "complete"}
         resume = (run_dir / CONFIG_FILE).exists()
         config = TrainConfig.from_dict(self.config)
@@ -279,10 +296,25 @@ def launch(
         raise ConfigError(f"Unknown launcher {launcher!r}; expected one of {', '.join(LAUNCHERS)}.")
     if not runs:
         return []
-    for run in runs:
-        run.run_dir.parent.mkdir(parents=True, exist_ok=True)
-        if not os.access(run.run_dir.parent, os.W_OK):
-            raise ConfigError(f"Cannot write run directories under {run.run_dir.parent}.")
+    folders = sorted({run.run_dir.parent for run in runs})
+    # one sweep at a time per folder (each run directory is locked again by its training)
+    with contextlib.ExitStack() as stack:
+        for folder in folders:
+            stack.enter_context(lock_run_dir(folder, command="seamlib sweep", create=True))
+        return _launch_locked(
+            runs, launcher, progress, cluster, wait, executor_params, submitit_folder
+        )
+
+
+def _launch_locked(
+    runs: Sequence[GridRun],
+    launcher: str,
+    progress: bool,
+    cluster: str | None,
+    wait: bool,
+    executor_params: dict[str, Any] | None,
+    submitit_folder: str | os.PathLike[str] | None,
+) -> list[dict[str, Any]]:
     if launcher == "local":
         out = []
         for run in runs:
@@ -329,6 +361,14 @@ _CONFIG_COLUMNS = (
 )
 _METRIC_COLUMNS = ("loss", "elbo", "nll", "kl")
 _EVAL_COLUMNS = ("mig", "aas", "jtj_off_diagonal", "hessian_off_diagonal")
+COLUMNS: tuple[str, ...] = (
+    ("run", "status", "step", "has_checkpoint")
+    + _CONFIG_COLUMNS
+    + _METRIC_COLUMNS
+    + _EVAL_COLUMNS
+    + ("eval_elbo",)
+)
+"""Every column of :func:`results` (for ``seamlib results --columns``)."""
 DEFAULT_COLUMNS: tuple[str, ...] = (
     "run",
     "status",
@@ -379,15 +419,13 @@ def results(roots: Sequence[str | os.PathLike[str]] = ("runs",)) -> list[dict[st
             state = _read_json(run_dir / STATE_FILE)
             row: dict[str, Any] = {"run": str(run_dir)}
             row.update({k: config.get(k) for k in _CONFIG_COLUMNS})
+            state = state if isinstance(state, dict) else {}
             row["status"] = state.get("status", "new")
             row["step"] = state.get("step", 0)
             row["has_checkpoint"] = (run_dir / CHECKPOINT_FILE).is_file()
-            metrics_path = run_dir / METRICS_FILE
-            if metrics_path.is_file():
-                lines = [ln for ln in metrics_path.read_text().splitlines() if ln.strip()]
-                if lines:
-                    last = json.loads(lines[-1])
-                    row.update({k: last.get(k) for k in _METRIC_COLUMNS})
+            metrics = read_jsonl(run_dir / METRICS_FILE)
+            if metrics:
+                row.update({k: metrics[-1].get(k) for k in _METRIC_COLUMNS})
             ev = _read_json(run_dir / EVAL_FILE)
             row.update({k: ev.get(k) for k in _EVAL_COLUMNS})
             row["eval_elbo"] = ev.get("elbo")

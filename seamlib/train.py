@@ -22,7 +22,10 @@ The engine (:func:`train`, :class:`Trainer`) adds what long runs need, on the sa
 * a non-finite loss stops training with a :class:`~seamlib.errors.TrainingError` naming the
   step; the last good checkpoint is kept (checkpoints are only written after every loss up
   to them was checked);
-* every file is written atomically (temporary file in the same folder, then ``os.replace``).
+* every file is written atomically (temporary file in the same folder, then ``os.replace``);
+  one process at a time owns a run directory, checkpoints are verified, and a damaged file
+  is repaired or skipped with a warning (:mod:`seamlib.rundir`);
+* on resume, the options in :data:`RESUME_CHANGES` may change (recorded in provenance.json).
 
 Layout of a run directory::
 
@@ -30,6 +33,8 @@ Layout of a run directory::
     RUN_DIR/metrics.jsonl    {"step", "loss", "nll", "kl", "elbo", "beta", "time_s"} per line
     RUN_DIR/state.json       {"status": running|interrupted|failed|complete, "step", ...}
     RUN_DIR/checkpoint.pt    {"step", "model", "optimizer", "generator", ...}
+    RUN_DIR/checkpoint.prev.pt  the checkpoint before it (SHA-256 of both in state.json)
+    RUN_DIR/curve.jsonl      learning curve (evaluate_model rows), with eval_every > 0
     RUN_DIR/provenance.json  {"sessions": [provenance of each (re)start]}
     RUN_DIR/eval.json        written by :func:`evaluate` (with provenance)
 """
@@ -41,7 +46,6 @@ import json
 import math
 import os
 import signal
-import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -57,6 +61,17 @@ from torch import Tensor
 
 from seamlib.errors import ConfigError, TrainingError
 from seamlib.models import ACTIVATIONS, ARCHITECTURES, VAE, ModelConfig, build_model
+from seamlib.rundir import (
+    atomic_write_json,
+    atomic_write_text,
+    lock_run_dir,
+    read_checkpoint,
+    read_jsonl,
+    read_state,
+    set_aside,
+    sha256_file,
+    write_checkpoint,
+)
 
 __all__ = [
     "FitResult",
@@ -183,70 +198,6 @@ def fit(
 
 
 # ======================================================================================
-# Atomic files
-# ======================================================================================
-def _atomic_replace(path: Path, write: Callable[[Any], None], mode: str = "w") -> None:
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, mode) as handle:
-            write(handle)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
-
-
-def atomic_write_text(path: str | os.PathLike[str], text: str) -> None:
-    """Write ``text`` to ``path`` atomically (temporary file in the same folder + rename).
-
-    Examples
-    --------
-    >>> import pathlib, tempfile
-    >>> from seamlib.train import atomic_write_text
-    >>> with tempfile.TemporaryDirectory() as tmp:
-    ...     atomic_write_text(pathlib.Path(tmp, "a.txt"), "done")
-    ...     pathlib.Path(tmp, "a.txt").read_text()
-    'done'
-    """
-    _atomic_replace(Path(path), lambda h: h.write(text))
-
-
-def atomic_write_json(path: str | os.PathLike[str], obj: Any) -> None:
-    """Write ``obj`` as indented JSON to ``path`` atomically.
-
-    Examples
-    --------
-    >>> import json, pathlib, tempfile
-    >>> from seamlib.train import atomic_write_json
-    >>> with tempfile.TemporaryDirectory() as tmp:
-    ...     atomic_write_json(pathlib.Path(tmp, "a.json"), {"step": 3})
-    ...     json.loads(pathlib.Path(tmp, "a.json").read_text())
-    {'step': 3}
-    """
-    atomic_write_text(path, json.dumps(obj, indent=2, sort_keys=False, default=_json_default))
-
-
-def _json_default(obj: Any) -> Any:
-    if isinstance(obj, np.generic):
-        return obj.item()
-    if isinstance(obj, np.ndarray):
-        return obj.tolist()
-    if isinstance(obj, Path):
-        return str(obj)
-    raise TypeError(f"not JSON serialisable: {type(obj)}")
-
-
-def _atomic_torch_save(path: Path, obj: Any) -> None:
-    _atomic_replace(path, lambda h: torch.save(obj, h), mode="wb")
-
-
-# ======================================================================================
 # Beta schedules
 # ======================================================================================
 SCHEDULES: tuple[str, ...] = ("constant", "warmup", "exp")
@@ -351,8 +302,10 @@ class TrainConfig:
     @classmethod
     def from_dict(cls, values: dict[str, Any]) -> TrainConfig:
         """Build from a dict (e.g. ``config.json``); unknown keys are an error."""
+        if not isinstance(values, dict):
+            raise ConfigError(f"Training options must be a mapping, got {values!r}.")
         names = {f.name for f in dataclasses.fields(cls)}
-        unknown = sorted(set(values) - names)
+        unknown = sorted(str(k) for k in set(values) - names)
         if unknown:
             raise ConfigError(
                 f"Unknown training option(s) {', '.join(unknown)}; known options: "
@@ -367,7 +320,7 @@ class TrainConfig:
                 except ValueError as exc:
                     raise ConfigError(f"{key} must be a number, got {vals[key]!r}.") from exc
         if "hidden" in vals and vals["hidden"] is not None:
-            vals["hidden"] = tuple(int(h) for h in vals["hidden"])
+            vals["hidden"] = _parse_hidden(vals["hidden"])
         return cls(**vals)
 
     def to_dict(self) -> dict[str, Any]:
@@ -377,58 +330,48 @@ class TrainConfig:
         return out
 
     def validate(self) -> None:
-        """Check every field; raise :class:`ConfigError` with a fix before any work is done."""
-        if self.dataset not in DATASETS:
-            raise ConfigError(
-                f"Unknown dataset {self.dataset!r}; expected one of {', '.join(DATASETS)}."
-            )
-        if self.architecture not in ARCHITECTURES:
-            raise ConfigError(
-                f"Unknown architecture {self.architecture!r}; expected one of "
-                f"{', '.join(ARCHITECTURES)}."
-            )
-        if self.posterior not in ("diag", "full"):
-            raise ConfigError(
-                f"Unknown posterior {self.posterior!r}; expected 'diag' (diagonal covariance) "
-                "or 'full' (full covariance)."
-            )
-        if self.likelihood not in ("bernoulli", "gaussian"):
-            raise ConfigError(
-                f"Unknown likelihood {self.likelihood!r}; expected 'bernoulli' or 'gaussian'."
-            )
-        if not _is_int(self.latent_dim) or self.latent_dim < 1:
-            raise ConfigError(
-                f"The latent dimension d must be an integer >= 1, got {self.latent_dim!r}."
-            )
-        if not (isinstance(self.beta, (int, float)) and self.beta > 0 and math.isfinite(self.beta)):
-            raise ConfigError(f"beta must be a finite number > 0, got {self.beta!r}.")
-        if self.beta_schedule not in SCHEDULES:
-            raise ConfigError(
-                f"Unknown beta schedule {self.beta_schedule!r}; expected one of "
-                f"{', '.join(SCHEDULES)}."
-            )
-        if self.beta_schedule != "constant":
-            if self.beta_end is None or not (self.beta_end > 0 and math.isfinite(self.beta_end)):
-                raise ConfigError(
-                    f"The {self.beta_schedule!r} schedule needs beta_end > 0 (the final beta), "
-                    f"got {self.beta_end!r}; e.g. --beta 1 --beta-end 0.001."
-                )
-        if self.beta_schedule == "warmup" and (
-            not _is_int(self.warmup_steps) or self.warmup_steps < 1
-        ):
-            raise ConfigError(f"warmup_steps must be >= 1, got {self.warmup_steps!r}.")
-        for name in ("steps", "batch_size", "checkpoint_every", "log_every"):
+        """Check every field (type, range, finiteness); raise :class:`ConfigError` with a fix
+        before any work is done."""
+        for name, choices in _CHOICES.items():
             value = getattr(self, name)
-            if not _is_int(value) or value < 1:
-                raise ConfigError(f"{name} must be an integer >= 1, got {value!r}.")
-        if not (self.lr > 0 and math.isfinite(self.lr)):
-            raise ConfigError(f"lr must be > 0, got {self.lr!r}.")
-        if not _is_int(self.subset) or self.subset < 0:
+            if not isinstance(value, str) or value not in choices:
+                raise ConfigError(
+                    f"Unknown {name.replace('_', ' ')} {value!r}; expected one of "
+                    f"{', '.join(choices)}."
+                )
+        if not _is_int(self.latent_dim) or not 1 <= self.latent_dim <= _MAX_WIDTH:
             raise ConfigError(
-                f"subset must be 0 (all data) or a positive count, got {self.subset}."
+                f"The latent dimension d must be an integer between 1 and {_MAX_WIDTH}, got "
+                f"{self.latent_dim!r}."
             )
-        if not self.sigma2 > 0:
-            raise ConfigError(f"sigma2 must be > 0, got {self.sigma2!r}.")
+        for name, (low, high) in _INT_RANGES.items():
+            value = getattr(self, name)
+            if not _is_int(value) or not low <= value <= high:
+                raise ConfigError(
+                    f"{name} must be an integer between {low} and {high}, got {value!r}."
+                )
+        for name in ("beta", "lr", "sigma2") + (("beta_end",) if self.beta_end is not None else ()):
+            value = getattr(self, name)
+            if not _is_real(value) or not (value > 0 and math.isfinite(value)):
+                raise ConfigError(f"{name} must be a finite number > 0, got {value!r}.")
+        if self.beta_schedule != "constant" and self.beta_end is None:
+            raise ConfigError(
+                f"The {self.beta_schedule!r} schedule needs beta_end > 0 (the final beta), "
+                "got None; e.g. --beta 1 --beta-end 0.001."
+            )
+        if self.beta_schedule == "warmup" and self.warmup_steps < 1:
+            raise ConfigError(f"warmup_steps must be >= 1, got {self.warmup_steps!r}.")
+        hidden = self.hidden
+        if not isinstance(hidden, tuple) or not all(
+            _is_int(h) and 1 <= h <= _MAX_WIDTH for h in hidden
+        ):
+            raise ConfigError(f"hidden must be a list of sizes >= 1 like [64, 64], got {hidden!r}.")
+        if self.data_root is not None and not isinstance(self.data_root, str):
+            raise ConfigError(f"data_root must be a path (text), got {self.data_root!r}.")
+        if self.channels_last not in (None, True, False) or _is_int(self.channels_last):
+            raise ConfigError(
+                f"channels_last must be true, false or null, got {self.channels_last!r}."
+            )
         if self.activation not in ACTIVATIONS or (
             self.activation != "tanh" and self.architecture != "mlp"
         ):
@@ -437,7 +380,7 @@ class TrainConfig:
                 f"'mlp' architecture takes one of {', '.join(ACTIVATIONS)}; the others have fixed "
                 "nonlinearities."
             )
-        if self.resolution not in RESOLUTIONS:
+        if not _is_int(self.resolution) or self.resolution not in RESOLUTIONS:
             raise ConfigError(
                 f"resolution must be one of {', '.join(map(str, RESOLUTIONS))} (pixels per side "
                 f"of the dSprites images), got {self.resolution!r}."
@@ -447,10 +390,8 @@ class TrainConfig:
                 f"resolution {self.resolution} is a dSprites variant; the {self.dataset!r} data "
                 "set has one resolution: drop --resolution."
             )
-        for name in ("eval_every", "eval_n"):
-            value = getattr(self, name)
-            if not _is_int(value) or value < 0:
-                raise ConfigError(f"{name} must be an integer >= 0, got {value!r}.")
+        if not isinstance(self.device, str):
+            raise ConfigError(f"device must be 'auto', 'cpu' or 'cuda', got {self.device!r}.")
         resolve_device(self.device)
         n_hint = _dataset_size_hint(self)
         if n_hint is not None:
@@ -471,7 +412,41 @@ class TrainConfig:
 
 
 def _is_int(x: Any) -> bool:
-    return isinstance(x, (int, np.integer)) and not isinstance(x, bool)
+    return isinstance(x, (int, np.integer)) and not isinstance(x, (bool, np.bool_))
+
+
+def _is_real(x: Any) -> bool:
+    return isinstance(x, (int, float, np.integer, np.floating)) and not isinstance(
+        x, (bool, np.bool_)
+    )
+
+
+def _parse_hidden(value: Any) -> tuple[int, ...]:
+    """``[64, 64]``, ``(64, 64)`` or ``"64,64"`` -> ``(64, 64)``; anything else is an error."""
+    items: Any = value.split(",") if isinstance(value, str) else value
+    try:
+        if not isinstance(items, (list, tuple)) or any(isinstance(v, (bool, float)) for v in items):
+            raise ValueError
+        return tuple(int(v) for v in items if not isinstance(v, str) or v.strip())
+    except (TypeError, ValueError):
+        raise ConfigError(
+            f'hidden must be a list of sizes like [64, 64] (or "64,64"), got {value!r}.'
+        ) from None
+
+
+_MAX_WIDTH = 1 << 16  # largest latent dimension / hidden size accepted
+_INT_MAX = (1 << 63) - 1  # every count and the seed fit in int64
+_INT_RANGES: dict[str, tuple[int, int]] = {
+    "warmup_steps": (0, _INT_MAX),
+    "steps": (1, _INT_MAX),
+    "batch_size": (1, _INT_MAX),
+    "seed": (0, _INT_MAX),
+    "subset": (0, _INT_MAX),
+    "checkpoint_every": (1, _INT_MAX),
+    "log_every": (1, _INT_MAX),
+    "eval_every": (0, _INT_MAX),
+    "eval_n": (1, _INT_MAX),
+}
 
 
 def _check_batch(batch_size: int, n: int, dataset: str) -> None:
@@ -665,6 +640,14 @@ CelebA under ``data_root``, 64x64 RGB uint8 (the 40 attributes as factors);
 ``subset``); ``rings``: the 2-D rings of Fig. 6 (50,000 points unless ``subset``).
 """
 
+_CHOICES: dict[str, tuple[str, ...]] = {
+    "dataset": tuple(DATASETS),
+    "architecture": tuple(ARCHITECTURES),
+    "posterior": ("diag", "full"),  # diagonal or full posterior covariance
+    "likelihood": ("bernoulli", "gaussian"),
+    "beta_schedule": SCHEDULES,
+}
+
 _SIZE_HINTS: dict[str, int] = {"dsprites": 737_280, "dsprites-npz": 737_280, "lfw": 100}
 
 
@@ -745,12 +728,25 @@ CURVE_FILE = "curve.jsonl"
 PROVENANCE_FILE = "provenance.json"
 
 
+RESUME_CHANGES: tuple[str, ...] = (
+    "steps",
+    "lr",
+    "log_every",
+    "checkpoint_every",
+    "eval_every",
+    "eval_n",
+    "data_root",
+)
+"""Options that may change when a run is resumed: they change neither the model, the data
+nor the random streams (``steps`` may not drop below the steps done; with the ``exp``
+schedule it rescales the rest of the decay). Each change is recorded in provenance.json."""
+
+
 def _check_writable(run_dir: Path) -> None:
     try:
         run_dir.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=run_dir, prefix=".write-test.")
-        os.close(fd)
-        os.unlink(tmp)
+        if not os.access(run_dir, os.W_OK | os.X_OK):
+            raise PermissionError(13, "permission denied")
     except OSError as exc:
         raise ConfigError(
             f"The run directory {run_dir} is not writable ({exc.strerror or exc}); choose "
@@ -820,6 +816,8 @@ class Trainer:
         self.generator = torch.Generator(device=self.device).manual_seed(config.seed)
         self.step = 0
         self.checkpoint_step = 0
+        self.checkpoints: list[dict[str, Any]] = []  # checksum records, newest first
+        self.status = "new"
         self.metrics: list[dict[str, Any]] = []
         self.curve: list[dict[str, Any]] = []  # evaluate_model rows every eval_every steps
         self.progress = progress
@@ -878,7 +876,8 @@ class Trainer:
         atomic_write_json(self.run_dir / CONFIG_FILE, self.config.to_dict())
 
     def write_state(self, status: str, **extra: Any) -> None:
-        """Write ``state.json`` (status, step, steps, time)."""
+        """Write ``state.json`` (status, step, steps, time, checkpoint checksums)."""
+        self.status = status
         atomic_write_json(
             self.run_dir / STATE_FILE,
             {
@@ -888,11 +887,13 @@ class Trainer:
                 "steps": self.config.steps,
                 "updated": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
                 **extra,
+                "checkpoints": self.checkpoints,
             },
         )
 
     def save_checkpoint(self) -> None:
-        """Write ``metrics.jsonl`` and ``checkpoint.pt`` (atomically) for the current step.
+        """Write ``metrics.jsonl``, ``curve.jsonl`` and a verified ``checkpoint.pt`` (the
+        previous one kept as ``checkpoint.prev.pt``, both checksums in ``state.json``).
 
         Only called after every loss up to ``self.step`` was checked to be finite.
         """
@@ -907,20 +908,47 @@ class Trainer:
         if self.config.eval_every:
             rows = "".join(json.dumps(row) + "\n" for row in self.curve)
             atomic_write_text(self.run_dir / CURVE_FILE, rows)
-        _atomic_torch_save(self.run_dir / CHECKPOINT_FILE, self.state_dict())
+        status = self.status
+
+        def commit(records: list[dict[str, Any]]) -> None:
+            self.checkpoints = records
+            self.write_state(status)
+
+        self.checkpoints = write_checkpoint(
+            self.run_dir, self.state_dict(), self.checkpoints, commit
+        )
         self.checkpoint_step = self.step
 
-    def load_checkpoint(self) -> bool:
-        """Restore the run directory's checkpoint and metrics; False when there is none."""
-        path = self.run_dir / CHECKPOINT_FILE
-        if not path.exists():
+    def load_checkpoint(
+        self,
+        checkpoint: tuple[dict[str, Any] | None, str | None] = (None, None),
+        records: list[dict[str, Any]] | None = None,
+    ) -> bool:
+        """Restore the newest good checkpoint and the metrics up to it; False when there is
+        none. ``checkpoint``, ``records``: what :func:`seamlib.rundir.read_checkpoint` returned
+        and was given, if read already. A bad ``checkpoint.pt`` is set aside
+        (``checkpoint.corrupt.pt``)."""
+        state, name = checkpoint
+        if records is None:
+            records = _checkpoint_records(self.run_dir)
+        if state is None:
+            state, name = read_checkpoint(self.run_dir, records)
+        if state is None or name is None:
             return False
-        state = torch.load(
-            path, map_location="cpu", weights_only=True
-        )  # RNG states stay on the CPU
-        self.load_state_dict(state)
-        self.metrics = [r for r in _read_metrics(self.run_dir) if r["step"] <= self.step]
-        self.curve = [r for r in _read_jsonl(self.run_dir / CURVE_FILE) if r["step"] <= self.step]
+        if name != CHECKPOINT_FILE:
+            set_aside(self.run_dir, CHECKPOINT_FILE)
+        self.load_state_dict(state)  # RNG states stay on the CPU
+        # an old run directory (or a rebuilt state.json) has no checksums yet: record the
+        # checkpoint just verified by loading it
+        self.checkpoints = records or [
+            {"step": self.step, "sha256": sha256_file(self.run_dir / name)}
+        ]
+        for group in self.optimizer.param_groups:
+            group["lr"] = self.config.lr  # a learning rate changed on resume
+        self.metrics = [
+            r for r in read_jsonl(self.run_dir / METRICS_FILE) if r["step"] <= self.step
+        ]
+        self.curve = [r for r in read_jsonl(self.run_dir / CURVE_FILE) if r["step"] <= self.step]
         return True
 
     # --- the loop -----------------------------------------------------------------------
@@ -942,18 +970,7 @@ class Trainer:
         vals = torch.stack(self._pending).view(-1, 4).cpu().numpy()  # one sync per row
         finite = np.isfinite(vals).all(axis=1)
         if not finite.all():
-            bad_step = self._buf_start + int(np.argmin(finite)) + 1
-            self.write_state("failed", failed_step=bad_step)
-            kept = (
-                f"the last good checkpoint (step {self.checkpoint_step}) is kept in {self.run_dir}"
-                if (self.run_dir / CHECKPOINT_FILE).exists()
-                else f"no checkpoint had been written yet in {self.run_dir}"
-            )
-            raise TrainingError(
-                f"Non-finite loss at training step {bad_step} (of {self.config.steps}); "
-                f"{kept}. Lower the learning rate (lr={self.config.lr}) or check the data, "
-                "then resume or start a new run."
-            )
+            self._fail(self._buf_start + int(np.argmin(finite)) + 1, "Non-finite loss")
         mean = vals.mean(axis=0)
         self.metrics.append(
             {
@@ -968,6 +985,21 @@ class Trainer:
         )
         self._buf_start = self.step
         self._pending = []
+
+    def _fail(self, bad_step: int, what: str) -> None:
+        """Mark the run failed and raise a :class:`TrainingError` saying what to run next."""
+        self.write_state("failed", failed_step=bad_step)
+        kept = (
+            f"the last good checkpoint (step {self.checkpoint_step}) is kept in {self.run_dir}"
+            if (self.run_dir / CHECKPOINT_FILE).exists()
+            else f"no checkpoint had been written yet in {self.run_dir}"
+        )
+        lower = min(self.config.lr / 10, 1e-3)
+        raise TrainingError(
+            f"{what} at training step {bad_step} (of {self.config.steps}); {kept}. Lower the "
+            f"learning rate (lr={self.config.lr:g}) or check the data, e.g. continue with: "
+            f"python -m seamlib train --resume {self.run_dir} --lr {lower:g}"
+        )
 
     def run(self, until: int, bar: Any = None) -> None:
         """Train from ``self.step`` up to step ``until`` (checkpoints, logging, signals)."""
@@ -984,7 +1016,10 @@ class Trainer:
             loss, parts = model.loss(self._batch(), beta=beta, generator=self.generator)
             opt.zero_grad(set_to_none=True)
             loss.backward()
-            opt.step()
+            try:
+                opt.step()
+            except RuntimeError as exc:  # e.g. a step too large for float32 (huge lr)
+                self._fail(self.step + 1, f"The optimiser step failed ({exc})")
             # keep references only (no device op, no sync); checked in _flush
             pending += (loss.detach(), parts["nll"], parts["kl"], parts["elbo"])
             n_pending += 1
@@ -1088,14 +1123,11 @@ class Trainer:
             self._previous_handlers = {}
 
 
-def _read_jsonl(path: Path) -> list[dict[str, Any]]:
-    if not path.exists():
-        return []
-    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
-
-
-def _read_metrics(run_dir: Path) -> list[dict[str, Any]]:
-    return _read_jsonl(Path(run_dir) / METRICS_FILE)
+def _checkpoint_records(run_dir: Path) -> list[dict[str, Any]]:
+    """Checksum records of ``state.json`` (``[]`` for old or rebuilt run directories)."""
+    state = read_state(run_dir) or {}
+    records = state.get("checkpoints")
+    return [r for r in records if isinstance(r, dict)] if isinstance(records, list) else []
 
 
 def _read_config(run_dir: Path) -> TrainConfig:
@@ -1121,6 +1153,7 @@ def train(
     progress: bool = True,
     stop_after: int | None = None,
     steps: int | None = None,
+    changes: dict[str, Any] | None = None,
 ) -> TrainResult:
     """Train a VAE in ``run_dir``, or continue the run there with ``resume=True``.
 
@@ -1141,8 +1174,11 @@ def train(
         Stop (with a checkpoint) once this many steps in total are done, e.g. to train in
         pieces; the run stays resumable.
     steps
-        With ``resume``: a new total number of steps (extends a finished run; changes the
-        schedule of ``exp``).
+        With ``resume``: a new total number of steps, at least the steps done (extends a
+        finished run; changes the schedule of ``exp``). Same as ``changes={"steps": steps}``.
+    changes
+        With ``resume``: new values of options in :data:`RESUME_CHANGES` (e.g.
+        ``{"lr": 1e-4}`` after a non-finite loss); recorded in ``provenance.json``.
 
     Raises
     ------
@@ -1160,33 +1196,81 @@ def train(
     >>> result = train(cfg, "runs/dsprites-beta4")  # doctest: +SKIP
     """
     run_dir = Path(run_dir)
+    changes = dict(changes or {})
+    if steps is not None:
+        changes["steps"] = steps
+    if stop_after is not None and (not _is_int(stop_after) or stop_after < 1):
+        raise ConfigError(
+            f"stop_after must be an integer >= 1 (steps in total), got {stop_after!r}."
+        )
     if resume:
-        stored = _read_config(run_dir)
-        if config is not None and config.to_dict() != stored.to_dict():
-            raise ConfigError(
-                f"The configuration differs from the one stored in {run_dir / CONFIG_FILE}; "
-                "resume without changing options (only --steps may change)."
-            )
-        config = stored
-        if steps is not None:
-            config = dataclasses.replace(config, steps=int(steps))
+        _read_config(run_dir)  # a folder without a run: say so before anything else
     else:
         if config is None:
             raise ConfigError("train() needs a TrainConfig unless resume=True.")
-        if (run_dir / CONFIG_FILE).exists() or (run_dir / CHECKPOINT_FILE).exists():
+        if changes:
+            raise ConfigError("steps= and changes= are for resume=True; put them in the config.")
+        config.validate()
+        changed: dict[str, Any] = {}
+    with lock_run_dir(run_dir, command="seamlib train", create=not resume):
+        if resume:  # read under the lock: the run directory is ours now
+            stored = _read_config(run_dir)
+            if config is not None and config.to_dict() != stored.to_dict():
+                raise ConfigError(
+                    f"The configuration differs from the one stored in {run_dir / CONFIG_FILE}; "
+                    f"resume without changing options (only {', '.join(RESUME_CHANGES)} may "
+                    "change)."
+                )
+            config, changed = _apply_changes(stored, changes)
+        elif (run_dir / CONFIG_FILE).exists() or (run_dir / CHECKPOINT_FILE).exists():
             raise ConfigError(
                 f"{run_dir} already holds a run; continue it with `seamlib train --resume "
                 f"{run_dir}` or choose a new --run-dir."
             )
-    trainer = Trainer(config, run_dir, data=data, progress=progress)
-    if resume:
-        trainer.load_checkpoint()
+        assert config is not None
+        records = _checkpoint_records(run_dir) if resume else []
+        checkpoint = read_checkpoint(run_dir, records) if resume else (None, None)
+        done = int(checkpoint[0]["step"]) if checkpoint[0] is not None else 0
+        if config.steps < done:
+            raise ConfigError(
+                f"{run_dir} has done {done} steps already; --steps {config.steps} would end "
+                f"before that: pass --steps {done} or more (or leave --steps out)."
+            )
+        trainer = Trainer(config, run_dir, data=data, progress=progress)
+        if resume:
+            trainer.load_checkpoint(checkpoint, records)
+        return _train_locked(trainer, stop_after, changed)
+
+
+def _apply_changes(stored: TrainConfig, changes: dict[str, Any]) -> tuple[TrainConfig, dict]:
+    """``stored`` with the resume-safe ``changes`` applied (validated) and what changed."""
+    unsafe = sorted(set(changes) - set(RESUME_CHANGES))
+    if unsafe:
+        raise ConfigError(
+            f"{', '.join(unsafe)} cannot change when a run is resumed (the model, data or random "
+            f"streams would differ); only {', '.join(RESUME_CHANGES)} can. Start a new run "
+            "(new --run-dir) to change the others."
+        )
+    config = dataclasses.replace(stored, **changes)
+    config.validate()
+    changed = {
+        k: {"from": getattr(stored, k), "to": getattr(config, k)}
+        for k in changes
+        if getattr(stored, k) != getattr(config, k)
+    }
+    return config, changed
+
+
+def _train_locked(trainer: Trainer, stop_after: int | None, changed: dict) -> TrainResult:
+    """The part of :func:`train` after the run directory is locked and the state loaded."""
+    config, run_dir = trainer.config, trainer.run_dir
     trainer.write_config()
-    _record_provenance(trainer)
+    _record_provenance(trainer, changed)
     until = config.steps if stop_after is None else min(config.steps, int(stop_after))
     status = "complete" if until >= config.steps else "stopped"
     if trainer.step >= until:
-        trainer.write_state(status if trainer.step >= config.steps else "stopped")
+        status = "complete" if trainer.step >= config.steps else "stopped"
+        trainer.write_state(status)
         return TrainResult(
             run_dir, trainer.step, config.steps, trainer.model, trainer.metrics, status
         )
@@ -1196,7 +1280,7 @@ def train(
         total=config.steps,
         initial=trainer.step,
         desc=f"train {run_dir.name}",
-        disable=not progress,
+        disable=not trainer.progress,
         dynamic_ncols=True,
         leave=True,
     )
@@ -1207,13 +1291,15 @@ def train(
             trainer.run(until, bar)
         finally:
             bar.close()
-        trainer.save_checkpoint()
+        if trainer.checkpoint_step != trainer.step:  # else keep the previous generation
+            trainer.save_checkpoint()
         trainer.write_state(status)
     return TrainResult(run_dir, trainer.step, config.steps, trainer.model, trainer.metrics, status)
 
 
-def _record_provenance(trainer: Trainer) -> None:
-    """Append this session (start step, device, versions, git commit) to provenance.json."""
+def _record_provenance(trainer: Trainer, changed: dict | None = None) -> None:
+    """Append this session (start step, device, versions, git commit and the options changed
+    on resume) to provenance.json."""
     from seamlib.provenance import provenance
 
     path = trainer.run_dir / PROVENANCE_FILE
@@ -1221,7 +1307,7 @@ def _record_provenance(trainer: Trainer) -> None:
     if path.is_file():
         try:
             sessions = list(json.loads(path.read_text()).get("sessions", []))
-        except (json.JSONDecodeError, AttributeError):
+        except (ValueError, AttributeError, TypeError):
             sessions = []
     sessions.append(
         provenance(
@@ -1229,6 +1315,7 @@ def _record_provenance(trainer: Trainer) -> None:
             device=str(trainer.device),
             start_step=trainer.step,
             torch_threads=torch.get_num_threads(),
+            **({"changed": changed} if changed else {}),  # type: ignore[arg-type]
         )
     )
     atomic_write_json(path, {"sessions": sessions})
@@ -1251,19 +1338,27 @@ def load_run(
     """
     run_dir = Path(run_dir)
     config = _read_config(run_dir)
-    path = run_dir / CHECKPOINT_FILE
-    if not path.is_file():
-        raise ConfigError(f"{run_dir} has no {CHECKPOINT_FILE} yet; train (or resume) it first.")
     dev = resolve_device(device)
-    state = torch.load(path, map_location="cpu", weights_only=True)
+    state, name = read_checkpoint(run_dir, _checkpoint_records(run_dir))
+    if state is None or name is None:
+        raise ConfigError(f"{run_dir} has no {CHECKPOINT_FILE} yet; train (or resume) it first.")
     shape = tuple(int(v) for v in state["data_shape"])
     with torch.random.fork_rng(devices=[]):
         model = build_model(config.model_config(shape))
     model.load_state_dict(state["model"])
     model.to(dev).eval()
-    info_path = run_dir / STATE_FILE
-    info = json.loads(info_path.read_text()) if info_path.exists() else {}
-    info["step"] = int(state["step"])
+    info = read_state(run_dir)
+    step = int(state["step"])
+    if info is None:  # corrupt: rebuilt from the checkpoint (evaluate writes it back)
+        info = {
+            "status": "complete" if step >= config.steps else "stopped",
+            "checkpoint_step": step,
+            "steps": config.steps,
+            "checkpoints": [{"step": step, "sha256": sha256_file(run_dir / name)}],
+            "rebuilt": True,
+        }
+    info["step"] = step
+    info["checkpoint_file"] = name
     return config, model, info
 
 
@@ -1337,23 +1432,36 @@ def evaluate(
     from seamlib.config import get_profile
     from seamlib.provenance import provenance
 
+    for name, value, low in (("n", n, 1), ("n_jacobian", n_jacobian, 1), ("seed", seed, 0)):
+        if value is not None and (not _is_int(value) or not low <= value <= _INT_MAX):
+            raise ConfigError(
+                f"{name} must be an integer between {low} and {_INT_MAX}, got {value!r}."
+            )
     run_dir = Path(run_dir)
-    config, model, info = load_run(run_dir, device)
-    if data is None:
-        data = load_training_data(config)
-    sizes = get_profile().train
-    result = evaluate_model(
-        model,
-        data,
-        n=int(n or sizes.eval_n),
-        n_jacobian=int(n_jacobian or sizes.eval_jacobian_n),
-        seed=seed,
-    )
-    result["step"] = info.get("step")
-    result["provenance"] = provenance(
-        seeds=[config.seed, seed], device=str(next(model.parameters()).device), run_dir=run_dir.name
-    )
-    atomic_write_json(run_dir / EVAL_FILE, result)
+    _read_config(run_dir)
+    with lock_run_dir(run_dir, command="seamlib evaluate"):
+        config, model, info = load_run(run_dir, device)
+        if info.pop("rebuilt", False):
+            info.pop("checkpoint_file", None)
+            atomic_write_json(run_dir / STATE_FILE, info)
+        if data is None:
+            data = load_training_data(config)
+        sizes = get_profile().train
+        result = evaluate_model(
+            model,
+            data,
+            n=int(n if n is not None else sizes.eval_n),
+            n_jacobian=int(n_jacobian if n_jacobian is not None else sizes.eval_jacobian_n),
+            seed=seed,
+        )
+        result["step"] = info.get("step")
+        result["provenance"] = provenance(
+            seeds=[config.seed, seed],
+            device=str(next(model.parameters()).device),
+            run_dir=run_dir.name,
+            checkpoint=info.get("checkpoint_file"),
+        )
+        atomic_write_json(run_dir / EVAL_FILE, result)
     return result
 
 

@@ -56,6 +56,27 @@ def tiny_config(**kw) -> TrainConfig:
     return TrainConfig(**base)
 
 
+def signal_when_running(run: Path, signum: int) -> threading.Thread:
+    """Send ``signum`` to this process once ``run`` reports "running" (the trainer's handlers
+    are in place then; a fixed delay can fire earlier on a loaded machine)."""
+
+    def wait_and_kill() -> None:
+        state = run / "state.json"
+        for _ in range(1200):
+            try:
+                if json.loads(state.read_text()).get("status") == "running":
+                    break
+            except (OSError, ValueError):
+                pass
+            threading.Event().wait(0.05)
+        threading.Event().wait(0.2)
+        os.kill(os.getpid(), signum)
+
+    thread = threading.Thread(target=wait_and_kill, daemon=True)
+    thread.start()
+    return thread
+
+
 # --- beta schedules -------------------------------------------------------------------
 def test_beta_schedules():
     kw = dict(beta=1.0, beta_end=1e-3, steps=101)
@@ -80,8 +101,9 @@ def test_run_directory_layout_and_atomic_files(tmp_path: Path):
         "metrics.jsonl",
         "state.json",
         "checkpoint.pt",
+        "checkpoint.prev.pt",
         "provenance.json",
-    }  # no temporary files left behind
+    }  # no temporary files or lock left behind
     rows = [json.loads(line) for line in (run / "metrics.jsonl").read_text().splitlines()]
     assert [r["step"] for r in rows] == list(range(5, 41, 5))
     assert {"loss", "nll", "kl", "elbo", "beta", "time_s"} <= set(rows[0])
@@ -127,19 +149,17 @@ def test_resume_rejects_changed_config(tmp_path: Path):
 def test_sigint_writes_checkpoint_and_resume_continues(tmp_path: Path):
     cfg = tiny_config(steps=10_000_000, checkpoint_every=1_000_000)
     run = tmp_path / "sig"
-    timer = threading.Timer(1.0, os.kill, (os.getpid(), signal.SIGINT))
-    timer.start()
-    try:
-        with pytest.raises(TrainingInterrupted, match="SIGINT") as info:
-            train(cfg, run, data=tiny_data(), progress=False)
-    finally:
-        timer.cancel()
+    before = signal.getsignal(signal.SIGINT)  # SIG_IGN when started from a background job
+    killer = signal_when_running(run, signal.SIGINT)
+    with pytest.raises(TrainingInterrupted, match="SIGINT") as info:
+        train(cfg, run, data=tiny_data(), progress=False)
+    killer.join()
     step = info.value.step
     assert 0 < step < cfg.steps
     state = json.loads((run / "state.json").read_text())
     assert state["status"] == "interrupted" and state["checkpoint_step"] == step
     assert torch.load(run / "checkpoint.pt", weights_only=True)["step"] == step
-    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # handler restored
+    assert signal.getsignal(signal.SIGINT) is before  # the handler we had before, restored
     res = train(None, run, resume=True, data=tiny_data(), progress=False, stop_after=step + 5)
     assert res.step == step + 5
 
@@ -255,8 +275,7 @@ def test_signal_with_host_handler_checkpoints_then_defers(tmp_path: Path):
         raise _Requeued
 
     old = signal.signal(signal.SIGTERM, host)
-    timer = threading.Timer(1.0, os.kill, (os.getpid(), signal.SIGTERM))
-    timer.start()
+    killer = signal_when_running(tmp_path / "h", signal.SIGTERM)
     try:
         with pytest.raises(_Requeued):
             train(
@@ -266,7 +285,7 @@ def test_signal_with_host_handler_checkpoints_then_defers(tmp_path: Path):
                 progress=False,
             )
     finally:
-        timer.cancel()
+        killer.join()
         signal.signal(signal.SIGTERM, old)
     assert calls == [signal.SIGTERM]
     state = json.loads((tmp_path / "h" / "state.json").read_text())

@@ -12,12 +12,13 @@ import hashlib
 import os
 import tempfile
 from pathlib import Path
+from typing import Literal
 
 import numpy as np
 
 from seamlib.errors import ChecksumError, DataError
 
-__all__ = ["DATA_ENV_VAR", "cache_dir", "md5sum", "verify_md5", "save_npy_atomic"]
+__all__ = ["DATA_ENV_VAR", "cache_dir", "md5sum", "verify_md5", "save_npy_atomic", "load_npy"]
 
 DATA_ENV_VAR = "SEAMLIB_DATA"
 
@@ -131,3 +132,40 @@ def save_npy_atomic(path: Path, array: np.ndarray) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def load_npy(
+    path: Path, *, mmap_mode: Literal["r+", "r", "w+", "c"] | None = None, fix: str = "delete it"
+) -> np.ndarray:
+    """``np.load`` of a cached ``.npy`` file; a truncated or corrupt file is a :class:`DataError`.
+
+    Parameters
+    ----------
+    path : Path
+        The ``.npy`` file.
+    mmap_mode : str, optional
+        As for :func:`numpy.load`.
+    fix : str
+        What the user should do about a bad file (ends the message).
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> import numpy as np
+    >>> from seamlib.data._cache import load_npy, save_npy_atomic
+    >>> from seamlib.errors import DataError
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     path = pathlib.Path(tmp, "a.npy")
+    ...     save_npy_atomic(path, np.arange(1000))
+    ...     _ = path.write_bytes(path.read_bytes()[:200])  # cut short
+    ...     try:
+    ...         load_npy(path, mmap_mode="r")
+    ...     except DataError:
+    ...         print("truncated")
+    truncated
+    """
+    try:
+        out: np.ndarray = np.load(path, mmap_mode=mmap_mode, allow_pickle=False)
+    except (ValueError, OSError, EOFError) as exc:
+        raise DataError(f"The cached file {path} is truncated or corrupt ({exc}); {fix}.") from exc
+    return out

@@ -40,7 +40,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from seamlib.data._cache import cache_dir as _cache_dir
-from seamlib.data._cache import save_npy_atomic, verify_md5
+from seamlib.data._cache import load_npy, save_npy_atomic, verify_md5
 from seamlib.errors import ChecksumError, DataError
 
 __all__ = [
@@ -434,8 +434,14 @@ def render_indices(indices: ArrayLike, *, exact: bool = True) -> np.ndarray:
     >>> dsprites.render_indices([0, 1, 737279]).shape
     (3, 64, 64)
     """
-    idx = np.asarray(indices, dtype=np.int64).reshape(-1)
-    if np.any((idx < 0) | (idx >= N_IMAGES)):
+    raw = np.asarray(indices)
+    if raw.size and (raw.dtype == np.bool_ or not np.issubdtype(raw.dtype, np.integer)):
+        raise ValueError(
+            f"flat indices must be integers in [0, {N_IMAGES}), got {raw.dtype} values "
+            f"such as {raw.reshape(-1)[:3].tolist()}"
+        )
+    idx = raw.astype(np.int64).reshape(-1)
+    if np.any((raw.reshape(-1) < 0) | (raw.reshape(-1) >= N_IMAGES)):
         raise ValueError(f"flat indices must lie in [0, {N_IMAGES})")
     cls = np.stack(np.unravel_index(idx, FACTOR_SIZES), axis=-1)
     val = classes_to_values(cls)
@@ -624,7 +630,7 @@ def procedural_dsprites(
     path = _cache_path(_cache_dir(cache_dir), exact) if cache else None
     full: DSprites | None = None
     if path is not None and path.exists():
-        packed = np.load(path, mmap_mode="r")
+        packed = load_npy(path, mmap_mode="r", fix="delete it and it will be re-rendered")
         if packed.shape != (N_IMAGES, IMAGE_SIZE, IMAGE_SIZE // 8) or packed.dtype != np.uint8:
             raise DataError(
                 f"the cached procedural dSprites {path} has {packed.dtype} {packed.shape}, "
