@@ -946,9 +946,7 @@ class Trainer:
         )  # RNG states stay on the CPU
         self.load_state_dict(state)
         self.metrics = [r for r in _read_metrics(self.run_dir) if r["step"] <= self.step]
-        self.curve = [
-            r for r in _read_jsonl(self.run_dir / CURVE_FILE) if r["step"] <= self.step
-        ]
+        self.curve = [r for r in _read_jsonl(self.run_dir / CURVE_FILE) if r["step"] <= self.step]
         return True
 
     # --- the loop -----------------------------------------------------------------------
