@@ -71,7 +71,6 @@ __all__ = [
     "load_results",
     "spearman",
     "fig5_trends",
-    "main",
 ]
 
 if __name__ == "__main__":  # pragma: no cover

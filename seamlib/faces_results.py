@@ -54,7 +54,6 @@ __all__ = [
     "claim_rows",
     "CLAIM_KEYS",
     "images_of",
-    "main",
 ]
 
 if __name__ == "__main__":  # pragma: no cover

@@ -20,18 +20,8 @@ Implements Section 5 and Appendices A, C and E of Allen (2025), *Unpicking Data 
   Def. D1 (Eq. 5) and a mutual-information permutation test of their independence
   (Theorem 5.2).
 
-Conventions
------------
-A *decoder* is any callable mapping a batch of latents ``z`` of shape ``(n, d)`` to outputs of
-shape ``(n, *out)`` (a ``torch.nn.Module`` or a function of torch operations). Outputs are
-flattened to ``m = prod(out)`` coordinates. Functions take the decoder first, then tensors.
-Use float64 for exactness checks; every function keeps the dtype and device of ``z``.
-
-SVD convention (used everywhere in seamlib): singular values are in *decreasing* order
-``s^1 >= ... >= s^d``; the sign of each right singular vector ``v^i`` is chosen so that its
-entry of largest magnitude is positive, and ``u^i = J v^i / s^i`` (so ``J v^i = s^i u^i``
-holds with this sign). Along a path the sign is instead chosen by continuity
-(:func:`continue_svd`).
+Conventions (decoders, the SVD's order and signs) are those of
+:mod:`seamlib.theory.jacobian`.
 
 This module gathers, under the name the chapters use, functions that live in
 :mod:`seamlib.theory.jacobian`, :mod:`seamlib.theory.seams`, :mod:`seamlib.theory.scores`,

@@ -12,15 +12,6 @@ symmetry of PPCA. A *linear VAE* (LVAE) keeps the model but approximates the pos
 covariance of Eq. 4, ``sigma^2 R^T Lambda^-1 R``, must be diagonal, so ``R`` must be a
 signed permutation: the symmetry is broken.
 
-Everything here is exact. For a linear decoder the expected log-likelihood under a Gaussian
-posterior is closed form, so the (beta-)ELBO (Eq. 1) of an LVAE depends on the data only
-through its second-moment matrix ``C = X^T X / n`` (:func:`lvae_elbo`); training takes
-full-batch Adam (or damped Newton) steps on this analytic objective, with no sampling noise
-(:func:`train_lvae`).
-
-Shapes: data ``X`` is ``(n, m)``; decoder ``D``/``W`` is ``(m, d)``; encoder ``E`` is
-``(d, m)``; posterior covariance ``Sigma`` is ``(d, d)``. All tensors are float64.
-
 The functions live in :mod:`seamlib.theory.linear` and :mod:`seamlib.theory.lvae` (training);
 :func:`ps_align` in :mod:`seamlib.align`. This module re-exports them.
 """

@@ -20,16 +20,6 @@ with ``r = x - d(z)`` and ``H_l`` the Hessian of decoder output ``l``, so
 functions here evaluate both printed forms (:func:`eq6_forms`) so a chapter can measure which
 one holds. :func:`eq6_rhs` returns the form that the numbers confirm (Eq. 9's sign).
 
-Expectations under ``q`` are computed by a fixed rule ``z_k = mu + L eps_k`` with weights
-``w_k`` (``Sigma = L L^T``): a tensor-product Gauss-Hermite rule (exact for polynomials of
-degree ``<= 2 n - 1`` in each coordinate; ``d <= 3``) or Monte Carlo with fixed common random
-numbers (any ``d``; up to 10 is practical). With a fixed rule the estimated ELBO is a smooth
-deterministic function of ``(mu, L)``, maximised by L-BFGS followed by Newton polishing.
-
-Conventions: a *decoder* is any callable mapping latents ``(n, d)`` to outputs ``(n, *out)``
-row by row (e.g. a ``torch.nn.Module``); outputs are flattened to ``m`` coordinates. Use
-float64 (decoder and ``x``) for exactness checks.
-
 The functions live in :mod:`seamlib.theory.posterior` and :mod:`seamlib.theory.eq6`; this
 module re-exports them.
 """

@@ -248,7 +248,7 @@ def run_time(run_dir: str | Path) -> float | None:
     >>> from pathlib import Path
     >>> from seamlib.experiments.common import run_time
     >>> run = Path(tempfile.mkdtemp())
-    >>> _ = (run / "metrics.jsonl").write_text(json.dumps({"step": 1, "time_s": 2.5}) + "\n")
+    >>> _ = (run / "metrics.jsonl").write_text(json.dumps({"step": 1, "time_s": 2.5}))
     >>> run_time(run)
     2.5
     """

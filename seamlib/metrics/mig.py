@@ -82,7 +82,7 @@ def mig_sup(mi: ArrayLike, factor_entropy: ArrayLike, active: ArrayLike | None =
         ``K >= 2``.
     factor_entropy : array, shape (K,)
     active : array of bool, shape (d,), optional
-        Latents to average over (e.g. :func:`active_latents`); default all.
+        Latents to average over (e.g. :func:`~seamlib.metrics.mi.active_latents`); default all.
 
     Returns
     -------

@@ -11,7 +11,7 @@ restricts the score to the active latents of a trained model.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, TypeVar
+from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike
@@ -25,10 +25,8 @@ __all__ = [
     "offdiag_active",
 ]
 
-T = TypeVar("T", bound=Any)
 
-
-def normalise_by_diagonal(M: T, eps: float = 0.0) -> T:
+def normalise_by_diagonal(M: Any, eps: float = 0.0) -> Any:
     """``D^{-1/2} |M| D^{-1/2}`` with ``D = diag(|M|)`` for matrices ``M`` of shape (..., d, d).
 
     Works on numpy arrays and torch tensors alike and keeps the type, dtype and (for torch)
@@ -53,7 +51,7 @@ def normalise_by_diagonal(M: T, eps: float = 0.0) -> T:
     return s[..., :, None] * A * s[..., None, :]
 
 
-def offdiag_per_matrix(M: T, eps: float = 0.0) -> T:
+def offdiag_per_matrix(M: Any, eps: float = 0.0) -> Any:
     """Appendix E's normalised off-diagonal of each matrix of ``M`` (..., d, d), ``d >= 2``.
 
     ``A = |M|``; ``A <- diag(A)^{-1/2} A diag(A)^{-1/2}`` (:func:`normalise_by_diagonal`);

@@ -123,8 +123,9 @@ def tangent_hessian(
     .. math:: K = \nabla_z^2 f - \sum_l w_l \nabla_z^2 g_l, \qquad
               w = J G^{-1} \nabla_z f = \nabla_x \log p_\mu(x),
 
-    i.e. the correction is the directed decoder Hessian of Eq. 6 (:func:`hessian_term`) with
-    the residual ``x - d(z)`` replaced by the on-manifold score ``w``. As an operator on
+    i.e. the correction is the directed decoder Hessian of Eq. 6
+    (:func:`~seamlib.theory.jacobian.hessian_term`) with the residual ``x - d(z)`` replaced
+    by the on-manifold score ``w``. As an operator on
     ``R^m`` (zero on the normal space), with ``J^+ = G^{-1} J^T``,
 
     .. math:: H_x = (J^+)^\top K J^+, \qquad U_z^\top H_x U_z = S^{-1} V^\top K V S^{-1}.

@@ -16,7 +16,7 @@ Everything here is exact. For a linear decoder the expected log-likelihood under
 posterior is closed form, so the (beta-)ELBO (Eq. 1) of an LVAE depends on the data only
 through its second-moment matrix ``C = X^T X / n`` (:func:`lvae_elbo`); training takes
 full-batch Adam (or damped Newton) steps on this analytic objective, with no sampling noise
-(:func:`train_lvae`).
+(:func:`~seamlib.theory.lvae.train_lvae`).
 
 Shapes: data ``X`` is ``(n, m)``; decoder ``D``/``W`` is ``(m, d)``; encoder ``E`` is
 ``(d, m)``; posterior covariance ``Sigma`` is ``(d, d)``. All tensors are float64.

@@ -176,7 +176,8 @@ def train_lvae(
     amortised : bool
         ``True`` (default): ``E`` and ``Sigma`` are trained by gradient like ``D`` (a VAE).
         ``False``: at every step ``E`` and ``Sigma`` are set to their closed-form optimum
-        for the current ``D`` (:func:`optimal_posterior`) and only ``D`` (and ``sigma^2``)
+        for the current ``D`` (:func:`~seamlib.theory.linear.optimal_posterior`) and only
+        ``D`` (and ``sigma^2``)
         take gradient steps; much better conditioned when ``beta`` is small.
 
     Returns

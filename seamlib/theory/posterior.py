@@ -17,8 +17,9 @@ with ``r = x - d(z)`` and ``H_l`` the Hessian of decoder output ``l``, so
 .. math:: Sigma^{-1} = I + (1/(beta sigma^2)) E_q[J^T J - sum_l r_l H_l]
 
 -- the sign of Appendix A's Eq. 9. The main text's Eq. 6 prints ``+ (x - d(z))^T H``; the
-functions here evaluate both printed forms (:func:`eq6_forms`) so a chapter can measure which
-one holds. :func:`eq6_rhs` returns the form that the numbers confirm (Eq. 9's sign).
+functions of :mod:`seamlib.theory.eq6` evaluate both printed forms
+(:func:`~seamlib.theory.eq6.eq6_forms`) so a chapter can measure which one holds;
+:func:`~seamlib.theory.eq6.eq6_rhs` returns the form that the numbers confirm (Eq. 9's sign).
 
 Expectations under ``q`` are computed by a fixed rule ``z_k = mu + L eps_k`` with weights
 ``w_k`` (``Sigma = L L^T``): a tensor-product Gauss-Hermite rule (exact for polynomials of
