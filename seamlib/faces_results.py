@@ -1,7 +1,8 @@
 """Faces experiments (the name the chapters and ``python -m seamlib.faces_results`` use).
 
-The code lives in :mod:`seamlib.experiments.faces`, with the summary code shared with the
-dSprites experiments in :mod:`seamlib.experiments.common`; ``offdiag_active`` is
+The code lives in :mod:`seamlib.experiments.faces` and
+:mod:`seamlib.experiments.faces_data`, with the summary code shared with the dSprites
+experiments in :mod:`seamlib.experiments.common`; ``offdiag_active`` is
 :func:`seamlib.metrics.offdiag_active`. This module re-exports them.
 """
 
@@ -11,25 +12,27 @@ import sys
 
 from seamlib.experiments.common import EVAL_SEED
 from seamlib.experiments.faces import (
-    CELEBA_ENV,
     CLAIM_KEYS,
-    DATASETS,
     IMAGE_LEVELS,
     c1_c2_scores,
-    celeba_root,
     claim_rows,
     collect,
     compare,
     ensure_results,
     grids,
-    heldout_faces,
     images_of,
     load_results,
     main,
-    make_celeba_fixture,
-    resolve_dataset,
     summarise_run,
     write_grid,
+)
+from seamlib.experiments.faces_data import (
+    CELEBA_ENV,
+    DATASETS,
+    celeba_root,
+    heldout_faces,
+    make_celeba_fixture,
+    resolve_dataset,
 )
 from seamlib.metrics.offdiag import offdiag_active
 
