@@ -400,12 +400,11 @@ def _main(argv: Sequence[str] | None) -> int:
         "results": _cmd_results,
     }
     try:
+        from seamlib.config import using_profile
+
         if args.profile:
-            import os
-
-            from seamlib.config import ENV_VAR, profile_name
-
-            os.environ[ENV_VAR] = profile_name(args.profile)
+            with using_profile(args.profile):
+                return commands[args.command](args)
         return commands[args.command](args)
     except SeamlibError as exc:
         train_module = sys.modules.get("seamlib.train")

@@ -33,6 +33,9 @@ from __future__ import annotations
 
 import dataclasses
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
@@ -46,6 +49,7 @@ __all__ = [
     "Profile",
     "get_profile",
     "profile_name",
+    "using_profile",
     "default_device",
     "project_root",
     "ProfileError",
@@ -594,10 +598,14 @@ def profile_name(name: str | None = None) -> str:
     >>> profile_name(" Smoke ")  # case and spaces are ignored
     'smoke'
     """
+    if name is None:
+        name = _ACTIVE_PROFILE.get()
+        source = "argument" if name is not None else f"environment variable {ENV_VAR}"
+    else:
+        source = "argument"
     resolved = name if name is not None else os.environ.get(ENV_VAR, "") or DEFAULT_PROFILE
     resolved = resolved.strip().lower()
     if resolved not in PROFILES:
-        source = "argument" if name is not None else f"environment variable {ENV_VAR}"
         raise ProfileError(
             f"Unknown seamlib profile {resolved!r} (from the {source}). Expected one of "
             f"{', '.join(PROFILES)}. Fix: `export {ENV_VAR}=smoke` for a quick check, "
@@ -605,6 +613,30 @@ def profile_name(name: str | None = None) -> str:
             f"the stored dSprites results, `paper` on a GPU."
         )
     return resolved
+
+
+_ACTIVE_PROFILE: ContextVar[str | None] = ContextVar("seamlib_profile", default=None)
+
+
+@contextmanager
+def using_profile(name: str) -> Iterator[str]:
+    """Within the block, the default profile is ``name`` (instead of ``$SEAMLIB_PROFILE``).
+
+    The command line's ``--profile`` uses it: the environment is never changed, so nothing
+    outside the block (a notebook, a later call) sees another profile.
+
+    Examples
+    --------
+    >>> from seamlib.config import get_profile, using_profile
+    >>> with using_profile("smoke"):
+    ...     get_profile().name
+    'smoke'
+    """
+    token = _ACTIVE_PROFILE.set(profile_name(name))
+    try:
+        yield _ACTIVE_PROFILE.get() or name
+    finally:
+        _ACTIVE_PROFILE.reset(token)
 
 
 def get_profile(name: str | None = None) -> Profile:

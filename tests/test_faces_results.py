@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 from pathlib import Path
 
 import numpy as np
@@ -204,12 +205,14 @@ def test_collect_and_load(lfw_runs: Path, tmp_path: Path, monkeypatch: pytest.Mo
         fr.collect(tmp_path, tmp_path / "x.json")
 
 
-def test_ensure_results_trains_through_the_cli_once(
+def test_ensure_results_trains_through_the_sweep_once(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("SEAMLIB_PROFILE", "smoke")
     threads = torch.get_num_threads()
+    environ = dict(os.environ)
     doc = fr.ensure_results("lfw", folder=tmp_path, run_root=tmp_path / "runs", threads=1)
+    assert dict(os.environ) == environ  # the profile of the caller is left alone
     assert torch.get_num_threads() == threads  # restored
     assert doc["dataset"] == "lfw" and doc["provenance"]["profile"] == "smoke"
     assert {r["config"]["posterior"] for r in doc["runs"]} == {"diag", "full"}

@@ -408,3 +408,55 @@ def test_greedy_order_with_fewer_latents_than_factors() -> None:
     rng = np.random.default_rng(0)
     big = rng.random((10, 40))
     assert sorted(M.greedy_order(big).tolist()) == list(range(10))
+
+
+# --- issue 16: one matcher, one off-diagonal, mig(codes, factors) -------------------------
+def test_mig_accepts_codes_and_factors_directly() -> None:
+    rng = np.random.default_rng(3)
+    factors = rng.integers(0, 4, size=(400, 2))
+    codes = np.column_stack([factors[:, 1], factors[:, 0], rng.normal(size=400)]) - 1.5
+    res = M.mutual_info_matrix(codes, factors)
+    assert M.mig(codes, factors) == pytest.approx(M.mig(res.mi, res.factor_entropy))
+    assert M.mig(codes, factors, n_bins=5) == pytest.approx(
+        M.mig(*M.mutual_info_matrix(codes, factors, 5))
+    )
+
+
+def test_mig_error_points_at_codes_not_clipping() -> None:
+    codes = np.random.default_rng(0).normal(size=(50, 3))
+    with pytest.raises(ValueError, match=r"mig\(codes, factors\)") as info:
+        M.mig(codes, np.ones(3))
+    assert "clip" not in str(info.value)
+    with pytest.raises(ValueError, match="second argument has shape"):
+        M.mig(np.eye(2), np.ones((2, 2, 2)))
+
+
+def test_offdiag_numpy_and_torch_are_one_implementation() -> None:
+    import torch
+
+    from seamlib import geometry
+
+    rng = np.random.default_rng(1)
+    a = rng.normal(size=(6, 4, 4))
+    m = a @ np.swapaxes(a, 1, 2)
+    per = M.offdiag_per_matrix(m)
+    assert isinstance(per, np.ndarray) and per.shape == (6,)
+    t = geometry.normalised_off_diagonal(torch.as_tensor(m))
+    assert np.allclose(t.numpy(), per, rtol=0, atol=1e-14)
+    assert M.normalized_off_diagonal(m) == pytest.approx(per.mean(), abs=1e-14)
+    x = torch.as_tensor(m[0], dtype=torch.float64).requires_grad_()
+    geometry.normalised_off_diagonal(x).backward()  # still differentiable
+    assert x.grad is not None and torch.isfinite(x.grad).all()
+
+
+def test_one_assignment_solver() -> None:
+    """Every signed-permutation match goes through seamlib.align.assignment."""
+    from pathlib import Path
+
+    root = Path(M.__file__).resolve().parent.parent
+    users = sorted(
+        str(p.relative_to(root))
+        for p in root.rglob("*.py")
+        if "linear_sum_assignment(" in p.read_text()
+    )
+    assert users == ["align.py"], users

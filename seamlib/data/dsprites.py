@@ -46,6 +46,8 @@ from seamlib.errors import ChecksumError, DataError
 __all__ = [
     "FACTOR_NAMES",
     "FACTOR_SIZES",
+    "VARYING_FACTORS",
+    "VARYING_SIZES",
     "SHAPES",
     "N_IMAGES",
     "IMAGE_SIZE",
@@ -70,6 +72,10 @@ __all__ = [
 
 FACTOR_NAMES: tuple[str, ...] = ("color", "shape", "scale", "orientation", "posX", "posY")
 FACTOR_SIZES: tuple[int, ...] = (1, 3, 6, 40, 32, 32)
+#: The five factors that vary (colour is constant) and their numbers of values: the one
+#: definition of the dSprites factor names used by the metrics, experiments and plots.
+VARYING_FACTORS: tuple[str, ...] = FACTOR_NAMES[1:]
+VARYING_SIZES: tuple[int, ...] = FACTOR_SIZES[1:]
 SHAPES: tuple[str, ...] = ("square", "ellipse", "heart")
 N_IMAGES = 737_280
 IMAGE_SIZE = 64

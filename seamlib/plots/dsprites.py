@@ -14,7 +14,9 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.figure import Figure
 
-from seamlib.dsprites_results import FACTOR_NAMES, decode_images, group_stats
+from seamlib.experiments.common import decode_images, group_stats
+from seamlib.experiments.dsprites import FACTOR_NAMES
+from seamlib.metrics.offdiag import normalise_by_diagonal
 from seamlib.plots import COLORS
 
 __all__ = [
@@ -128,12 +130,6 @@ def mi_heatmaps(runs: Sequence[Run]) -> Figure:
     return fig
 
 
-def _normalised(m: np.ndarray) -> np.ndarray:
-    a = np.abs(m)
-    s = 1.0 / np.sqrt(np.clip(np.diag(a), 1e-12, None))
-    return a * s[:, None] * s[None, :]
-
-
 def eq6_heatmaps(panels: Sequence[tuple[str, Sequence[Run]]]) -> Figure:
     """Fig. 5 (right): the d x d Eq. 6 terms, Jacobian term (top) and Hessian term (bottom).
 
@@ -162,7 +158,7 @@ def eq6_heatmaps(panels: Sequence[tuple[str, Sequence[Run]]]) -> Figure:
             if not sel:
                 ax.set_axis_off()
                 continue
-            m = _normalised(np.asarray(sel[0][key], dtype=float))
+            m = normalise_by_diagonal(np.asarray(sel[0][key], dtype=float), 1e-12)
             im = ax.imshow(np.clip(m, 0, 1), vmin=0, vmax=1, cmap="magma")
             ax.set_xticks([])
             ax.set_yticks([])

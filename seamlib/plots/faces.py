@@ -14,7 +14,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.figure import Figure
 
-from seamlib.faces_results import images_of
+from seamlib.experiments.faces import images_of
+from seamlib.metrics.offdiag import normalise_by_diagonal
 from seamlib.plots import COLORS
 
 __all__ = [
@@ -210,12 +211,6 @@ def plot_diagnostics(
     return fig
 
 
-def _normalised(m: np.ndarray) -> np.ndarray:
-    a = np.abs(np.asarray(m, dtype=float))
-    s = np.sqrt(np.clip(np.diag(a), np.finfo(float).tiny, None))
-    return np.asarray(a / s[:, None] / s[None, :])
-
-
 def plot_eq6_terms(runs: Sequence[Mapping[str, Any]]) -> Figure:
     """Heatmaps of ``|D^-1/2 M D^-1/2|`` for both Eq. 6 terms (columns: runs).
 
@@ -234,7 +229,12 @@ def plot_eq6_terms(runs: Sequence[Mapping[str, Any]]) -> Figure:
     for c, r in enumerate(runs):
         for row, key in enumerate(("jac_term", "hess_term")):
             ax = axes[row, c]
-            im = ax.imshow(_normalised(np.asarray(r[key])), vmin=0, vmax=1, cmap="viridis")
+            im = ax.imshow(
+                normalise_by_diagonal(np.asarray(r[key], dtype=float), 1e-12),
+                vmin=0,
+                vmax=1,
+                cmap="viridis",
+            )
             ax.set_xticks([])
             ax.set_yticks([])
             ax.grid(False)

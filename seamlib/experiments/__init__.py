@@ -1,0 +1,15 @@
+"""The paper's experiments on trained VAEs: dSprites (Fig. 5, Fig. 7, the published tables)
+and faces (CelebA / LFW).
+
+* ``common``: summary code shared by both (Eq. 6 terms of a trained VAE, encoding, stored
+  images, run status and time, standard JSON, statistics over seeds);
+* ``dsprites``: grids, per-run summaries and claim statistics of the dSprites chapter;
+* ``faces``: grids, per-run summaries and claim statistics of the faces chapter;
+* ``published``: the published numbers our results are set beside, as data.
+
+Experiments sit on top of the engine: they write grids, train through
+:func:`seamlib.sweep.launch` (never the CLI, and without touching ``os.environ``), then
+summarise the runs with :mod:`seamlib.metrics` and :mod:`seamlib.theory`.
+"""
+
+__all__: list[str] = []

@@ -1,0 +1,314 @@
+"""Summary code shared by the dSprites and faces experiments.
+
+Both experiments summarise trained runs of the engine on held-out images: they encode the
+images (:func:`encode_dataset`), evaluate the two terms of Eq. 6 for the trained VAE
+(:func:`model_eq6_terms`), store a few images compactly in JSON (:func:`encode_images`), read
+a run's status and training time (:func:`run_status`, :func:`run_time`), write standard JSON
+(:func:`finite`) and aggregate over seeds (:func:`group_stats`).
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import math
+import zlib
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from torch import Tensor
+
+from seamlib.theory.eq6 import batch_terms
+
+__all__ = [
+    "EVAL_SEED",
+    "model_eq6_terms",
+    "encode_dataset",
+    "traversal_latents",
+    "encode_images",
+    "decode_images",
+    "run_status",
+    "run_time",
+    "finite",
+    "group_stats",
+]
+
+#: Seed of the held-out evaluation images (the same images for every run of an experiment).
+EVAL_SEED = 20_251_125
+
+
+def model_eq6_terms(
+    model: Any, x: Tensor, *, generator: torch.Generator | None = None, at: str = "sample"
+) -> tuple[Tensor, Tensor]:
+    """The two decoder-derivative terms of Eq. 6 of a trained VAE, averaged over a batch.
+
+    The Hessian of the log-likelihood in ``z`` splits into a Jacobian term and a Hessian term,
+    ``-d^2 log p(x|z) / dz^2 = A(x, z) - B(x, z)``: for the Gaussian likelihood (variance
+    ``s2 = model.sigma2``) ``A = J^T J / s2`` and ``B = (x - d(z))^T H / s2`` (Eq. 6 as
+    printed); for the Bernoulli likelihood the analogues of
+    :func:`seamlib.theory.eq6.point_terms` with the logits' Jacobian and Hessians.
+
+    Parameters
+    ----------
+    model
+        A :class:`seamlib.models.VAE`.
+    x : Tensor, shape (n, *data_shape)
+    generator
+        For the posterior samples.
+    at
+        ``"sample"`` (one ``z ~ q(z|x)`` per point: the expectation of Eq. 6) or ``"mean"``.
+
+    Returns
+    -------
+    A, B : Tensor, shape (d, d) each (batch means, float64 on the CPU).
+
+    Examples
+    --------
+    >>> import torch
+    >>> from seamlib.experiments.common import model_eq6_terms
+    >>> from seamlib.models import VAE, mlp
+    >>> _ = torch.manual_seed(0)
+    >>> vae = VAE(mlp([6, 4]), mlp([2, 8, 6]), latent_dim=2, likelihood="bernoulli")
+    >>> A, B = model_eq6_terms(vae, torch.rand(4, 6).round(), at="mean")
+    >>> tuple(A.shape), tuple(B.shape)
+    ((2, 2), (2, 2))
+    """
+    if at not in ("sample", "mean"):
+        raise ValueError(f"at must be 'sample' or 'mean', got {at!r}.")
+    dev = next(model.parameters()).device
+    x = x.to(dev, torch.float32)
+    with torch.no_grad():
+        q = model.encode(x)
+        z = q.rsample(generator) if at == "sample" else q.mean
+    if model.likelihood == "bernoulli":
+        a, b = batch_terms(model.decode, x, z.detach(), likelihood="bernoulli")
+    else:
+        a, b = batch_terms(model.decode, x, z.detach())
+        a, b = a / model.sigma2, b / model.sigma2
+    return a.detach().double().cpu(), b.detach().double().cpu()
+
+
+@torch.no_grad()
+def encode_dataset(model: Any, x: Tensor, batch: int = 256) -> tuple[Tensor, Tensor, Tensor]:
+    """Posterior means, ``-log p(x | mean)`` and per-pixel squared error of reconstructions.
+
+    Parameters
+    ----------
+    model
+        A :class:`seamlib.models.VAE`.
+    x : Tensor, shape (n, *data_shape)
+    batch : int
+        Images encoded at once.
+
+    Returns
+    -------
+    means : Tensor, shape (n, d)
+    nll, mse : Tensors, shape (n,)
+
+    Examples
+    --------
+    >>> import torch
+    >>> from seamlib.experiments.common import encode_dataset
+    >>> from seamlib.models import VAE, mlp
+    >>> vae = VAE(mlp([6, 4]), mlp([2, 8, 6]), latent_dim=2, likelihood="bernoulli")
+    >>> means, nll, mse = encode_dataset(vae, torch.rand(5, 6))
+    >>> tuple(means.shape), tuple(nll.shape)
+    ((5, 2), (5,))
+    """
+    dev = next(model.parameters()).device
+    means, nll, mse = [], [], []
+    for i in range(0, x.shape[0], batch):
+        xb = x[i : i + batch].to(dev)
+        mu = model.encode(xb).mean
+        out = model.decode(mu)
+        means.append(mu.cpu())
+        nll.append(model.neg_log_likelihood(xb, out).cpu())
+        mse.append((out - xb).pow(2).flatten(1).mean(1).cpu())
+    return torch.cat(means), torch.cat(nll), torch.cat(mse)
+
+
+def traversal_latents(mu: Tensor, order: Sequence[int], values: Tensor) -> Tensor:
+    """Latent traversals: ``mu`` repeated, latent ``order[r]`` set to each of ``values``.
+
+    Parameters
+    ----------
+    mu : Tensor, shape (d,)
+    order : sequence of int
+        The latents to traverse, one row each.
+    values : Tensor, shape (k,)
+
+    Returns
+    -------
+    Tensor, shape (len(order) * k, d)
+        Row ``r * k + i`` is ``mu`` with latent ``order[r]`` set to ``values[i]``.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from seamlib.experiments.common import traversal_latents
+    >>> traversal_latents(torch.zeros(2), [1], torch.tensor([-1.0, 1.0])).tolist()
+    [[0.0, -1.0], [0.0, 1.0]]
+    """
+    k = values.shape[0]
+    z = mu.repeat(len(order) * k, 1)
+    for row, j in enumerate(order):
+        z[row * k : (row + 1) * k, int(j)] = values
+    return z
+
+
+def encode_images(images: np.ndarray | Tensor, levels: int = 15) -> dict[str, Any]:
+    """Store images with values in [0, 1] as zlib-compressed integers (JSON-ready).
+
+    Values are rounded to ``levels + 1`` grey levels (default 16: enough for figures, and
+    about 5x smaller after compression than 8-bit).
+
+    Parameters
+    ----------
+    images : array, any shape, values in [0, 1]
+    levels : int
+        Largest stored integer, 1 to 255.
+
+    Returns
+    -------
+    dict
+        ``{"shape": [...], "levels": int, "zlib_b64": str}``; :func:`decode_images` inverts
+        it up to the rounding (error at most ``1 / (2 levels)``).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from seamlib.experiments.common import encode_images
+    >>> stored = encode_images(np.full((2, 3, 3), 0.5))
+    >>> stored["shape"], stored["levels"]
+    ([2, 3, 3], 15)
+    """
+    if not 1 <= int(levels) <= 255:
+        raise ValueError(f"levels must be between 1 and 255, got {levels}.")
+    arr = np.asarray(images.detach().cpu() if isinstance(images, Tensor) else images, float)
+    if not np.all(np.isfinite(arr)) or arr.min(initial=0) < 0 or arr.max(initial=0) > 1:
+        raise ValueError("images must be finite with values in [0, 1]; clamp them first.")
+    q = np.round(arr * int(levels)).astype(np.uint8)
+    blob = base64.b64encode(zlib.compress(q.tobytes(), 9)).decode("ascii")
+    return {"shape": list(q.shape), "levels": int(levels), "zlib_b64": blob}
+
+
+def decode_images(stored: Mapping[str, Any]) -> np.ndarray:
+    """Inverse of :func:`encode_images`: float array in [0, 1] of the stored shape.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from seamlib.experiments.common import decode_images, encode_images
+    >>> decode_images(encode_images(np.ones((2, 3)))).tolist()
+    [[1.0, 1.0, 1.0], [1.0, 1.0, 1.0]]
+    """
+    try:
+        raw = zlib.decompress(base64.b64decode(stored["zlib_b64"]))
+        shape = tuple(int(s) for s in stored["shape"])
+        levels = int(stored.get("levels", 255))
+    except (KeyError, TypeError, ValueError, zlib.error) as exc:
+        raise ValueError(f"not an encoded image block ({exc}).") from exc
+    arr = np.frombuffer(raw, dtype=np.uint8)
+    if arr.size != math.prod(shape):
+        raise ValueError(
+            f"stored images hold {arr.size} values; shape {shape} needs {math.prod(shape)}."
+        )
+    return arr.reshape(shape).astype(float) / levels
+
+
+def run_status(run: str | Path) -> str | None:
+    """The ``status`` recorded in a run directory's ``state.json`` (None when absent).
+
+    Examples
+    --------
+    >>> import json, tempfile
+    >>> from pathlib import Path
+    >>> from seamlib.experiments.common import run_status
+    >>> run = Path(tempfile.mkdtemp())
+    >>> _ = (run / "state.json").write_text(json.dumps({"status": "complete"}))
+    >>> run_status(run)
+    'complete'
+    """
+    path = Path(run) / "state.json"
+    if not path.is_file():
+        return None
+    status = json.loads(path.read_text()).get("status")
+    return None if status is None else str(status)
+
+
+def run_time(run_dir: str | Path) -> float | None:
+    """Training time in seconds: ``time_s`` of the last line of ``metrics.jsonl`` (or None).
+
+    Examples
+    --------
+    >>> import json, tempfile
+    >>> from pathlib import Path
+    >>> from seamlib.experiments.common import run_time
+    >>> run = Path(tempfile.mkdtemp())
+    >>> _ = (run / "metrics.jsonl").write_text(json.dumps({"step": 1, "time_s": 2.5}))
+    >>> run_time(run)
+    2.5
+    """
+    path = Path(run_dir) / "metrics.jsonl"
+    if not path.is_file():
+        return None
+    lines = [ln for ln in path.read_text().splitlines() if ln.strip()]
+    return float(json.loads(lines[-1]).get("time_s", float("nan"))) if lines else None
+
+
+def finite(obj: Any, digits: int | None = None) -> Any:
+    """Replace NaN/inf by None (standard JSON); optionally keep ``digits`` significant digits.
+
+    Examples
+    --------
+    >>> from seamlib.experiments.common import finite
+    >>> finite({"a": [float("nan"), 1.23456]}, digits=3)
+    {'a': [None, 1.23]}
+    """
+    if isinstance(obj, float):
+        if not math.isfinite(obj):
+            return None
+        return obj if digits is None else float(f"{obj:.{digits}g}")
+    if isinstance(obj, dict):
+        return {k: finite(v, digits) for k, v in obj.items()}
+    if isinstance(obj, list):
+        return [finite(v, digits) for v in obj]
+    return obj
+
+
+def _num(v: Any) -> float:
+    return float("nan") if v is None else float(v)
+
+
+def group_stats(
+    rows: Iterable[Mapping[str, Any]], key: str, by: Sequence[str] = ("posterior", "beta")
+) -> dict[tuple[Any, ...], dict[str, float]]:
+    """Mean, standard deviation (ddof = 1, 0 for one run) and count of ``key`` per group.
+
+    ``by`` names fields of each row's ``config`` (or of the row itself, e.g. ``"variant"``).
+    NaN values (e.g. an off-diagonal with fewer than two active latents) are left out.
+
+    Examples
+    --------
+    >>> from seamlib.experiments.common import group_stats
+    >>> rows = [{"config": {"posterior": "diag", "beta": 1.0}, "mig": v} for v in (0.2, 0.4)]
+    >>> s = group_stats(rows, "mig")[("diag", 1.0)]
+    >>> round(s["mean"], 3), s["n"]
+    (0.3, 2)
+    """
+    groups: dict[tuple[Any, ...], list[float]] = {}
+    for r in rows:
+        g = tuple(r["config"][b] if b in r["config"] else r.get(b) for b in by)
+        groups.setdefault(g, []).append(_num(r.get(key)))
+    out = {}
+    for g, vals in sorted(groups.items(), key=lambda kv: tuple(str(v) for v in kv[0])):
+        arr = np.asarray([v for v in vals if math.isfinite(v)])
+        out[g] = {
+            "mean": float(arr.mean()) if arr.size else float("nan"),
+            "std": float(arr.std(ddof=1)) if arr.size > 1 else 0.0,
+            "n": int(arr.size),
+        }
+    return out

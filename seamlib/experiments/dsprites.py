@@ -1,0 +1,776 @@
+"""dSprites experiments: sweep grids, per-run summaries and the published tables.
+
+The chapter "dSprites experiments" reproduces Allen (2025), Fig. 5 (diagonal vs full
+posteriors across beta) and Fig. 7 / Appendix F (reducing beta over training), and sets our
+numbers beside Rolinek et al. (2019), Table 2 and Bhowal et al. (2024), Table 4
+(:mod:`seamlib.experiments.published`). The runs are
+trained by the engine's CLI from grid files this module writes (:func:`grids`); each trained
+run is then summarised (:func:`summarise_run`) and the summaries are collected into the small
+JSON files under ``results/dsprites/`` (:func:`collect`) that the chapter reads::
+
+    python -m seamlib.dsprites_results grids --profile laptop          # experiments/*.json
+    python -m seamlib sweep experiments/dsprites_fig5.laptop.json ...   # the engine trains
+    python -m seamlib results RUN_ROOT                                  # the engine's table
+    python -m seamlib.dsprites_results collect RUN_ROOT --profile laptop  # results/dsprites/
+
+What a summary holds, beyond the engine's ``evaluate``
+------------------------------------------------------
+All on held-out images (a fixed random sample of the procedural set, the same for every run):
+
+* the mutual-information matrix (latents x 5 factors), MIG and AAS (Appendix E), the greedy
+  order used by the heatmaps, and Rolinek et al.'s kNN disentanglement score;
+* the two terms of Eq. 6 averaged over a batch
+  (:func:`seamlib.experiments.common.model_eq6_terms`) and their normalised
+  off-diagonal (Appendix E) over the active latents; the distance to orthogonality (DtO) of
+  the decoder Jacobian (Rolinek et al., Eq. 29);
+* the reconstruction error and, for Fig. 7, reconstructions and latent traversals stored as
+  compressed 8-bit images (:func:`seamlib.experiments.common.encode_images`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import math
+import sys
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from scipy import stats
+from torch import Tensor
+
+from seamlib import metrics
+from seamlib.config import DspritesSizes, get_profile, project_root
+from seamlib.data.dsprites import VARYING_FACTORS
+from seamlib.experiments.common import (
+    EVAL_SEED,
+    _num,
+    encode_dataset,
+    encode_images,
+    finite,
+    model_eq6_terms,
+    run_status,
+    run_time,
+    traversal_latents,
+)
+from seamlib.experiments.published import (
+    BHOWAL_BETA,
+    BHOWAL_HIDDEN,
+    ROLINEK_BETA,
+    ROLINEK_D,
+)
+from seamlib.theory.jacobian import jacobian_and_value
+
+__all__ = [
+    "FACTOR_NAMES",
+    "TABLE_D",
+    "EXPERIMENTS",
+    "grids",
+    "write_grids",
+    "training_indices",
+    "heldout_indices",
+    "heldout_data",
+    "eval_id",
+    "summarise_run",
+    "classify",
+    "collect",
+    "load_results",
+    "spearman",
+    "fig5_trends",
+]
+
+#: The five varying dSprites factors (:data:`seamlib.data.dsprites.VARYING_FACTORS`).
+FACTOR_NAMES: tuple[str, ...] = VARYING_FACTORS
+#: Latent dimension of the table runs (Bhowal et al. do not state d; we use the d of Fig. 5).
+TABLE_D = 10
+
+
+# ======================================================================================
+# Grids
+# ======================================================================================
+EXPERIMENTS: tuple[str, ...] = ("fig5", "fig7", "rolinek", "bhowal")
+"""The grids, one per experiment (and profile); also the sub-folders of a run root."""
+
+
+def _base(sizes: DspritesSizes, steps: int) -> dict[str, Any]:
+    every = sizes.eval_every or 500
+    return {
+        "dataset": "dsprites",
+        "likelihood": "bernoulli",
+        "steps": steps,
+        "batch_size": sizes.batch_size,
+        "lr": sizes.lr,
+        "subset": sizes.subset,
+        "checkpoint_every": max(1, min(every, steps)),
+        "log_every": max(1, min(10 if steps <= 5_000 else 250, steps)),
+    }
+
+
+def grids(profile: str | None = None) -> dict[str, dict[str, Any]]:
+    """The grid files of every dSprites experiment at the sizes of ``profile``.
+
+    Each value is a grid in the format of :func:`seamlib.sweep.load_grid`
+    (``{"root", "base", "grid"}``, runs = cartesian product of ``grid``, seeds outermost so
+    that a partly finished sweep has complete first seeds).
+
+    Returns
+    -------
+    dict
+        ``"fig5"``: diagonal and full posteriors x ``betas`` x ``seeds`` (Fig. 5);
+        ``"fig7"``: beta decayed exponentially ``anneal[0] -> anneal[1]`` over training (the
+        constant-beta baselines of Fig. 7 are the diagonal Fig. 5 runs at those two betas);
+        ``"rolinek"``: Rolinek et al.'s MLP (Table S3, d = 5), diagonal and full posteriors,
+        beta in {1, 4}; ``"bhowal"``: Bhowal et al.'s MLP 1200-1200, beta in {1, 6}.
+
+    Examples
+    --------
+    >>> from seamlib.experiments import dsprites as R
+    >>> sorted(R.grids("smoke"))
+    ['bhowal', 'fig5', 'fig7', 'rolinek']
+    """
+    prof = get_profile(profile)
+    sizes = prof.dsprites
+    root = f"runs/dsprites/{prof.name}"
+    model: dict[str, Any] = {
+        "architecture": sizes.architecture,
+        "hidden": list(sizes.hidden),
+        "latent_dim": sizes.latent_dim,
+    }
+    if sizes.activation != "tanh":
+        model["activation"] = sizes.activation
+    if sizes.resolution != 64:
+        model["resolution"] = sizes.resolution
+    if sizes.eval_every:
+        model["eval_every"] = sizes.eval_every
+    base = {**_base(sizes, sizes.steps), **model}
+    tbase = _base(sizes, sizes.table_steps)
+    b0, b1 = sizes.anneal
+    return {
+        "fig5": {
+            "root": f"{root}/fig5",
+            "base": base,
+            "grid": {
+                "seed": list(sizes.seeds),
+                "posterior": ["diag", "full"],
+                "beta": [float(b) for b in sizes.betas],
+            },
+        },
+        "fig7": {
+            "root": f"{root}/fig7",
+            "base": {
+                **base,
+                "posterior": "diag",
+                "beta": float(b0),
+                "beta_end": float(b1),
+                "beta_schedule": "exp",
+            },
+            "grid": {"seed": list(sizes.seeds)},
+        },
+        "rolinek": {
+            "root": f"{root}/rolinek",
+            "base": {**tbase, "architecture": "rolinek-dsprites", "latent_dim": ROLINEK_D},
+            "grid": {
+                "seed": list(sizes.table_seeds),
+                "posterior": ["diag", "full"],
+                "beta": [1.0, ROLINEK_BETA],
+            },
+        },
+        "bhowal": {
+            "root": f"{root}/bhowal",
+            "base": {
+                **tbase,
+                "architecture": "mlp",
+                "hidden": list(BHOWAL_HIDDEN),
+                "latent_dim": TABLE_D,
+                "posterior": "diag",
+            },
+            "grid": {"seed": list(sizes.table_seeds), "beta": [1.0, BHOWAL_BETA]},
+        },
+    }
+
+
+def write_grids(profile: str | None = None, folder: str | Path | None = None) -> dict[str, Path]:
+    """Write ``experiments/dsprites_<experiment>.<profile>.json`` for every grid.
+
+    Returns
+    -------
+    dict
+        Experiment name -> path written.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from seamlib.experiments import dsprites as R
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     paths = R.write_grids("smoke", tmp)
+    >>> paths["fig5"].name
+    'dsprites_fig5.smoke.json'
+    """
+    prof = get_profile(profile).name
+    out = Path(folder) if folder is not None else project_root() / "experiments"
+    out.mkdir(parents=True, exist_ok=True)
+    paths = {}
+    for name, spec in grids(prof).items():
+        path = out / f"dsprites_{name}.{prof}.json"
+        path.write_text(json.dumps(spec, indent=2) + "\n")
+        paths[name] = path
+    return paths
+
+
+# ======================================================================================
+# Held-out data
+# ======================================================================================
+def training_indices(config: Mapping[str, Any]) -> np.ndarray | None:
+    """Flat dSprites indices of the images a run trains on (None: all images, or not dSprites).
+
+    The engine draws ``subset`` distinct images with ``numpy.random.default_rng(seed)``
+    (:func:`seamlib.data.dsprites.sample_indices`); this repeats the draw.
+
+    Examples
+    --------
+    >>> from seamlib.experiments import dsprites as R
+    >>> R.training_indices({"dataset": "dsprites", "subset": 5, "seed": 0}).shape
+    (5,)
+    """
+    from seamlib.data import dsprites as dsp
+
+    subset = int(config.get("subset") or 0)
+    if config.get("dataset") not in ("dsprites", "dsprites-npz") or not 0 < subset < dsp.N_IMAGES:
+        return None
+    return dsp.sample_indices(subset, int(config.get("seed", 0)))
+
+
+def heldout_indices(
+    n: int, *, exclude: np.ndarray | Sequence[int] | None = None, seed: int = EVAL_SEED
+) -> np.ndarray:
+    """``n`` distinct flat dSprites indices drawn with ``seed``, none of them in ``exclude``.
+
+    Returns
+    -------
+    ndarray of int, shape (n,), sorted.
+
+    Examples
+    --------
+    >>> from seamlib.experiments import dsprites as R
+    >>> R.heldout_indices(3, exclude=[0, 1], seed=0).shape
+    (3,)
+    """
+    from seamlib.data import dsprites as dsp
+
+    excl = np.unique(np.asarray([] if exclude is None else exclude, dtype=np.int64))
+    if not 1 <= n <= dsp.N_IMAGES - excl.size:
+        raise ValueError(
+            f"n must be between 1 and {dsp.N_IMAGES - excl.size} (images not excluded), got {n}."
+        )
+    order = np.random.default_rng(seed).permutation(dsp.N_IMAGES)
+    return np.sort(order[~np.isin(order, excl)][:n])
+
+
+def heldout_data(
+    n: int,
+    *,
+    dataset: str = "dsprites",
+    seed: int = EVAL_SEED,
+    data_root: str | None = None,
+    exclude: np.ndarray | Sequence[int] | None = None,
+    resolution: int = 64,
+) -> tuple[Tensor, np.ndarray]:
+    """``n`` dSprites images that the evaluation uses, with their factor values.
+
+    Parameters
+    ----------
+    n
+        Number of images.
+    dataset
+        ``"dsprites"`` (procedural) or ``"dsprites-npz"`` (the official file in ``data_root``).
+    seed
+        Seed of the random sample; the default :data:`EVAL_SEED` gives the same images to
+        every run.
+    exclude
+        Flat indices never to use, e.g. the union of the runs' training subsets
+        (:func:`training_indices`), so that the images are truly held out.
+    resolution
+        Pixels per side: 64, or 32 for the mean-pooled variant the engine trains on with
+        ``resolution=32`` (:func:`seamlib.data.dsprites.pool`).
+
+    Returns
+    -------
+    x : Tensor, shape (n, 1, resolution, resolution), float32 in [0, 1]
+    factors : ndarray, shape (n, 5)
+        Values of shape, scale, orientation, posX, posY (the constant colour is dropped).
+
+    Examples
+    --------
+    >>> from seamlib.experiments import dsprites as R
+    >>> x, factors = R.heldout_data(2)
+    >>> tuple(x.shape), factors.shape
+    ((2, 1, 64, 64), (2, 5))
+    """
+    from seamlib.data import dsprites as dsp
+
+    idx = heldout_indices(n, exclude=exclude, seed=seed)
+    if dataset == "dsprites":
+        images = dsp.render_indices(idx)
+        classes = np.stack(np.unravel_index(idx, dsp.FACTOR_SIZES), axis=-1)
+        values = dsp.classes_to_values(classes)
+    elif dataset == "dsprites-npz":
+        ds = dsp.load_dsprites(data_root)
+        images, values = ds[idx], ds.latents_values[idx]
+    else:
+        raise ValueError(f"dataset must be 'dsprites' or 'dsprites-npz', got {dataset!r}.")
+    k = 64 // resolution
+    pooled = dsp.pool(np.asarray(images), resolution)
+    x = torch.as_tensor(pooled, dtype=torch.float32).unsqueeze(1) / (k * k)
+    return x, np.asarray(values, dtype=float)[:, 1:]
+
+
+def eval_id(indices: np.ndarray) -> str:
+    """Short fingerprint of an evaluation set (to know when a cached summary is stale).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from seamlib.experiments import dsprites as R
+    >>> len(R.eval_id(np.arange(10)))
+    12
+    """
+    return hashlib.sha1(np.asarray(indices, dtype=np.int64).tobytes()).hexdigest()[:12]
+
+
+# ======================================================================================
+# One run
+# ======================================================================================
+@torch.no_grad()
+def _images(model: Any, x: Tensor, order: np.ndarray, n_recon: int, n_traverse: int) -> dict:
+    dev = next(model.parameters()).device
+    xr = x[:n_recon].to(dev)
+    recon = model(xr).clamp(0, 1)
+    mu = model.encode(x[n_recon : n_recon + 1].to(dev)).mean[0]  # a further test sample
+    values = torch.linspace(-2.0, 2.0, n_traverse, device=dev)
+    z = traversal_latents(mu, [int(j) for j in order], values)
+    trav = torch.sigmoid(model.decode(z)) if model.likelihood == "bernoulli" else model.decode(z)
+    d = len(order)
+    return {
+        "originals": encode_images(x[:n_recon, 0]),
+        "reconstructions": encode_images(recon[:, 0]),
+        "traversal_source": encode_images(x[n_recon, 0]),
+        "traversals": encode_images(trav.clamp(0, 1).reshape(d, n_traverse, *x.shape[2:])),
+        "traversal_values": values.cpu().tolist(),
+        "traversal_latents": [int(j) for j in order],
+    }
+
+
+def summarise_run(
+    run_dir: str | Path,
+    *,
+    profile: str | None = None,
+    x: Tensor | None = None,
+    factors: np.ndarray | None = None,
+    images: bool = False,
+    seed: int = 0,
+    device: str | None = "cpu",
+    eval_tag: str | None = None,
+) -> dict[str, Any]:
+    """Summarise one trained run for the chapter (and write ``dsprites_summary.json`` there).
+
+    Parameters
+    ----------
+    run_dir
+        A run directory of the engine (``config.json``, ``checkpoint.pt``, ``metrics.jsonl``).
+    profile
+        Sizes of the evaluation (``eval_n``, ``eq6_n``, ``n_recon``, ``n_traverse``).
+    x, factors
+        Held-out images (n, 1, 64, 64) and factor values (n, 5); default
+        :func:`heldout_data` with ``eval_n`` images outside the run's training subset.
+    images
+        Also store reconstructions and traversals (for Fig. 7).
+    seed
+        Seed of the posterior samples of the Eq. 6 terms and of the kNN split.
+
+    Returns
+    -------
+    dict
+        ``config`` (the run's TrainConfig), ``step``, ``train_s``, held-out ``recon_nll``
+        (nats per image, from the posterior mean), ``kl``, ``mi`` (d x 5),
+        ``factor_entropy``, ``mig``, ``aas``, ``greedy_order``, ``knn_disent``, ``active``
+        (latents with code variance > 0.01), ``jac_term`` and ``hess_term`` (d x d, Eq. 6),
+        ``jac_offdiag``, ``hess_offdiag`` (normalised off-diagonal over active latents),
+        ``dto``, ``eval_id`` (``eval_tag``, or the fingerprint of the default held-out set)
+        and optionally ``images``.
+
+    Examples
+    --------
+    >>> from seamlib.experiments import dsprites as R
+    >>> summary = R.summarise_run("runs/dsprites/smoke/fig5/RUN", profile="smoke")  # doctest: +SKIP
+    """
+    from seamlib.train import load_run
+
+    sizes = get_profile(profile).dsprites
+    run_dir = Path(run_dir)
+    config, model, info = load_run(run_dir, device)
+    if x is None or factors is None:
+        exclude = training_indices(config.to_dict())
+        x, factors = heldout_data(
+            sizes.eval_n,
+            dataset=config.dataset,
+            data_root=config.data_root,
+            exclude=exclude,
+            resolution=config.resolution,
+        )
+        eval_tag = eval_id(heldout_indices(sizes.eval_n, exclude=exclude))
+    gen = torch.Generator(device=next(model.parameters()).device).manual_seed(seed)
+    means_t, nll, _ = encode_dataset(model, x, batch=512)
+    codes = means_t.double().numpy()
+    with torch.no_grad():
+        q = model.encode(x[: sizes.eq6_n].to(next(model.parameters()).device))
+        kl = float(q.kl().mean())
+    mi = metrics.mutual_info_matrix(codes, factors)
+    active = np.asarray(metrics.active_latents(codes))
+    n_eq6 = min(sizes.eq6_n, x.shape[0])
+    a, b = model_eq6_terms(model, x[:n_eq6], generator=gen)
+    jac, _ = _jacobian_at_means(model, means_t[:n_eq6])
+    knn = metrics.rolinek_knn_score(codes, factors, seed=seed)
+    order = metrics.greedy_order(mi.mi)
+    out: dict[str, Any] = {
+        "name": run_dir.name,
+        "config": config.to_dict(),
+        "step": int(info.get("step", 0)),
+        "status": info.get("status"),
+        "train_s": run_time(run_dir),
+        "n_eval": int(x.shape[0]),
+        "eval_id": eval_tag,
+        "recon_nll": float(nll.mean()),
+        "kl": kl,
+        "mi": mi.mi.tolist(),
+        "factor_entropy": mi.factor_entropy.tolist(),
+        "mig": metrics.mig(mi.mi, mi.factor_entropy),
+        "aas": metrics.aas(mi.mi) if mi.mi.sum() > 0 else float("nan"),
+        "greedy_order": order.tolist(),
+        "knn_disent": float(knn),  # type: ignore[arg-type]
+        "active": active.tolist(),
+        "jac_term": a.tolist(),
+        "hess_term": b.tolist(),
+        "jac_offdiag": metrics.offdiag_active(a.numpy(), active),
+        "hess_offdiag": metrics.offdiag_active(b.numpy(), active),
+        "dto": metrics.dto(jac.numpy(), jacobian=True),
+    }
+    if images:
+        out["images"] = _images(model, x, order, sizes.n_recon, sizes.n_traverse)
+    path = run_dir / "dsprites_summary.json"
+    path.write_text(json.dumps(finite(out)))
+    return out
+
+
+def _jacobian_at_means(model: Any, means: Tensor) -> tuple[Tensor, Tensor]:
+    dev = next(model.parameters()).device
+    jac, val = jacobian_and_value(model.decode, means.to(dev))
+    return jac.detach().double().cpu(), val.detach().cpu()
+
+
+# ======================================================================================
+# Collecting runs into results/dsprites/
+# ======================================================================================
+def classify(experiment: str, config: Mapping[str, Any]) -> str:
+    """The variant of a run of ``experiment`` (a grid of :func:`grids`), from its config.
+
+    Returns
+    -------
+    str
+        ``"diag"`` / ``"full"`` for Fig. 5; ``"anneal"`` for Fig. 7; for the tables the
+        column names of the papers: ``"VAE"``, ``"beta-VAE"``, ``"beta-VAE (full)"`` and
+        ``"VAE (full)"`` (not in Rolinek et al.'s table).
+
+    Raises
+    ------
+    ValueError
+        ``experiment`` is not one of :data:`EXPERIMENTS`.
+
+    Examples
+    --------
+    >>> from seamlib.experiments import dsprites as R
+    >>> R.classify("rolinek", {"posterior": "full", "beta": 4.0})
+    'beta-VAE (full)'
+    """
+    post = str(config.get("posterior", "diag"))
+    beta = float(config.get("beta", 1.0))
+    if experiment == "fig5":
+        return post
+    if experiment == "fig7":
+        return "anneal"
+    if experiment in ("rolinek", "bhowal"):
+        name = "VAE" if beta == 1.0 else "beta-VAE"
+        return f"{name} (full)" if post == "full" else name
+    raise ValueError(
+        f"Unknown dSprites experiment {experiment!r}; expected one of {', '.join(EXPERIMENTS)} "
+        "(the sub-folders of the run root)."
+    )
+
+
+def _run_dirs(root: Path) -> list[tuple[str, Path]]:
+    runs = []
+    for exp in EXPERIMENTS:
+        folder = root / exp
+        if folder.is_dir():
+            runs += [(exp, p.parent) for p in sorted(folder.glob("*/checkpoint.pt"))]
+    return runs
+
+
+def _is_fig7_baseline(exp: str, cfg: Mapping[str, Any], sizes: DspritesSizes) -> bool:
+    return exp == "fig5" and cfg.get("posterior") == "diag" and float(cfg["beta"]) in sizes.anneal
+
+
+def collect(
+    run_root: str | Path,
+    out_dir: str | Path | None = None,
+    *,
+    profile: str | None = None,
+    device: str | None = "cpu",
+    reuse: bool = True,
+    include_incomplete: bool = False,
+) -> dict[str, Path]:
+    """Summarise every trained run under ``run_root`` and write the chapter's result files.
+
+    ``run_root`` holds one folder per experiment (``fig5``, ``fig7``, ``rolinek``,
+    ``bhowal``, the ``root`` of each grid of :func:`grids`) with the engine's run
+    directories inside. Writes ``fig5.json``, ``fig7.json`` and ``tables.json`` into
+    ``out_dir`` (default ``results/dsprites``), each ``{"experiment", "provenance", "runs"}``
+    with the provenance of :func:`seamlib.provenance.provenance` (git commit, profile,
+    device, seeds, steps, summed training wall time). Images are stored only for the first
+    seed's Fig. 7 runs (annealed, and the diagonal Fig. 5 runs at its two constant betas).
+    All runs are evaluated on the same ``eval_n`` held-out images, drawn outside the union
+    of the training subsets of every run under ``run_root``. With ``reuse``, a run's
+    ``dsprites_summary.json`` is reused when it is newer than its checkpoint and was computed
+    on the same images. Runs still training are left out unless ``include_incomplete``.
+
+    Returns
+    -------
+    dict
+        ``{"fig5": path, "fig7": path, "tables": path}`` (those with at least one run).
+
+    Examples
+    --------
+    >>> from seamlib.experiments import dsprites as R
+    >>> paths = R.collect("runs/dsprites/laptop", profile="laptop")  # doctest: +SKIP
+    """
+    from seamlib.provenance import provenance
+
+    prof = get_profile(profile)
+    sizes = prof.dsprites
+    root = Path(run_root)
+    out = Path(out_dir) if out_dir is not None else project_root() / "results" / "dsprites"
+    runs = [
+        (exp, run)
+        for exp, run in _run_dirs(root)
+        if include_incomplete or run_status(run) == "complete"
+    ]
+    if not runs:
+        raise FileNotFoundError(
+            f"No trained runs under {root}/{{{','.join(EXPERIMENTS)}}}/*/checkpoint.pt; run "
+            "the sweeps first (python -m seamlib sweep experiments/dsprites_<exp>.<profile>.json"
+            f" --root {root}/<exp>)."
+        )
+    out.mkdir(parents=True, exist_ok=True)
+    train_sets = [training_indices(json.loads(p.read_text())) for p in root.glob("*/*/config.json")]
+    exclude = np.unique(
+        np.concatenate([np.zeros(0, np.int64)] + [t for t in train_sets if t is not None])
+    )
+    tag = eval_id(heldout_indices(sizes.eval_n, exclude=exclude))
+    heldout: dict[tuple[str, int], tuple[Tensor, np.ndarray]] = {}
+    groups: dict[str, list[dict[str, Any]]] = {"fig5": [], "fig7": [], "tables": []}
+    first_seed = min(sizes.seeds)
+    for exp, run in runs:
+        cfg = json.loads((run / "config.json").read_text())
+        variant = classify(exp, cfg)
+        fig7 = exp == "fig7" or _is_fig7_baseline(exp, cfg, sizes)
+        want_images = fig7 and int(cfg["seed"]) == first_seed
+        cached = run / "dsprites_summary.json"
+        summary = None
+        if reuse and cached.is_file():
+            if cached.stat().st_mtime >= (run / "checkpoint.pt").stat().st_mtime:
+                summary = json.loads(cached.read_text())
+                stale = summary.get("eval_id") != tag or (want_images and "images" not in summary)
+                summary = None if stale else summary
+        if summary is None:
+            key = (str(cfg.get("dataset")), int(cfg.get("resolution", 64)))
+            if key not in heldout:
+                heldout[key] = heldout_data(
+                    sizes.eval_n,
+                    dataset=key[0],
+                    data_root=cfg.get("data_root"),
+                    exclude=exclude,
+                    resolution=key[1],
+                )
+            x, f = heldout[key]
+            summary = summarise_run(
+                run,
+                profile=prof.name,
+                x=x,
+                factors=f,
+                images=want_images,
+                device=device,
+                eval_tag=tag,
+            )
+        summary = {**finite(summary), "experiment": exp, "variant": variant}
+        if exp in ("rolinek", "bhowal"):
+            groups["tables"].append(summary)
+            continue
+        if fig7:
+            groups["fig7"].append(summary if want_images else _slim(summary))
+        if exp == "fig5":
+            groups["fig5"].append(_slim(summary))
+    paths = {}
+    for name, rows in groups.items():
+        if not rows:
+            continue
+        wall = [r["train_s"] for r in rows if r.get("train_s") is not None]
+        doc = {
+            "experiment": name,
+            "provenance": provenance(
+                profile=prof.name,
+                seeds=sorted({int(r["config"]["seed"]) for r in rows}),
+                device=device,
+                steps=sorted({int(r["step"]) for r in rows}),
+                n_runs=len(rows),
+                train_wall_s_total=round(float(sum(wall)), 1),
+                n_eval=sizes.eval_n,
+                eq6_n=sizes.eq6_n,
+                eval_id=tag,
+                n_excluded_training_images=int(exclude.size),
+                run_root=str(root),
+            ),
+            "runs": rows,
+        }
+        path = out / f"{name}.json"
+        path.write_text(json.dumps(finite(doc, digits=6), separators=(",", ":")) + "\n")
+        paths[name] = path
+    return paths
+
+
+def _slim(summary: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in summary.items() if k != "images"}
+
+
+def load_results(name: str, folder: str | Path | None = None) -> dict[str, Any]:
+    """Read ``results/dsprites/<name>.json`` (``name`` in fig5, fig7, tables).
+
+    Raises
+    ------
+    FileNotFoundError
+        With the commands that produce the file.
+
+    Examples
+    --------
+    >>> from seamlib.experiments import dsprites as R
+    >>> runs = R.load_results("fig5")["runs"]  # doctest: +SKIP
+    """
+    base = Path(folder) if folder is not None else project_root() / "results" / "dsprites"
+    path = base / f"{name}.json"
+    if not path.is_file():
+        raise FileNotFoundError(
+            f"{path} does not exist. Produce it with `python -m seamlib.dsprites_results grids`, "
+            "`python -m seamlib sweep experiments/dsprites_*.json`, then "
+            "`python -m seamlib.dsprites_results collect RUN_ROOT`."
+        )
+    doc: dict[str, Any] = json.loads(path.read_text())
+    return doc
+
+
+# ======================================================================================
+# Statistics for the claims
+# ======================================================================================
+def spearman(x: Sequence[float], y: Sequence[float]) -> float:
+    """Spearman rank correlation of the pairs with both values finite (NaN if < 3 pairs).
+
+    Examples
+    --------
+    >>> from seamlib.experiments import dsprites as R
+    >>> round(R.spearman([1, 2, 3, 4], [1, 3, 2, 4]), 3)
+    0.8
+    """
+    a, b = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+    keep = np.isfinite(a) & np.isfinite(b)
+    if keep.sum() < 3 or np.ptp(a[keep]) == 0 or np.ptp(b[keep]) == 0:
+        return float("nan")
+    return float(stats.spearmanr(a[keep], b[keep]).statistic)
+
+
+def fig5_trends(rows: Iterable[Mapping[str, Any]]) -> dict[str, dict[str, float]]:
+    """Spearman correlations over the Fig. 5 grid (one point per run), per posterior.
+
+    Returns
+    -------
+    dict
+        ``{"diag": {...}, "full": {...}}`` with ``beta_mig``, ``beta_aas`` (trend with beta),
+        ``beta_jac`` / ``beta_hess`` (beta against the off-diagonal of the Eq. 6 terms: a
+        negative value means more diagonal at higher beta) and ``mig_jac``, ``aas_jac``,
+        ``mig_hess`` (disentanglement against off-diagonal: negative means disentanglement
+        goes with diagonality).
+
+    Examples
+    --------
+    >>> from seamlib.experiments import dsprites as R
+    >>> cfgs = [{"posterior": p, "beta": b} for p in ("diag", "full") for b in (1.0, 4.0, 16.0)]
+    >>> rows = [{"config": c, "mig": c["beta"] / 20, "jac_offdiag": 1 / c["beta"]} for c in cfgs]
+    >>> t = R.fig5_trends(rows)["diag"]
+    >>> round(t["beta_mig"], 3), round(t["beta_jac"], 3)
+    (1.0, -1.0)
+    """
+    rows = list(rows)
+    out = {}
+    for post in ("diag", "full"):
+        sel = [r for r in rows if r["config"]["posterior"] == post]
+        beta = [math.log10(float(r["config"]["beta"])) for r in sel]
+        col = {
+            k: [_num(r.get(k)) for r in sel] for k in ("mig", "aas", "jac_offdiag", "hess_offdiag")
+        }
+        out[post] = {
+            "beta_mig": spearman(beta, col["mig"]),
+            "beta_aas": spearman(beta, col["aas"]),
+            "beta_jac": spearman(beta, col["jac_offdiag"]),
+            "beta_hess": spearman(beta, col["hess_offdiag"]),
+            "mig_jac": spearman(col["mig"], col["jac_offdiag"]),
+            "aas_jac": spearman(col["aas"], col["jac_offdiag"]),
+            "mig_hess": spearman(col["mig"], col["hess_offdiag"]),
+            "n": float(len(sel)),
+        }
+    return out
+
+
+# ======================================================================================
+# Command line
+# ======================================================================================
+def main(argv: Sequence[str] | None = None) -> int:
+    """``python -m seamlib.dsprites_results {grids,collect}`` (see the module docstring)."""
+    parser = argparse.ArgumentParser(prog="python -m seamlib.dsprites_results")
+    sub = parser.add_subparsers(dest="cmd", required=True)
+    g = sub.add_parser("grids", help="write experiments/dsprites_<experiment>.<profile>.json")
+    g.add_argument("--profile", default=None)
+    g.add_argument("--out", default=None, help="folder (default: experiments/)")
+    c = sub.add_parser("collect", help="summarise runs into results/dsprites/*.json")
+    c.add_argument("run_root")
+    c.add_argument("--profile", default=None)
+    c.add_argument("--out", default=None, help="folder (default: results/dsprites/)")
+    c.add_argument("--no-reuse", action="store_true", help="recompute every summary")
+    c.add_argument("--incomplete", action="store_true", help="include runs still training")
+    args = parser.parse_args(argv)
+    if args.cmd == "grids":
+        for path in write_grids(args.profile, args.out).values():
+            print(path)
+    else:
+        for path in collect(
+            args.run_root,
+            args.out,
+            profile=args.profile,
+            reuse=not args.no_reuse,
+            include_incomplete=args.incomplete,
+        ).values():
+            print(path)
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,108 @@
+"""Input validation shared by the metrics."""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+Array = NDArray[np.float64]
+
+
+__all__ = []
+
+
+# --------------------------------------------------------------------------------------
+# Input validation
+# --------------------------------------------------------------------------------------
+def _matrix(x: ArrayLike, name: str, *, ndim: int = 2) -> Array:
+    """``x`` as a finite float64 array with ``ndim`` dimensions, or an actionable ValueError."""
+    arr = np.asarray(x.detach().cpu() if hasattr(x, "detach") else x)  # torch tensors too
+    if arr.dtype == object or not (
+        np.issubdtype(arr.dtype, np.number) or np.issubdtype(arr.dtype, np.bool_)
+    ):
+        raise ValueError(f"{name} must be a numeric array, got dtype {arr.dtype}.")
+    arr = arr.astype(np.float64)
+    if arr.ndim == 1 and ndim == 2 and name in ("codes", "factors"):
+        raise ValueError(
+            f"{name} must be 2-D with shape (n, {'d' if name == 'codes' else 'K'}), got a "
+            f"1-D array of shape {arr.shape}. Fix: pass {name}[:, None] for a single column."
+        )
+    if arr.ndim != ndim:
+        raise ValueError(f"{name} must be a {ndim}-D array, got shape {arr.shape}.")
+    if arr.size == 0:
+        raise ValueError(f"{name} is empty (shape {arr.shape}); pass at least one row/column.")
+    if not np.all(np.isfinite(arr)):
+        bad = np.argwhere(~np.isfinite(arr))[0]
+        raise ValueError(
+            f"{name} contains NaN or inf (first at index {tuple(int(i) for i in bad)}). "
+            "Fix: drop those rows, or check the encoder for diverged outputs."
+        )
+    return arr
+
+
+def _paired(codes: ArrayLike, factors: ArrayLike) -> tuple[Array, Array]:
+    z = _matrix(codes, "codes")
+    v = _matrix(factors, "factors")
+    if z.shape[0] != v.shape[0]:
+        raise ValueError(
+            f"codes and factors must have the same number of rows (data points): codes has "
+            f"{z.shape[0]}, factors has {v.shape[0]}. Fix: encode exactly the images whose "
+            "factors you pass, in the same order."
+        )
+    if z.shape[0] < 2:
+        raise ValueError(f"Need at least 2 data points, got {z.shape[0]}.")
+    return z, v
+
+
+def _labels(factors: Array, *, allow_constant: bool = False) -> tuple[NDArray[np.int64], list[int]]:
+    """Relabel each factor column to 0..c_k-1; reject constant factors (entropy 0)."""
+    labels = np.empty(factors.shape, dtype=np.int64)
+    cards: list[int] = []
+    for k in range(factors.shape[1]):
+        col = factors[:, k]
+        lo = col.min()
+        if lo >= 0 and col.max() < 4 * col.size and np.all(col == np.floor(col)):
+            # small non-negative integers: relabel in O(n) with a bincount
+            ints = col.astype(np.int64)
+            present = np.bincount(ints) > 0
+            labels[:, k] = (np.cumsum(present) - 1)[ints]
+            cards.append(int(present.sum()))
+        else:
+            _, inv = np.unique(col, return_inverse=True)
+            labels[:, k] = inv.ravel()
+            cards.append(int(inv.max()) + 1)
+    constant = [k for k, c in enumerate(cards) if c == 1]
+    if constant and not allow_constant:
+        raise ValueError(
+            f"factor column(s) {constant} take a single value, so their entropy is 0 and "
+            "every normalised score is undefined. Fix: drop constant factors (e.g. dSprites' "
+            "colour) before computing metrics, e.g. factors[:, factors.std(0) > 0]."
+        )
+    return labels, cards
+
+
+def _mi_matrix_arg(mi: ArrayLike, name: str = "mi") -> Array:
+    m = _matrix(mi, name)
+    if np.any(m < -1e-12):
+        raise ValueError(
+            f"{name} has negative entries (min {m.min():.3g}), so it is not a mutual-information "
+            "matrix (MI is >= 0). If you passed codes (one row per data point), pass the "
+            "factors too: metrics.mig(codes, factors), or compute the matrix first with "
+            "metrics.mutual_info_matrix(codes, factors)."
+        )
+    return np.clip(m, 0.0, None)
+
+
+def _entropy_arg(h: ArrayLike, k: int) -> Array:
+    arr = _matrix(h, "factor_entropy", ndim=1)
+    if arr.shape != (k,):
+        raise ValueError(
+            f"factor_entropy must have one entry per factor (column of mi): expected shape "
+            f"({k},), got {arr.shape}."
+        )
+    if np.any(arr <= 0):
+        raise ValueError(
+            f"factor_entropy must be > 0, got {arr}. A zero entropy means a constant factor: "
+            "drop it before computing the metric."
+        )
+    return arr

@@ -1,0 +1,20 @@
+"""The exact mathematics of Allen (2025), *Unpicking Data at the Seams*, in torch.
+
+One module per concept of the paper; the chapters call them through the modules of the same
+names at the top of the package (:mod:`seamlib.linear`, :mod:`seamlib.posterior`,
+:mod:`seamlib.geometry`), which re-export them:
+
+* ``linear``: PPCA and the linear VAE's objectives (Eq. 2-4, Cor. 6.1);
+* ``lvae``: training a linear VAE on its analytic objective;
+* ``posterior``: optimal Gaussian posteriors (Sec. 4, App. B);
+* ``eq6``: the terms of Eq. 6 / Eq. 9 (one per-point core and its expectations);
+* ``jacobian``: decoder Jacobians, their SVD, the directed Hessian (Def. D2);
+* ``seams``: singular-vector paths, seams, the push-forward density (Sec. 5, App. C);
+* ``scores``: the C1 and C2 scores of Lemma 4.1;
+* ``identifiability``: tangent Hessians and seam alignment (Sec. 6).
+
+Layering: ``theory`` may import :mod:`seamlib.align`, :mod:`seamlib.metrics` and the base
+modules; nothing in ``theory`` imports the engine (models, training) or the experiments.
+"""
+
+__all__: list[str] = []

@@ -1,0 +1,481 @@
+"""The terms of Eq. 6 / Eq. 9: one per-point core, and its expectations (Allen, 2025, App. A).
+
+* :func:`point_terms` -- the two decoder-derivative terms at each pair ``(x_b, z_b)``:
+  ``J^T J`` and ``sum_l (x - d(z))_l H_l`` (Gaussian likelihood), or their Bernoulli
+  analogues. Every other function here averages it.
+* :func:`batch_terms` -- their means over a batch (``seamlib.geometry.eq6_terms``).
+* :func:`eq6_terms` -- their expectations under a Gaussian ``q`` by quadrature or Monte
+  Carlo, with the log-likelihood Hessian differentiated directly as a check.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+import torch
+from torch import Tensor
+from torch.func import hessian, vmap
+
+from seamlib.theory.jacobian import Decoder, hessian_term, jacobian, jacobian_and_value
+from seamlib.theory.posterior import (
+    MIN_QUAD_NODES,
+    CovarianceKind,
+    Method,
+    _check_mean_cov,
+    _check_positive,
+    _check_x,
+    _decode,
+    fit_gaussian_posterior,
+    standard_normal_rule,
+)
+
+__all__ = [
+    "Likelihood",
+    "point_terms",
+    "batch_terms",
+    "Eq6Terms",
+    "eq6_terms",
+    "eq6_forms",
+    "eq6_rhs",
+    "relative_residual",
+    "McResidual",
+    "eq6_mc_residual",
+]
+
+
+# --------------------------------------------------------------------------------------
+# The terms of Eq. 6 / Eq. 9
+# --------------------------------------------------------------------------------------
+Likelihood = Literal["gaussian", "bernoulli"]
+
+
+def point_terms(
+    decoder: Decoder, x: Tensor, z: Tensor, *, likelihood: Likelihood = "gaussian"
+) -> tuple[Tensor, Tensor]:
+    """The two decoder-derivative terms of Eq. 6 at each pair ``(x[b], z[b])``.
+
+    The Hessian of the log-likelihood in ``z`` splits as ``-d^2 log p(x|z) / dz^2 = A - B``
+    (up to the likelihood's scale):
+
+    * ``"gaussian"``, mean ``d(z)`` = the decoder output: ``A = J^T J`` and
+      ``B = sum_l (x - d(z))_l H_l`` (Eq. 6 / Eq. 9, times ``sigma^2``);
+    * ``"bernoulli"``, logits ``eta(z)`` = the decoder output, ``p = sigmoid(eta)``:
+      ``A = J^T diag(p (1 - p)) J`` and ``B = (x - p)^T H`` with ``J``, ``H`` the Jacobian
+      and Hessians of the logits.
+
+    ``B`` is :func:`seamlib.theory.jacobian.hessian_term`, which uses the residual
+    ``x - decoder(z)``; for the Bernoulli case it is given ``x - p + eta`` so that the
+    residual is ``x - p``.
+
+    Parameters
+    ----------
+    decoder
+        Maps (n, d) to (n, *out).
+    x : Tensor, shape (n, *out)
+    z : Tensor, shape (n, d)
+    likelihood : {"gaussian", "bernoulli"}
+
+    Returns
+    -------
+    A, B : Tensors, shape (n, d, d)
+
+    Examples
+    --------
+    >>> import torch
+    >>> from seamlib.theory import eq6
+    >>> z, x = torch.ones(2, 2, dtype=torch.float64), torch.full((2, 2), 2.0, dtype=torch.float64)
+    >>> A, B = eq6.point_terms(lambda z: z.pow(2), x, z)
+    >>> A[0].tolist(), B[0].tolist()
+    ([[4.0, 0.0], [0.0, 4.0]], [[2.0, 0.0], [0.0, 2.0]])
+    """
+    if likelihood == "gaussian":
+        J = jacobian(decoder, z)
+        return J.transpose(-1, -2) @ J, hessian_term(decoder, x, z)
+    if likelihood != "bernoulli":
+        raise ValueError(f"likelihood must be 'gaussian' or 'bernoulli', got {likelihood!r}.")
+    J, eta = jacobian_and_value(decoder, z)  # (n, m, d), (n, m)
+    p = torch.sigmoid(eta)
+    A = torch.einsum("nmi,nm,nmj->nij", J, p * (1 - p), J)
+    target = (x.reshape(x.shape[0], -1) - p + eta).reshape(x.shape)
+    return A, hessian_term(decoder, target, z)
+
+
+def batch_terms(
+    decoder: Decoder, x: Tensor, z: Tensor, *, likelihood: Likelihood = "gaussian"
+) -> tuple[Tensor, Tensor]:
+    """Batch means of the two decoder-derivative terms of Eq. 6 (Property P1).
+
+    ``E[J_z^T J_z]`` and ``E[sum_l (x - d(z))_l H_l(z)]`` over the pairs ``(x[b], z[b])``
+    (the means of :func:`point_terms`); pass ``z`` drawn from the posteriors ``q(z|x)`` to
+    estimate the expectations of Eq. 6. Exported as ``seamlib.geometry.eq6_terms``.
+
+    Parameters
+    ----------
+    decoder
+        Maps (n, d) to (n, *out).
+    x : Tensor, shape (n, *out)
+    z : Tensor, shape (n, d)
+    likelihood : {"gaussian", "bernoulli"}
+        As in :func:`point_terms`.
+
+    Returns
+    -------
+    jtj, hess : Tensors, shape (d, d)
+
+    Examples
+    --------
+    >>> import torch
+    >>> from seamlib import geometry
+    >>> z, x = torch.ones(2, 2, dtype=torch.float64), torch.full((2, 2), 2.0, dtype=torch.float64)
+    >>> jtj, hess = geometry.eq6_terms(lambda z: z.pow(2), x, z)
+    >>> jtj.tolist(), hess.tolist()
+    ([[4.0, 0.0], [0.0, 4.0]], [[2.0, 0.0], [0.0, 2.0]])
+    """
+    A, B = point_terms(decoder, x, z, likelihood=likelihood)
+    return A.mean(0), B.mean(0)
+
+
+@dataclass(frozen=True)
+class Eq6Terms:
+    """Expectations under ``q`` of the derivative terms of Eq. 6 / Eq. 9, each ``d x d``.
+
+    Attributes
+    ----------
+    loglik_hessian : Tensor, shape (d, d)
+        ``E_q[nabla_z^2 log p(x|z)]``, differentiated directly (not assembled from J, H).
+    jtj : Tensor, shape (d, d)
+        ``E_q[J_z^T J_z]``.
+    hessian_term : Tensor, shape (d, d)
+        ``E_q[sum_l (x - d(z))_l H_l(z)]``.
+    loglik_hessian_se, jtj_se, hessian_term_se : Tensor, shape (d, d)
+        Monte Carlo standard errors (per entry); zeros for quadrature.
+    n_points : int
+        Number of rule points.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from seamlib import posterior
+    >>> x, eye = torch.ones(1, dtype=torch.float64), torch.eye(1, dtype=torch.float64)
+    >>> terms = posterior.eq6_terms(lambda z: 2 * z, x, 0 * x, eye, 1.0)
+    >>> terms.n_points, round(float(terms.jtj[0, 0]), 6)
+    (20, 4.0)
+    """
+
+    loglik_hessian: Tensor
+    jtj: Tensor
+    hessian_term: Tensor
+    loglik_hessian_se: Tensor
+    jtj_se: Tensor
+    hessian_term_se: Tensor
+    n_points: int
+
+
+def _loglik_hessians(decoder: Decoder, x: Tensor, z: Tensor, sigma2: float) -> Tensor:
+    """``nabla_z^2 log N(x; d(z), sigma^2 I)`` per point, (n, d, d), by ``torch.func.hessian``."""
+
+    def ll(z1: Tensor) -> Tensor:
+        out = decoder(z1.unsqueeze(0)).reshape(-1)
+        return -0.5 * (x - out).pow(2).sum() / sigma2
+
+    return vmap(hessian(ll))(z)
+
+
+def eq6_terms(
+    decoder: Decoder,
+    x: Tensor,
+    mean: Tensor,
+    cov: Tensor,
+    sigma2: float,
+    *,
+    method: Method = "quadrature",
+    n_nodes: int = MIN_QUAD_NODES,
+    n_samples: int = 4_000,
+    seed: int = 1,
+    chunk_size: int = 512,
+) -> Eq6Terms:
+    """Expected log-likelihood Hessian, ``J^T J`` and directed decoder Hessian under ``q``.
+
+    ``q = N(mean, cov)``; the rule is :func:`standard_normal_rule`. Per point, ``J^T J`` and
+    the directed Hessian ``sum_l r_l H_l`` come from :func:`point_terms` (forward-over-reverse,
+    never forming the ``m x d x d`` Hessian); the log-likelihood Hessian is differentiated
+    directly (``torch.func.hessian`` of ``-||x - d(z)||^2 / (2 sigma^2)``), so the identity
+    ``L = -(J^T J - sum_l r_l H_l) / sigma^2`` is a check, not an assumption. Points are
+    processed in chunks of ``chunk_size``.
+
+    Parameters
+    ----------
+    x : Tensor, shape (m,) or the decoder's output shape
+    mean : Tensor, shape (d,)
+    cov : Tensor, shape (d, d), symmetric positive definite
+    sigma2 : float
+    method, n_nodes, n_samples
+        The rule, as in :func:`standard_normal_rule`.
+    seed : int
+        Monte Carlo seed; the default (1) differs from :func:`fit_gaussian_posterior`'s (0),
+        so the terms are evaluated on samples independent of those used to fit ``q``.
+    chunk_size : int
+        Rule points processed at once (bounds the ``(chunk, m, d)`` Jacobian in memory).
+
+    Returns
+    -------
+    Eq6Terms
+
+    Examples
+    --------
+    >>> import torch
+    >>> from seamlib import posterior
+    >>> x, eye = torch.ones(1, dtype=torch.float64), torch.eye(1, dtype=torch.float64)
+    >>> terms = posterior.eq6_terms(lambda z: 2 * z, x, 0 * x, eye, 1.0)
+    >>> round(float(terms.jtj[0, 0]), 6), round(float(terms.loglik_hessian[0, 0]), 6)
+    (4.0, -4.0)
+    """
+    xf = _check_x(x).detach()
+    s2 = _check_positive(sigma2, "sigma2")
+    mean, L = _check_mean_cov(mean.detach(), cov.detach())
+    d = mean.shape[0]
+    eps, w = standard_normal_rule(
+        d,
+        method,
+        n_nodes=n_nodes,
+        n_samples=n_samples,
+        seed=seed,
+        dtype=xf.dtype,
+        device=str(xf.device),
+    )
+    z_all = mean + eps @ L.T
+    m = xf.shape[0]
+    _decode(decoder, z_all[:1], m)  # shape check with a clear message
+    sums = {k: torch.zeros(d, d, dtype=xf.dtype, device=xf.device) for k in ("L", "J", "H")}
+    sq = {k: torch.zeros(d, d, dtype=xf.dtype, device=xf.device) for k in ("L", "J", "H")}
+    for start in range(0, z_all.shape[0], chunk_size):
+        z = z_all[start : start + chunk_size]
+        wk = w[start : start + chunk_size].view(-1, 1, 1)
+        jtj, hess = point_terms(decoder, xf.expand(z.shape[0], m), z)
+        parts = {"L": _loglik_hessians(decoder, xf, z, s2), "J": jtj, "H": hess}
+        for k, v in parts.items():
+            v = v.detach()
+            sums[k] += (wk * v).sum(0)
+            sq[k] += (wk * v.pow(2)).sum(0)
+    n = z_all.shape[0]
+    se = {}
+    for k in sums:
+        if method == "mc":
+            var = (sq[k] - sums[k].pow(2)).clamp_min(0.0) * n / (n - 1)
+            se[k] = (var / n).sqrt()
+        else:
+            se[k] = torch.zeros_like(sums[k])
+    return Eq6Terms(
+        loglik_hessian=sums["L"],
+        jtj=sums["J"],
+        hessian_term=sums["H"],
+        loglik_hessian_se=se["L"],
+        jtj_se=se["J"],
+        hessian_term_se=se["H"],
+        n_points=n,
+    )
+
+
+def eq6_forms(terms: Eq6Terms, sigma2: float, beta: float = 1.0) -> dict[str, Tensor]:
+    """The right-hand sides of Eq. 6 as derived and as printed, each ``d x d``.
+
+    Returns
+    -------
+    dict
+        ``"hessian"``: ``I - E_q[L_z] / beta`` (Eq. 6, first equality);
+        ``"appendix_eq9"``: ``I + (E[J^T J] - E[sum_l r_l H_l]) / (beta sigma^2)`` (the sign
+        of Appendix A, Eq. 9, which prints beta = 1);
+        ``"main_text_eq6"``: ``I + (E[J^T J] + E[(x - d(z))^T H]) / (beta sigma^2)`` (the sign
+        printed in the main text's Eq. 6).
+
+    Examples
+    --------
+    >>> import torch
+    >>> from seamlib import posterior
+    >>> x, eye = torch.ones(1, dtype=torch.float64), torch.eye(1, dtype=torch.float64)
+    >>> terms = posterior.eq6_terms(lambda z: 2 * z, x, 0 * x, eye, 1.0)
+    >>> sorted(posterior.eq6_forms(terms, 1.0))
+    ['appendix_eq9', 'hessian', 'main_text_eq6']
+    """
+    s2 = _check_positive(sigma2, "sigma2")
+    b = _check_positive(beta, "beta")
+    eye = torch.eye(terms.jtj.shape[0], dtype=terms.jtj.dtype, device=terms.jtj.device)
+    return {
+        "hessian": eye - terms.loglik_hessian / b,
+        "appendix_eq9": eye + (terms.jtj - terms.hessian_term) / (b * s2),
+        "main_text_eq6": eye + (terms.jtj + terms.hessian_term) / (b * s2),
+    }
+
+
+def eq6_rhs(
+    decoder: Decoder,
+    x: Tensor,
+    mean: Tensor,
+    cov: Tensor,
+    sigma2: float,
+    beta: float = 1.0,
+    **kwargs: object,
+) -> Tensor:
+    """Right-hand side of Eq. 6 with the sign the numbers confirm (that of Eq. 9).
+
+    ``I + (1 / (beta sigma^2)) E_q[J^T J - sum_l (x - d(z))_l H_l]``, to be compared with
+    ``Sigma^{-1}`` at the optimum. Keyword arguments (``method``, ``n_nodes``, ``n_samples``,
+    ``seed``, ``chunk_size``) are passed to :func:`eq6_terms`.
+
+    Returns
+    -------
+    Tensor, shape (d, d)
+
+    Examples
+    --------
+    >>> import torch
+    >>> from seamlib import posterior
+    >>> x, eye = torch.ones(1, dtype=torch.float64), torch.eye(1, dtype=torch.float64)
+    >>> rhs = posterior.eq6_rhs(lambda z: 2 * z, x, 0.4 * x, 0.2 * eye, 1.0)
+    >>> round(float(rhs[0, 0]), 6)  # = Sigma^-1 = 1 / 0.2 at the optimum
+    5.0
+    """
+    terms = eq6_terms(decoder, x, mean, cov, sigma2, **kwargs)  # type: ignore[arg-type]
+    return eq6_forms(terms, sigma2, beta)["appendix_eq9"]
+
+
+def relative_residual(A: Tensor, B: Tensor) -> float:
+    """``||A - B||_F / ||B||_F``.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from seamlib import posterior
+    >>> round(posterior.relative_residual(torch.tensor([1.1, 0.0]), torch.tensor([1.0, 0.0])), 6)
+    0.1
+    """
+    return float(torch.linalg.norm(A - B) / torch.linalg.norm(B))
+
+
+# --------------------------------------------------------------------------------------
+# Monte Carlo check of the identity (d up to 10)
+# --------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class McResidual:
+    """Replicated Monte Carlo check of ``Sigma^{-1} = RHS`` for each printed form.
+
+    Each replicate fits ``q`` with its own common random numbers and evaluates the terms on
+    an independent fresh sample; ``mean[form]`` is the average residual matrix
+    ``Sigma^{-1} - RHS`` over replicates and ``se[form]`` its standard error (replicate
+    spread / sqrt(R)), so both the optimiser's and the expectation's Monte Carlo noise count.
+
+    Attributes
+    ----------
+    mean, se : dict[str, Tensor], each (d, d)
+    norm_ratio : dict[str, float]
+        ``||mean||_F / sqrt(sum se^2)``: about 1 when the residual is pure noise.
+    max_abs_z : dict[str, float]
+        Largest ``|mean_ij| / se_ij``.
+    relative : dict[str, float]
+        ``||mean||_F / ||Sigma^{-1}||_F`` (replicate average).
+    n_replicates : int
+
+    Examples
+    --------
+    >>> import torch
+    >>> from seamlib import posterior
+    >>> x, eye = torch.ones(1, dtype=torch.float64), torch.eye(1, dtype=torch.float64)
+    >>> res = posterior.eq6_mc_residual(
+    ...     lambda z: 2 * z, x, 1.0, latent_dim=1, n_samples=200, n_replicates=2
+    ... )
+    >>> sorted(res.relative), res.n_replicates
+    (['appendix_eq9', 'hessian', 'main_text_eq6'], 2)
+    """
+
+    mean: dict[str, Tensor]
+    se: dict[str, Tensor]
+    norm_ratio: dict[str, float]
+    max_abs_z: dict[str, float]
+    relative: dict[str, float]
+    n_replicates: int
+
+
+def eq6_mc_residual(
+    decoder: Decoder,
+    x: Tensor,
+    sigma2: float,
+    beta: float = 1.0,
+    covariance: CovarianceKind = "full",
+    *,
+    latent_dim: int | None = None,
+    n_samples: int = 4_000,
+    n_replicates: int = 8,
+    seed: int = 0,
+    max_iter: int = 400,
+) -> McResidual:
+    """Residual of each form of Eq. 6 at Monte Carlo optima, with standard errors.
+
+    Replicate ``r`` uses seeds ``seed + 2 r`` (fit) and ``seed + 2 r + 1`` (terms); each fit
+    starts from the previous replicate's optimum.
+
+    Returns
+    -------
+    McResidual
+
+    Examples
+    --------
+    >>> import torch
+    >>> from seamlib import posterior
+    >>> x, eye = torch.ones(1, dtype=torch.float64), torch.eye(1, dtype=torch.float64)
+    >>> res = posterior.eq6_mc_residual(
+    ...     lambda z: 2 * z, x, 1.0, latent_dim=1, n_samples=200, n_replicates=2
+    ... )
+    >>> tuple(res.mean["appendix_eq9"].shape), tuple(res.se["appendix_eq9"].shape)
+    ((1, 1), (1, 1))
+    """
+    if n_replicates < 2:
+        raise ValueError(
+            f"n_replicates must be >= 2 to estimate a standard error, got {n_replicates}."
+        )
+    res: dict[str, list[Tensor]] = {}
+    norms: list[float] = []
+    init: tuple[Tensor, Tensor] | None = None
+    for r in range(n_replicates):
+        fit = fit_gaussian_posterior(
+            decoder,
+            x,
+            sigma2,
+            beta,
+            covariance,
+            "mc",
+            latent_dim=latent_dim,
+            n_samples=n_samples,
+            seed=seed + 2 * r,
+            max_iter=max_iter,
+            init=init,
+        )
+        init = (fit.mean, fit.scale_tril)  # warm start: the optimum moves only by MC noise
+        terms = eq6_terms(
+            decoder,
+            x,
+            fit.mean,
+            fit.cov,
+            sigma2,
+            method="mc",
+            n_samples=n_samples,
+            seed=seed + 2 * r + 1,
+        )
+        prec = torch.linalg.inv(fit.cov)
+        norms.append(float(torch.linalg.norm(prec)))
+        for name, rhs in eq6_forms(terms, sigma2, beta).items():
+            res.setdefault(name, []).append(prec - rhs)
+    R = n_replicates
+    mean = {k: torch.stack(v).mean(0) for k, v in res.items()}
+    se = {k: torch.stack(v).std(0) / math.sqrt(R) for k, v in res.items()}
+    tiny = torch.finfo(next(iter(mean.values())).dtype).tiny
+    return McResidual(
+        mean=mean,
+        se=se,
+        norm_ratio={k: float(torch.linalg.norm(mean[k]) / se[k].pow(2).sum().sqrt()) for k in mean},
+        max_abs_z={k: float((mean[k].abs() / se[k].clamp_min(tiny)).max()) for k in mean},
+        relative={k: float(torch.linalg.norm(mean[k])) / float(np.mean(norms)) for k in mean},
+        n_replicates=R,
+    )
