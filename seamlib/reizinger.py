@@ -43,7 +43,8 @@ class QuadraticDecoder:
     --------
     >>> import torch
     >>> from seamlib.reizinger import QuadraticDecoder
-    >>> f = QuadraticDecoder(torch.eye(2, dtype=torch.float64), torch.ones(2, dtype=torch.float64), 2.0)
+    >>> eye, ones = torch.eye(2, dtype=torch.float64), torch.ones(2, dtype=torch.float64)
+    >>> f = QuadraticDecoder(eye, ones, 2.0)
     >>> f(torch.tensor([[1.0, 0.0]], dtype=torch.float64))
     tensor([[2., 1.]], dtype=torch.float64)
     """
@@ -78,7 +79,8 @@ def gaussian_quadrature(mean: Tensor, cov: Tensor, n_nodes: int = 8) -> tuple[Te
     --------
     >>> import torch
     >>> from seamlib.reizinger import gaussian_quadrature
-    >>> z, w = gaussian_quadrature(torch.zeros(2, dtype=torch.float64), torch.eye(2, dtype=torch.float64))
+    >>> eye = torch.eye(2, dtype=torch.float64)
+    >>> z, w = gaussian_quadrature(torch.zeros(2, dtype=torch.float64), eye)
     >>> round(float((w * (z**2).sum(1)).sum()), 12)  # E||z||^2 = tr I = 2
     2.0
     """
@@ -106,6 +108,13 @@ class TaylorTerms:
         ``E[(c - e)^T (d - e)]``; ``lhs_item2 - rhs_item2 = -2 cross``.
     remainder
         ``E||f(z) - f(mu) - J_mu (z - mu)||^2``, the term that item 3 says is dropped.
+
+    Examples
+    --------
+    >>> from seamlib.reizinger import TaylorTerms
+    >>> t = TaylorTerms(lhs_item2=3.0, rhs_item2=1.0, cross=-1.0, remainder=0.5)
+    >>> t.lhs_item2 - t.rhs_item2 == -2 * t.cross
+    True
     """
 
     lhs_item2: float
@@ -143,9 +152,9 @@ def taylor_terms(
 
     >>> import torch
     >>> from seamlib.reizinger import QuadraticDecoder, taylor_terms
-    >>> f = QuadraticDecoder(torch.eye(2, dtype=torch.float64), torch.ones(2, dtype=torch.float64), 0.0)
-    >>> t = taylor_terms(f, torch.ones(2, dtype=torch.float64), torch.zeros(2, dtype=torch.float64),
-    ...                  torch.eye(2, dtype=torch.float64))
+    >>> eye, ones = torch.eye(2, dtype=torch.float64), torch.ones(2, dtype=torch.float64)
+    >>> f = QuadraticDecoder(eye, ones, 0.0)
+    >>> t = taylor_terms(f, ones, 0 * ones, eye)
     >>> t.remainder, t.cross
     (0.0, 0.0)
     """
