@@ -19,7 +19,6 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import os
 import shlex
 import sys
 from collections.abc import Mapping, Sequence
@@ -55,14 +54,6 @@ def _read_json(path: Path) -> Any:
         return json.loads(path.read_text())
     except (OSError, json.JSONDecodeError):
         return None
-
-
-def _relative(path: Path) -> str:
-    """``path`` relative to the working directory when it lies below it, else its name."""
-    here, there = os.path.abspath(Path.cwd()), os.path.abspath(path)
-    if os.path.commonpath([here, there]) == here:
-        return Path(os.path.relpath(there, here)).as_posix()
-    return path.name
 
 
 def _curve(run: Path) -> list[dict[str, Any]]:
@@ -113,7 +104,7 @@ def collect_curves(
     >>> from seamlib import dsprites_pilot as P
     >>> path = P.collect_curves("runs/dsprites/pilot-relu")  # doctest: +SKIP
     """
-    from seamlib.provenance import provenance
+    from seamlib.provenance import provenance, relative_path
 
     roots = [Path(run_root)] if isinstance(run_root, (str, Path)) else [Path(r) for r in run_root]
     found = [p for root in roots for p in sorted(root.glob(f"*/{CURVE_FILE}"))]
@@ -128,7 +119,7 @@ def collect_curves(
         runs.append(
             {
                 "name": run.name,
-                "root": _relative(run.parent),
+                "root": relative_path(run.parent),
                 "config": config,
                 "status": state.get("status"),
                 "train_commits": sorted({s.get("git_commit", "unknown") for s in sessions}),
@@ -153,7 +144,7 @@ def collect_curves(
             device=",".join(sorted({d for r in runs for d in r["train_devices"]})),
             command=command
             or shlex.join(["python", "-m", "seamlib.dsprites_pilot", *sys.argv[1:]]),
-            run_root=",".join(_relative(root) for root in roots),
+            run_root=",".join(relative_path(root) for root in roots),
             n_runs=len(runs),
         ),
         "runs": runs,

@@ -31,6 +31,7 @@ from seamlib.experiments.dsprites import (
     load_results,
     main,
     spearman,
+    spearman_test,
     summarise_run,
     training_indices,
     write_grids,
@@ -70,6 +71,7 @@ __all__ = [
     "collect",
     "load_results",
     "spearman",
+    "spearman_test",
     "fig5_trends",
 ]
 

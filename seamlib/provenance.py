@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import platform
 import subprocess
 import time
@@ -9,7 +10,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-__all__ = ["git_commit", "provenance"]
+__all__ = ["git_commit", "provenance", "relative_path"]
 
 
 def git_commit(root: Path | None = None) -> str:
@@ -96,3 +97,24 @@ def provenance(
         "platform": platform.platform(),
         **extra,
     }
+
+
+def relative_path(path: str | os.PathLike[str], start: str | os.PathLike[str] | None = None) -> str:
+    """``path`` relative to ``start`` (default: the working directory), for stored results.
+
+    A path outside ``start`` is reduced to its last component, so that no machine path
+    (``/home/...``) ends up in a committed file. Links are not resolved.
+
+    Examples
+    --------
+    >>> from seamlib.provenance import relative_path
+    >>> relative_path("/work/repo/runs/fig5", start="/work/repo")
+    'runs/fig5'
+    >>> relative_path("/elsewhere/runs/fig5", start="/work/repo")
+    'fig5'
+    """
+    here = os.path.abspath(Path.cwd() if start is None else start)
+    there = os.path.abspath(path)
+    if os.path.commonpath([here, there]) == here:
+        return Path(os.path.relpath(there, here)).as_posix()
+    return Path(there).name

@@ -467,10 +467,12 @@ def write_results(rows: Sequence[dict[str, Any]], path: str | os.PathLike[str]) 
     >>> from seamlib.sweep import results, write_results
     >>> write_results(results(["runs/demo"]), "results/sweep/demo.json")  # doctest: +SKIP
     """
-    from seamlib.provenance import provenance
+    from seamlib.provenance import provenance, relative_path
 
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
+    # stored files hold no machine paths: run folders relative to the working directory
+    rows = [{**r, "run": relative_path(r["run"])} if "run" in r else r for r in rows]
     prov = provenance(seeds=sorted({int(r["seed"]) for r in rows if r.get("seed") is not None}))
     if path.suffix.lower() == ".csv":
         import io

@@ -57,3 +57,16 @@ def test_collect_curves_with_provenance(tmp_path, monkeypatch):
 def test_collect_without_curves_is_a_clear_error(tmp_path, capsys):
     assert P.main(["collect", str(tmp_path)]) == 2
     assert "--eval-every" in capsys.readouterr().err
+
+
+def test_stored_results_hold_no_machine_paths(tmp_path, monkeypatch):
+    """relative_path keeps stored run folders relative (issue 16: no run-root machine path)."""
+    from seamlib.provenance import relative_path
+    from seamlib.sweep import write_results
+
+    monkeypatch.chdir(tmp_path)
+    assert relative_path(tmp_path / "runs" / "a") == "runs/a"
+    assert relative_path("/somewhere/else/run-7") == "run-7"
+    out = write_results([{"run": str(tmp_path / "runs" / "a"), "seed": 0}], "r.json")
+    doc = json.loads(out.read_text())
+    assert doc["rows"][0]["run"] == "runs/a"

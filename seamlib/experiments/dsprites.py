@@ -80,6 +80,7 @@ __all__ = [
     "collect",
     "load_results",
     "spearman",
+    "spearman_test",
     "fig5_trends",
 ]
 
@@ -115,7 +116,9 @@ def grids(profile: str | None = None) -> dict[str, dict[str, Any]]:
 
     Each value is a grid in the format of :func:`seamlib.sweep.load_grid`
     (``{"root", "base", "grid"}``, runs = cartesian product of ``grid``, seeds outermost so
-    that a partly finished sweep has complete first seeds).
+    that a partly finished sweep has complete first seeds; within a seed, diagonal and full
+    runs alternate from the largest beta down, so that a partial seed holds complete pairs
+    from the end of the grid where disentanglement is expected).
 
     Returns
     -------
@@ -155,8 +158,8 @@ def grids(profile: str | None = None) -> dict[str, dict[str, Any]]:
             "base": base,
             "grid": {
                 "seed": list(sizes.seeds),
+                "beta": sorted((float(b) for b in sizes.betas), reverse=True),
                 "posterior": ["diag", "full"],
-                "beta": [float(b) for b in sizes.betas],
             },
         },
         "fig7": {
@@ -556,7 +559,7 @@ def collect(
     >>> from seamlib.experiments import dsprites as R
     >>> paths = R.collect("runs/dsprites/laptop", profile="laptop")  # doctest: +SKIP
     """
-    from seamlib.provenance import provenance
+    from seamlib.provenance import provenance, relative_path
 
     prof = get_profile(profile)
     sizes = prof.dsprites
@@ -640,7 +643,7 @@ def collect(
                 eq6_n=sizes.eq6_n,
                 eval_id=tag,
                 n_excluded_training_images=int(exclude.size),
-                run_root=str(root),
+                run_root=relative_path(root),
             ),
             "runs": rows,
         }
@@ -691,11 +694,27 @@ def spearman(x: Sequence[float], y: Sequence[float]) -> float:
     >>> round(R.spearman([1, 2, 3, 4], [1, 3, 2, 4]), 3)
     0.8
     """
+    return spearman_test(x, y)[0]
+
+
+def spearman_test(x: Sequence[float], y: Sequence[float]) -> tuple[float, float]:
+    """Spearman's rho and its two-sided p-value (scipy) over the pairs with both values finite.
+
+    Returns ``(nan, nan)`` with fewer than 3 pairs or a constant variable.
+
+    Examples
+    --------
+    >>> from seamlib.experiments import dsprites as R
+    >>> rho, p = R.spearman_test([1, 2, 3, 4, 5, 6], [1, 2, 3, 4, 5, 6])
+    >>> rho, p < 0.01
+    (1.0, True)
+    """
     a, b = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
     keep = np.isfinite(a) & np.isfinite(b)
     if keep.sum() < 3 or np.ptp(a[keep]) == 0 or np.ptp(b[keep]) == 0:
-        return float("nan")
-    return float(stats.spearmanr(a[keep], b[keep]).statistic)
+        return float("nan"), float("nan")
+    res = stats.spearmanr(a[keep], b[keep])
+    return float(res.statistic), float(res.pvalue)
 
 
 def fig5_trends(rows: Iterable[Mapping[str, Any]]) -> dict[str, dict[str, float]]:
@@ -729,7 +748,9 @@ def fig5_trends(rows: Iterable[Mapping[str, Any]]) -> dict[str, dict[str, float]
         }
         out[post] = {
             "beta_mig": spearman(beta, col["mig"]),
+            "beta_mig_p": spearman_test(beta, col["mig"])[1],
             "beta_aas": spearman(beta, col["aas"]),
+            "beta_aas_p": spearman_test(beta, col["aas"])[1],
             "beta_jac": spearman(beta, col["jac_offdiag"]),
             "beta_hess": spearman(beta, col["hess_offdiag"]),
             "mig_jac": spearman(col["mig"], col["jac_offdiag"]),

@@ -490,7 +490,7 @@ def collect(
     >>> from seamlib.experiments import faces as F
     >>> path = F.collect("runs/faces/laptop/lfw", dataset="lfw", profile="laptop")  # doctest: +SKIP
     """
-    from seamlib.provenance import provenance
+    from seamlib.provenance import provenance, relative_path
 
     prof = get_profile(profile)
     sizes = prof.faces
@@ -533,7 +533,7 @@ def collect(
             n_runs=len(rows),
             train_wall_s_total=round(float(sum(wall)), 1),
             n_eval=int(x.shape[0]),
-            run_root=str(root),
+            run_root=relative_path(root),
         ),
         "runs": rows,
     }
