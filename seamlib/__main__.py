@@ -86,6 +86,7 @@ _TRAIN_OPTIONS: list[tuple[str, str, Any, str]] = [
     ("--likelihood", "likelihood", str, "bernoulli or gaussian (default bernoulli)"),
     ("--sigma2", "sigma2", _number, "variance of the Gaussian likelihood (default 1)"),
     ("--hidden", "hidden", str, "hidden sizes of --arch mlp, comma separated (default 64,64)"),
+    ("--activation", "activation", str, "hidden nonlinearity of --arch mlp: tanh (default), relu"),
     ("--beta", "beta", _number, "KL weight; the start value of a schedule (default 1)"),
     ("--beta-end", "beta_end", _number, "final beta of the warmup/exp schedules"),
     ("--beta-schedule", "beta_schedule", str, "constant, warmup or exp (default constant)"),

@@ -7,6 +7,10 @@ steps, seeds, beta grids) lives here, so that the *same* code runs at three scal
     For CI: every chapter executes in well under a minute on 2 CPU cores.
 ``laptop`` (default)
     A few minutes per chapter on a laptop CPU; the numbers are meaningful.
+``cpu``
+    The laptop sizes, except the dSprites grids of the stored results
+    (``results/dsprites/cpu``): all 737,280 images at 32 x 32, trained to convergence on
+    one CPU core per run (sizes chosen from the pilot learning curves).
 ``paper``
     The sizes of the paper's experiments; meant for a GPU.
 
@@ -56,7 +60,7 @@ __all__ = [
     "FacesSizes",
 ]
 
-PROFILES: tuple[str, ...] = ("smoke", "laptop", "paper")
+PROFILES: tuple[str, ...] = ("smoke", "laptop", "cpu", "paper")
 DEFAULT_PROFILE = "laptop"
 ENV_VAR = "SEAMLIB_PROFILE"
 
@@ -87,11 +91,12 @@ class Section:
 
     SMOKE: ClassVar[dict[str, Any]] = {}
     PAPER: ClassVar[dict[str, Any]] = {}
+    CPU: ClassVar[dict[str, Any]] = {}
 
     @classmethod
     def for_profile(cls, name: str) -> Section:
         """Return the section's sizes for profile ``name``."""
-        overrides = {"smoke": cls.SMOKE, "paper": cls.PAPER}.get(name, {})
+        overrides = {"smoke": cls.SMOKE, "paper": cls.PAPER, "cpu": cls.CPU}.get(name, {})
         return cls(**overrides)
 
 
@@ -414,6 +419,10 @@ class DspritesSizes(Section):
     # MLP (6x cheaper per step than the conv net, so 6x more steps in the same time)
     architecture: str = "mlp"  # engine architecture ("burgess" = the 64x64 conv VAE)
     hidden: tuple[int, ...] = (256, 256)  # hidden sizes of the "mlp" architecture
+    activation: str = "tanh"  # hidden nonlinearity of the "mlp" architecture
+    resolution: int = 64  # pixels per side (32: the 2x2 mean-pooled data-set variant)
+    lr: float = 1e-3  # Adam learning rate
+    eval_every: int = 0  # steps between learning-curve evaluations of each run (0: none)
     betas: tuple[float, ...] = (0.001, 0.1, 1.0, 4.0)  # beta grid (Fig. 5)
     seeds: tuple[int, ...] = (0, 1)  # seeds per configuration
     latent_dim: int = 10  # d
@@ -459,6 +468,20 @@ class DspritesSizes(Section):
         table_seeds=(0, 1, 2, 3, 4),
         live_steps=2_000,
     )  # table_steps: Rolinek's 50 epochs of the 80 % training split at batch 64
+    # The stored CPU results: all images at 32 x 32 (a named data-set variant), a ReLU MLP,
+    # batch 256; the budget per run comes from the pilot (results/dsprites/pilot.json)
+    CPU: ClassVar[dict[str, Any]] = dict(
+        activation="relu",
+        resolution=32,
+        betas=(0.001, 0.01, 0.1, 0.5, 1.0, 2.0, 4.0, 8.0),
+        seeds=(0, 1, 2),
+        steps=15_625,  # 4M images at batch 256
+        subset=0,
+        batch_size=256,
+        eval_every=1_250,
+        eval_n=10_000,
+        live_subset=16_384,
+    )
 
 
 # --------------------------------------------------------------------------------------
@@ -578,7 +601,8 @@ def profile_name(name: str | None = None) -> str:
         raise ProfileError(
             f"Unknown seamlib profile {resolved!r} (from the {source}). Expected one of "
             f"{', '.join(PROFILES)}. Fix: `export {ENV_VAR}=smoke` for a quick check, "
-            f"`laptop` (the default) for meaningful numbers on a CPU, `paper` on a GPU."
+            f"`laptop` (the default) for meaningful numbers on a CPU, `cpu` for the sizes of "
+            f"the stored dSprites results, `paper` on a GPU."
         )
     return resolved
 
@@ -589,7 +613,8 @@ def get_profile(name: str | None = None) -> Profile:
     Parameters
     ----------
     name
-        ``"smoke"``, ``"laptop"`` or ``"paper"``; ``None`` reads ``SEAMLIB_PROFILE``.
+        ``"smoke"``, ``"laptop"``, ``"cpu"`` or ``"paper"``; ``None`` reads
+        ``SEAMLIB_PROFILE``.
 
     Returns
     -------

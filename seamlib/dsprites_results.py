@@ -105,14 +105,16 @@ EXPERIMENTS: tuple[str, ...] = ("fig5", "fig7", "rolinek", "bhowal")
 
 
 def _base(sizes: DspritesSizes, steps: int) -> dict[str, Any]:
+    every = sizes.eval_every or 500
     return {
         "dataset": "dsprites",
         "likelihood": "bernoulli",
         "steps": steps,
         "batch_size": sizes.batch_size,
+        "lr": sizes.lr,
         "subset": sizes.subset,
-        "checkpoint_every": max(1, min(500, steps)),
-        "log_every": max(1, min(10, steps)),
+        "checkpoint_every": max(1, min(every, steps)),
+        "log_every": max(1, min(10 if steps <= 5_000 else 250, steps)),
     }
 
 
@@ -141,11 +143,17 @@ def grids(profile: str | None = None) -> dict[str, dict[str, Any]]:
     prof = get_profile(profile)
     sizes = prof.dsprites
     root = f"runs/dsprites/{prof.name}"
-    model = {
+    model: dict[str, Any] = {
         "architecture": sizes.architecture,
         "hidden": list(sizes.hidden),
         "latent_dim": sizes.latent_dim,
     }
+    if sizes.activation != "tanh":
+        model["activation"] = sizes.activation
+    if sizes.resolution != 64:
+        model["resolution"] = sizes.resolution
+    if sizes.eval_every:
+        model["eval_every"] = sizes.eval_every
     base = {**_base(sizes, sizes.steps), **model}
     tbase = _base(sizes, sizes.table_steps)
     b0, b1 = sizes.anneal
@@ -277,6 +285,7 @@ def heldout_data(
     seed: int = EVAL_SEED,
     data_root: str | None = None,
     exclude: np.ndarray | Sequence[int] | None = None,
+    resolution: int = 64,
 ) -> tuple[Tensor, np.ndarray]:
     """``n`` dSprites images that the evaluation uses, with their factor values.
 
@@ -292,10 +301,13 @@ def heldout_data(
     exclude
         Flat indices never to use, e.g. the union of the runs' training subsets
         (:func:`training_indices`), so that the images are truly held out.
+    resolution
+        Pixels per side: 64, or 32 for the mean-pooled variant the engine trains on with
+        ``resolution=32`` (:func:`seamlib.data.dsprites.pool`).
 
     Returns
     -------
-    x : Tensor, shape (n, 1, 64, 64), float32 in {0, 1}
+    x : Tensor, shape (n, 1, resolution, resolution), float32 in [0, 1]
     factors : ndarray, shape (n, 5)
         Values of shape, scale, orientation, posX, posY (the constant colour is dropped).
 
@@ -318,7 +330,9 @@ def heldout_data(
         images, values = ds[idx], ds.latents_values[idx]
     else:
         raise ValueError(f"dataset must be 'dsprites' or 'dsprites-npz', got {dataset!r}.")
-    x = torch.as_tensor(np.asarray(images), dtype=torch.float32).unsqueeze(1)
+    k = 64 // resolution
+    pooled = dsp.pool(np.asarray(images), resolution)
+    x = torch.as_tensor(pooled, dtype=torch.float32).unsqueeze(1) / (k * k)
     return x, np.asarray(values, dtype=float)[:, 1:]
 
 
@@ -581,7 +595,11 @@ def summarise_run(
     if x is None or factors is None:
         exclude = training_indices(config.to_dict())
         x, factors = heldout_data(
-            sizes.eval_n, dataset=config.dataset, data_root=config.data_root, exclude=exclude
+            sizes.eval_n,
+            dataset=config.dataset,
+            data_root=config.data_root,
+            exclude=exclude,
+            resolution=config.resolution,
         )
         eval_tag = eval_id(heldout_indices(sizes.eval_n, exclude=exclude))
     gen = torch.Generator(device=next(model.parameters()).device).manual_seed(seed)
@@ -764,7 +782,7 @@ def collect(
         np.concatenate([np.zeros(0, np.int64)] + [t for t in train_sets if t is not None])
     )
     tag = eval_id(heldout_indices(sizes.eval_n, exclude=exclude))
-    heldout: dict[str, tuple[Tensor, np.ndarray]] = {}
+    heldout: dict[tuple[str, int], tuple[Tensor, np.ndarray]] = {}
     groups: dict[str, list[dict[str, Any]]] = {"fig5": [], "fig7": [], "tables": []}
     first_seed = min(sizes.seeds)
     for exp, run in runs:
@@ -780,10 +798,14 @@ def collect(
                 stale = summary.get("eval_id") != tag or (want_images and "images" not in summary)
                 summary = None if stale else summary
         if summary is None:
-            key = str(cfg.get("dataset"))
+            key = (str(cfg.get("dataset")), int(cfg.get("resolution", 64)))
             if key not in heldout:
                 heldout[key] = heldout_data(
-                    sizes.eval_n, dataset=key, data_root=cfg.get("data_root"), exclude=exclude
+                    sizes.eval_n,
+                    dataset=key[0],
+                    data_root=cfg.get("data_root"),
+                    exclude=exclude,
+                    resolution=key[1],
                 )
             x, f = heldout[key]
             summary = summarise_run(

@@ -70,6 +70,7 @@ __all__ = [
     "n_posterior_params",
     "kl_standard_normal",
     "ARCHITECTURES",
+    "ACTIVATIONS",
     "ROLINEK_TABLE_S3",
     "ModelConfig",
     "build_model",
@@ -481,6 +482,9 @@ ARCHITECTURES: tuple[str, ...] = (
 )
 """Architecture names understood by :func:`build_model` and the CLI."""
 
+ACTIVATIONS: dict[str, type[nn.Module]] = {"tanh": nn.Tanh, "relu": nn.ReLU}
+"""Hidden-layer nonlinearities of the ``"mlp"`` architecture (name -> module class)."""
+
 
 @dataclass(frozen=True)
 class ModelConfig:
@@ -502,6 +506,9 @@ class ModelConfig:
         Variance of the Gaussian likelihood.
     hidden
         Hidden layer sizes of the ``"mlp"`` architecture (encoder; the decoder mirrors them).
+    activation
+        Hidden-layer nonlinearity of the ``"mlp"`` architecture, a key of
+        :data:`ACTIVATIONS` (``"tanh"``, smooth, the default; ``"relu"``).
 
     Examples
     --------
@@ -517,6 +524,7 @@ class ModelConfig:
     likelihood: str = "bernoulli"
     sigma2: float = 1.0
     hidden: tuple[int, ...] = (64, 64)
+    activation: str = "tanh"
 
     def validate(self) -> None:
         """Raise :class:`~seamlib.errors.ConfigError` with a fix if any field is invalid."""
@@ -549,6 +557,15 @@ class ModelConfig:
             )
         if self.architecture == "mlp" and any(int(h) < 1 for h in self.hidden):
             raise ConfigError(f"hidden sizes must be >= 1, got {self.hidden}.")
+        if self.activation not in ACTIVATIONS:
+            raise ConfigError(
+                f"Unknown activation {self.activation!r}; expected one of {', '.join(ACTIVATIONS)}."
+            )
+        if self.activation != "tanh" and self.architecture != "mlp":
+            raise ConfigError(
+                f"activation is an option of the 'mlp' architecture; {self.architecture!r} has "
+                "fixed nonlinearities: drop --activation."
+            )
 
 
 def build_model(config: ModelConfig) -> VAE:
@@ -573,17 +590,21 @@ def build_model(config: ModelConfig) -> VAE:
     k = n_posterior_params(d, config.posterior)  # type: ignore[arg-type]
     m = math.prod(shape)
     arch = config.architecture
+    # The decoder is built first, so that a diagonal and a full-covariance VAE built from
+    # the same seed share every initial weight except the encoder's last layer's extra rows
+    # (the off-diagonal Cholesky factors) and its bias: a paired design.
     if arch == "burgess":
-        encoder: nn.Module = burgess_encoder(k, in_channels=shape[0])
         decoder: nn.Module = burgess_decoder(d, out_channels=shape[0])
+        encoder: nn.Module = burgess_encoder(k, in_channels=shape[0])
     elif arch.startswith("rolinek-"):
         name = arch.removeprefix("rolinek-")
-        encoder = rolinek_encoder(name, m, k)
         decoder = rolinek_decoder(name, d, shape)
+        encoder = rolinek_encoder(name, m, k)
     else:  # "mlp"
         hidden = tuple(int(h) for h in config.hidden)
-        encoder = nn.Sequential(nn.Flatten(), *mlp([m, *hidden, k]))
-        decoder = nn.Sequential(*mlp([d, *hidden[::-1], m]), nn.Unflatten(1, shape))
+        act = ACTIVATIONS[config.activation]
+        decoder = nn.Sequential(*mlp([d, *hidden[::-1], m], activation=act), nn.Unflatten(1, shape))
+        encoder = nn.Sequential(nn.Flatten(), *mlp([m, *hidden, k], activation=act))
     return VAE(
         encoder,
         decoder,

@@ -60,7 +60,7 @@ import torch
 from torch import Tensor
 
 from seamlib.errors import ConfigError, TrainingError
-from seamlib.models import ARCHITECTURES, VAE, ModelConfig, build_model
+from seamlib.models import ACTIVATIONS, ARCHITECTURES, VAE, ModelConfig, build_model
 from seamlib.provenance import record_session
 from seamlib.rundir import (
     atomic_write_json,
@@ -265,6 +265,7 @@ class TrainConfig:
     likelihood: str = "bernoulli"
     sigma2: float = 1.0
     hidden: tuple[int, ...] = (64, 64)
+    activation: str = "tanh"
     beta: float = 1.0
     beta_end: float | None = None
     beta_schedule: str = "constant"
@@ -373,6 +374,14 @@ class TrainConfig:
             raise ConfigError(
                 f"channels_last must be true, false or null, got {self.channels_last!r}."
             )
+        if self.activation not in ACTIVATIONS or (
+            self.activation != "tanh" and self.architecture != "mlp"
+        ):
+            raise ConfigError(
+                f"activation {self.activation!r} is not available for {self.architecture!r}: the "
+                f"'mlp' architecture takes one of {', '.join(ACTIVATIONS)}; the others have fixed "
+                "nonlinearities."
+            )
         if not _is_int(self.resolution) or self.resolution not in RESOLUTIONS:
             raise ConfigError(
                 f"resolution must be one of {', '.join(map(str, RESOLUTIONS))} (pixels per side "
@@ -400,6 +409,7 @@ class TrainConfig:
             likelihood=self.likelihood,
             sigma2=float(self.sigma2),
             hidden=tuple(self.hidden),
+            activation=self.activation,
         )
 
 
@@ -553,45 +563,7 @@ def _load_dsprites_npz(config: TrainConfig) -> TrainingData:
 
 RESOLUTIONS: tuple[int, ...] = (64, 32)
 """dSprites resolutions: 64 (the original) and 32, the 2 x 2 mean-pooled variant whose grey
-levels 0, 1/4, ..., 1 are the Bernoulli targets (see :func:`pool_dsprites`)."""
-
-
-def pool_dsprites(images: np.ndarray, resolution: int, chunk: int = 65_536) -> np.ndarray:
-    """Mean-pool binary 64 x 64 dSprites images to ``resolution`` pixels per side.
-
-    Parameters
-    ----------
-    images : ndarray or DSprites, shape (n, 64, 64)
-        0/1 images (anything indexable by slices that returns such arrays).
-    resolution : int
-        64 (returned unchanged, as uint8) or a divisor of 64.
-
-    Returns
-    -------
-    ndarray, shape (n, resolution, resolution), uint8
-        The number of "on" pixels in each ``k x k`` block (``k = 64 // resolution``); multiply
-        by ``1 / k**2`` for the grey level in [0, 1].
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from seamlib.train import pool_dsprites
-    >>> img = np.zeros((1, 64, 64), np.uint8); img[0, :2, :1] = 1
-    >>> pool_dsprites(img, 32)[0, :2, :2]
-    array([[2, 0],
-           [0, 0]], dtype=uint8)
-    """
-    if resolution == 64:
-        return np.asarray(images[:], dtype=np.uint8)
-    if resolution < 1 or 64 % resolution:
-        raise ConfigError(f"resolution must divide 64, got {resolution!r}.")
-    k = 64 // resolution
-    n = len(images)
-    out = np.empty((n, resolution, resolution), np.uint8)
-    for i in range(0, n, chunk):
-        block = np.asarray(images[i : i + chunk], dtype=np.uint8)
-        out[i : i + chunk] = block.reshape(-1, resolution, k, resolution, k).sum(axis=(2, 4))
-    return out
+levels 0, 1/4, ..., 1 are the Bernoulli targets (see :func:`seamlib.data.dsprites.pool`)."""
 
 
 def _from_dsprites(ds: Any, idx: np.ndarray | None, resolution: int = 64) -> TrainingData:
@@ -601,7 +573,9 @@ def _from_dsprites(ds: Any, idx: np.ndarray | None, resolution: int = 64) -> Tra
     if resolution == 64:
         x, scale = _as_uint8_images(ds.images if idx is None else source)
     else:
-        x = torch.from_numpy(pool_dsprites(source, resolution)).unsqueeze(1)
+        from seamlib.data.dsprites import pool
+
+        x = torch.from_numpy(pool(source, resolution)).unsqueeze(1)
         scale = 1.0 / (k * k)
     return TrainingData(
         x=x,

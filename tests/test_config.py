@@ -23,7 +23,8 @@ def test_env_var_selects_profile(monkeypatch: pytest.MonkeyPatch, name: str) -> 
 
 def test_unknown_profile_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(config.ENV_VAR, "huge")
-    with pytest.raises(ConfigError, match=r"Unknown seamlib profile 'huge'.*smoke, laptop, paper"):
+    msg = r"Unknown seamlib profile .huge.*smoke, laptop, cpu, paper"
+    with pytest.raises(ConfigError, match=msg):
         config.get_profile()
     with pytest.raises(ValueError, match="argument"):
         config.get_profile("tiny")
@@ -36,7 +37,7 @@ def test_overrides_name_real_fields() -> None:
             continue
         section = f.default_factory  # type: ignore[misc]
         names = {x.name for x in dataclasses.fields(section)}
-        for overrides in (section.SMOKE, section.PAPER):
+        for overrides in (section.SMOKE, section.PAPER, section.CPU):
             assert set(overrides) <= names, (section.__name__, set(overrides) - names)
 
 

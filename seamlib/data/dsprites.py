@@ -65,6 +65,7 @@ __all__ = [
     "DSprites",
     "procedural_dsprites",
     "load_dsprites",
+    "pool",
 ]
 
 FACTOR_NAMES: tuple[str, ...] = ("color", "shape", "scale", "orientation", "posX", "posY")
@@ -773,3 +774,43 @@ def _download(url: str, file: Path, md5: str | None, where: str) -> None:
         raise ChecksumError(f"downloaded {url} but its checksum is wrong ({exc}). {where}") from exc
     except Exception as exc:  # no network, HTTP error, ...
         raise DataError(f"could not download {url} ({type(exc).__name__}: {exc}). {where}") from exc
+
+
+def pool(images: np.ndarray, resolution: int, chunk: int = 65_536) -> np.ndarray:
+    """Mean-pool binary 64 x 64 dSprites images to ``resolution`` pixels per side.
+
+    Parameters
+    ----------
+    images : ndarray or DSprites, shape (n, 64, 64)
+        0/1 images (anything indexable by slices that returns such arrays).
+    resolution : int
+        64 (returned unchanged, as uint8) or a divisor of 64.
+
+    Returns
+    -------
+    ndarray, shape (n, resolution, resolution), uint8
+        The number of "on" pixels in each ``k x k`` block (``k = 64 // resolution``); multiply
+        by ``1 / k**2`` for the grey level in [0, 1].
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from seamlib.data.dsprites import pool
+    >>> img = np.zeros((1, 64, 64), np.uint8); img[0, :2, :1] = 1
+    >>> pool(img, 32)[0, :2, :2]
+    array([[2, 0],
+           [0, 0]], dtype=uint8)
+    """
+    if resolution == 64:
+        return np.asarray(images[:], dtype=np.uint8)
+    if not isinstance(resolution, (int, np.integer)) or resolution < 1 or 64 % resolution:
+        raise ValueError(
+            f"resolution must be a whole divisor of 64 (64, 32, 16, ...), got {resolution!r}."
+        )
+    k = 64 // resolution
+    n = len(images)
+    out = np.empty((n, resolution, resolution), np.uint8)
+    for i in range(0, n, chunk):
+        block = np.asarray(images[i : i + chunk], dtype=np.uint8)
+        out[i : i + chunk] = block.reshape(-1, resolution, k, resolution, k).sum(axis=(2, 4))
+    return out
