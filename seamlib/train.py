@@ -307,7 +307,7 @@ class TrainConfig:
         if not isinstance(values, dict):
             raise ConfigError(f"Training options must be a mapping, got {values!r}.")
         names = {f.name for f in dataclasses.fields(cls)}
-        unknown = sorted(str(k) for k in set(values) - names)
+        unknown = sorted(repr(k) for k in set(values) - names)
         if unknown:
             raise ConfigError(
                 f"Unknown training option(s) {', '.join(unknown)}; known options: "
