@@ -9,8 +9,12 @@ Subcommands::
     seamlib results runs                          # one table of every run under runs/
 
 Errors a user can fix (unknown dataset, beta <= 0, a batch larger than the data, an
-unwritable run directory, ...) are printed as one line, without a traceback, before any work
-is done; the exit status is 2 (130 after an interrupt, which leaves a checkpoint).
+unwritable run directory, a run directory another process is using, ...) are printed as one
+line, without a traceback, before anything is created; the exit status is 2 (130 after an
+interrupt, which leaves a checkpoint). A damaged run directory that could be repaired (a torn
+metrics line, a corrupt state.json, a bad checkpoint with a good previous one) is reported as
+one ``seamlib: warning:`` line. ``train --resume RUN`` may change --steps, --lr, --log-every,
+--checkpoint-every, --eval-every, --eval-n and --data-root (recorded in provenance.json).
 """
 
 from __future__ import annotations

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import platform
 import subprocess
@@ -10,7 +11,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-__all__ = ["git_commit", "provenance", "relative_path"]
+__all__ = ["git_commit", "provenance", "record_session", "relative_path"]
 
 
 def git_commit(root: Path | None = None) -> str:
@@ -118,3 +119,41 @@ def relative_path(path: str | os.PathLike[str], start: str | os.PathLike[str] | 
     if os.path.commonpath([here, there]) == here:
         return Path(os.path.relpath(there, here)).as_posix()
     return Path(there).name
+
+
+def record_session(path: str | os.PathLike[str], **fields: Any) -> dict[str, Any]:
+    """Append ``provenance(**fields)`` to the ``sessions`` list of the JSON file ``path``.
+
+    A run directory's ``provenance.json`` holds one record per (re)start of training: its
+    start step, device, versions, git commit and the options changed on resume. A missing
+    or unreadable file starts a new list. Written atomically.
+
+    Returns
+    -------
+    dict
+        The record appended.
+
+    Examples
+    --------
+    >>> import json, pathlib, tempfile
+    >>> from seamlib.provenance import record_session
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     path = pathlib.Path(tmp, "provenance.json")
+    ...     _ = record_session(path, seeds=[0], start_step=0)
+    ...     _ = record_session(path, seeds=[0], start_step=10, changed={"lr": [1e-3, 1e-4]})
+    ...     [s["start_step"] for s in json.loads(path.read_text())["sessions"]]
+    [0, 10]
+    """
+    from seamlib.rundir import atomic_write_json
+
+    path = Path(path)
+    sessions: list[Any] = []
+    if path.is_file():
+        try:
+            sessions = list(json.loads(path.read_text()).get("sessions", []))
+        except (ValueError, AttributeError, TypeError):
+            sessions = []
+    record = provenance(**fields)
+    sessions.append(record)
+    atomic_write_json(path, {"sessions": sessions})
+    return record

@@ -57,6 +57,7 @@ __all__ = [
     "set_aside",
     "read_jsonl",
     "read_state",
+    "checkpoint_records",
 ]
 
 LOCK_FILE = ".lock"
@@ -477,8 +478,7 @@ def read_checkpoint(
     """
     known = {r.get("sha256") for r in records or [] if isinstance(r, dict)}
     problems: list[str] = []
-    found = []
-    for name in CHECKPOINT_FILES:
+    for name in CHECKPOINT_FILES:  # newest first
         path = run_dir / name
         if not path.is_file():
             continue
@@ -491,18 +491,15 @@ def read_checkpoint(
             reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
             problems.append(f"{name} cannot be read ({reason})")
             continue
-        found.append((int(state["step"]), name, state))
-    if not found:
-        if not problems:
-            return None, None
-        raise ConfigError(
-            f"No usable checkpoint in {run_dir}: {'; '.join(problems)}. Start a new run (new "
-            "--run-dir), or restore a copy of the checkpoint."
-        )
-    step, name, state = max(found, key=lambda t: t[0])
-    if problems:
-        _warn(f"{'; '.join(problems)}; using {name} (step {step}) of {run_dir} instead.")
-    return state, name
+        if problems:
+            _warn(f"{'; '.join(problems)}; using {name} (step {state['step']}) of {run_dir}.")
+        return state, name
+    if not problems:
+        return None, None
+    raise ConfigError(
+        f"No usable checkpoint in {run_dir}: {'; '.join(problems)}. Start a new run (new "
+        "--run-dir), or restore a copy of the checkpoint."
+    )
 
 
 def set_aside(run_dir: Path, name: str) -> Path | None:
@@ -588,3 +585,18 @@ def read_state(run_dir: Path) -> dict[str, Any] | None:
         _warn(f"{path} is corrupt; it is rebuilt from the checkpoint.")
         return None
     return state
+
+
+def checkpoint_records(run_dir: Path) -> list[dict[str, Any]]:
+    """The checksum records in ``state.json`` (``[]`` for old, missing or corrupt ones).
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> from seamlib.rundir import checkpoint_records
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     checkpoint_records(pathlib.Path(tmp))
+    []
+    """
+    records = (read_state(run_dir) or {}).get("checkpoints")
+    return [r for r in records if isinstance(r, dict)] if isinstance(records, list) else []

@@ -166,7 +166,7 @@ def expand_grid(spec: dict[str, Any], root: str | os.PathLike[str] | None = None
     """
     if not isinstance(spec, dict):
         raise ConfigError(f"A grid must be a mapping with 'base' and 'grid' entries, got {spec!r}.")
-    unknown = sorted(str(k) for k in set(spec) - {"base", "grid", "root"})
+    unknown = sorted(repr(k) for k in set(spec) - {"base", "grid", "root"})
     if unknown:
         raise ConfigError(
             f"Unknown grid-file entries {', '.join(unknown)}; expected 'base', 'grid', 'root'."

@@ -61,9 +61,11 @@ from torch import Tensor
 
 from seamlib.errors import ConfigError, TrainingError
 from seamlib.models import ACTIVATIONS, ARCHITECTURES, VAE, ModelConfig, build_model
+from seamlib.provenance import record_session
 from seamlib.rundir import (
     atomic_write_json,
     atomic_write_text,
+    checkpoint_records,
     lock_run_dir,
     read_checkpoint,
     read_jsonl,
@@ -305,7 +307,7 @@ class TrainConfig:
         if not isinstance(values, dict):
             raise ConfigError(f"Training options must be a mapping, got {values!r}.")
         names = {f.name for f in dataclasses.fields(cls)}
-        unknown = sorted(str(k) for k in set(values) - names)
+        unknown = sorted(repr(k) for k in set(values) - names)
         if unknown:
             raise ConfigError(
                 f"Unknown training option(s) {', '.join(unknown)}; known options: "
@@ -930,7 +932,7 @@ class Trainer:
         (``checkpoint.corrupt.pt``)."""
         state, name = checkpoint
         if records is None:
-            records = _checkpoint_records(self.run_dir)
+            records = checkpoint_records(self.run_dir)
         if state is None:
             state, name = read_checkpoint(self.run_dir, records)
         if state is None or name is None:
@@ -1123,13 +1125,6 @@ class Trainer:
             self._previous_handlers = {}
 
 
-def _checkpoint_records(run_dir: Path) -> list[dict[str, Any]]:
-    """Checksum records of ``state.json`` (``[]`` for old or rebuilt run directories)."""
-    state = read_state(run_dir) or {}
-    records = state.get("checkpoints")
-    return [r for r in records if isinstance(r, dict)] if isinstance(records, list) else []
-
-
 def _read_config(run_dir: Path) -> TrainConfig:
     path = Path(run_dir) / CONFIG_FILE
     if not path.is_file():
@@ -1228,7 +1223,7 @@ def train(
                 f"{run_dir}` or choose a new --run-dir."
             )
         assert config is not None
-        records = _checkpoint_records(run_dir) if resume else []
+        records = checkpoint_records(run_dir) if resume else []
         checkpoint = read_checkpoint(run_dir, records) if resume else (None, None)
         done = int(checkpoint[0]["step"]) if checkpoint[0] is not None else 0
         if config.steps < done:
@@ -1265,7 +1260,14 @@ def _train_locked(trainer: Trainer, stop_after: int | None, changed: dict) -> Tr
     """The part of :func:`train` after the run directory is locked and the state loaded."""
     config, run_dir = trainer.config, trainer.run_dir
     trainer.write_config()
-    _record_provenance(trainer, changed)
+    record_session(
+        trainer.run_dir / PROVENANCE_FILE,
+        seeds=[config.seed],
+        device=str(trainer.device),
+        start_step=trainer.step,
+        torch_threads=torch.get_num_threads(),
+        **({"changed": changed} if changed else {}),
+    )
     until = config.steps if stop_after is None else min(config.steps, int(stop_after))
     status = "complete" if until >= config.steps else "stopped"
     if trainer.step >= until:
@@ -1297,30 +1299,6 @@ def _train_locked(trainer: Trainer, stop_after: int | None, changed: dict) -> Tr
     return TrainResult(run_dir, trainer.step, config.steps, trainer.model, trainer.metrics, status)
 
 
-def _record_provenance(trainer: Trainer, changed: dict | None = None) -> None:
-    """Append this session (start step, device, versions, git commit and the options changed
-    on resume) to provenance.json."""
-    from seamlib.provenance import provenance
-
-    path = trainer.run_dir / PROVENANCE_FILE
-    sessions = []
-    if path.is_file():
-        try:
-            sessions = list(json.loads(path.read_text()).get("sessions", []))
-        except (ValueError, AttributeError, TypeError):
-            sessions = []
-    sessions.append(
-        provenance(
-            seeds=[trainer.config.seed],
-            device=str(trainer.device),
-            start_step=trainer.step,
-            torch_threads=torch.get_num_threads(),
-            **({"changed": changed} if changed else {}),  # type: ignore[arg-type]
-        )
-    )
-    atomic_write_json(path, {"sessions": sessions})
-
-
 def load_run(
     run_dir: str | os.PathLike[str], device: str | None = "auto"
 ) -> tuple[TrainConfig, VAE, dict[str, Any]]:
@@ -1339,7 +1317,7 @@ def load_run(
     run_dir = Path(run_dir)
     config = _read_config(run_dir)
     dev = resolve_device(device)
-    state, name = read_checkpoint(run_dir, _checkpoint_records(run_dir))
+    state, name = read_checkpoint(run_dir, checkpoint_records(run_dir))
     if state is None or name is None:
         raise ConfigError(f"{run_dir} has no {CHECKPOINT_FILE} yet; train (or resume) it first.")
     shape = tuple(int(v) for v in state["data_shape"])

@@ -156,6 +156,7 @@ def run_grid(tmp: Path, spec: object, *extra: str) -> tuple[int, str, str]:
         ({"grid": {"beta": []}}, "must be a non-empty list"),
         ({"base": {"lr": "fast"}}, "lr must be a number"),
         ({"root": 5}, "'root' must be a folder path"),
+        ({"base": {"\n": 1}}, "Unknown training option(s) '\\n'"),  # found by the fuzz test
         ([1], "must hold a mapping"),
     ],
 )
