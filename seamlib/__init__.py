@@ -7,13 +7,20 @@ paper's concepts:
 
 ``config``      sizes for every experiment, chosen by ``SEAMLIB_PROFILE``
 ``claims``      ``check`` a numbered claim of the paper, record it in the ledger
-``linear``      PPCA and the linear VAE (Eq. 2-4, Cor. 6.1)
-``posterior``   optimal Gaussian posteriors and the Eq. 6 identity
-``geometry``    Jacobians, singular-vector paths, seams, C1/C2 scores
+``theory``      the exact mathematics, one module per concept, re-exported by
+                ``linear`` (PPCA, the linear VAE), ``posterior`` (optimal posteriors, Eq. 6)
+                and ``geometry`` (Jacobians, s.v. paths, seams, C1/C2 scores)
 ``generators``  ground-truth decoders with known properties
-``metrics``     MIG, AAS, DtO, MCC, ... (Appendix E)
+``align``       matching up to permutation and sign (the one signed-permutation matcher)
+``metrics``     MIG, AAS, DtO, MCC, ... (Appendix E), one module per metric family
 ``data``        procedural dSprites, dSprites/CelebA loaders, synthetic data
 ``models``, ``train``, ``sweep``  the VAE engine and its CLI
+``experiments`` dSprites and faces experiments on trained VAEs, re-exported by
+                ``dsprites_results`` and ``faces_results``
+
+Dependencies point down: plots > experiments > engine > theory > metrics > align; the base
+modules (config, errors, provenance, data, claims) import none of them (checked by
+import-linter, ``tests/test_layering.py``).
 """
 
 __version__ = "0.1.0"
