@@ -567,6 +567,8 @@ levels 0, 1/4, ..., 1 are the Bernoulli targets (see :func:`seamlib.data.dsprite
 
 
 def _from_dsprites(ds: Any, idx: np.ndarray | None, resolution: int = 64) -> TrainingData:
+    from seamlib.data.dsprites import VARYING_FACTORS
+
     source = ds if idx is None else ds[idx]
     classes = np.asarray(ds.latents_classes if idx is None else ds.latents_classes[idx])
     k = 64 // resolution
@@ -581,7 +583,7 @@ def _from_dsprites(ds: Any, idx: np.ndarray | None, resolution: int = 64) -> Tra
         x=x,
         scale=scale,
         factors=classes[:, 1:],  # drop the constant colour factor
-        factor_names=("shape", "scale", "orientation", "posX", "posY"),
+        factor_names=VARYING_FACTORS,
     )
 
 
@@ -1351,10 +1353,13 @@ def _mean_function(model: VAE) -> Callable[[Tensor], Tensor]:
 
 
 def _derivative_terms(model: VAE, x: Tensor, z: Tensor) -> tuple[Tensor, Tensor]:
-    """The two d x d terms of Eq. 6 at each posterior mean ``z`` (n, d): shapes (n, d, d).
+    """``J^T J`` and ``sum_l (x - d(z))_l H_l(z)`` at each posterior mean ``z`` (n, d).
 
-    ``J^T J`` (Jacobian term) and ``sum_l (x - d(z))_l H_l(z)`` (Hessian term), with ``d``
-    the likelihood mean; their batch means are :func:`seamlib.geometry.eq6_terms`.
+    ``d`` is the likelihood mean (the decoder output for a Gaussian, its sigmoid for a
+    Bernoulli likelihood), so ``J^T J`` is the Gram matrix of the mean decoder's Jacobian:
+    C1 holds where it is diagonal. For a Gaussian likelihood these are the two terms of
+    Eq. 6; for a Bernoulli likelihood Eq. 6's terms weight the logits' Jacobian instead
+    (:func:`seamlib.theory.eq6.point_terms`). Shapes (n, d, d).
     """
     from seamlib.geometry import hessian_term, jacobian
 
