@@ -479,7 +479,7 @@ class DspritesSizes(Section):
         resolution=32,
         betas=(0.001, 0.01, 0.1, 0.5, 1.0, 2.0, 4.0, 8.0),
         seeds=(0, 1, 2),
-        steps=15_625,  # 4M images at batch 256
+        steps=25_000,  # 6.4M images at batch 256: past every 32x32 diagonal pilot plateau
         subset=0,
         batch_size=256,
         eval_every=1_250,
