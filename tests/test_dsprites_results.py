@@ -337,3 +337,17 @@ def test_heldout_excludes_training_images() -> None:
         R.heldout_indices(0)
     with pytest.raises(ValueError, match="dataset must be"):
         R.heldout_data(5, dataset="celeba")
+
+
+def test_collect_keeps_stored_runs_missing_here(tmp_path):
+    """A grid trained over several sessions keeps the summaries of runs whose folders are gone."""
+    from seamlib.experiments.dsprites import _with_stored
+
+    path = tmp_path / "fig5.json"
+    old = {"experiment": "fig5", "name": "a", "mig": 0.3}
+    path.write_text(json.dumps({"provenance": {"eval_id": "t1"}, "runs": [old]}))
+    new = [{"experiment": "fig5", "name": "b", "mig": 0.1}]
+    assert [r["name"] for r in _with_stored(path, new, "t1")] == ["a", "b"]
+    again = [{"experiment": "fig5", "name": "a", "mig": 0.4}]
+    assert _with_stored(path, again, "t1") == again  # a re-summarised run replaces its record
+    assert _with_stored(path, new, "other images") == new  # different held-out set: not mixed

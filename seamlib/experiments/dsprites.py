@@ -548,6 +548,8 @@ def collect(
     of the training subsets of every run under ``run_root``. With ``reuse``, a run's
     ``dsprites_summary.json`` is reused when it is newer than its checkpoint and was computed
     on the same images. Runs still training are left out unless ``include_incomplete``.
+    Runs already stored in an output file (same held-out images) whose run folders are gone
+    are kept, so that a grid can be trained over several sessions.
 
     Returns
     -------
@@ -629,6 +631,7 @@ def collect(
     for name, rows in groups.items():
         if not rows:
             continue
+        rows = _with_stored(out / f"{name}.json", rows, tag)
         wall = [r["train_s"] for r in rows if r.get("train_s") is not None]
         doc = {
             "experiment": name,
@@ -651,6 +654,27 @@ def collect(
         path.write_text(json.dumps(finite(doc, digits=6), separators=(",", ":")) + "\n")
         paths[name] = path
     return paths
+
+
+def _with_stored(path: Path, rows: list[dict[str, Any]], tag: str) -> list[dict[str, Any]]:
+    """``rows`` plus the runs already stored in ``path`` that ``rows`` lacks.
+
+    Runs are told apart by experiment and name. Stored runs are kept only when they were
+    evaluated on the same held-out images (``eval_id`` ``tag``): a grid trained over several
+    sessions, on machines whose run folders did not survive, keeps every finished run's
+    summary.
+    """
+    if not path.is_file():
+        return rows
+    try:
+        stored = json.loads(path.read_text())
+    except (OSError, json.JSONDecodeError):
+        return rows
+    if stored.get("provenance", {}).get("eval_id") != tag:
+        return rows
+    have = {(r.get("experiment"), r.get("name")) for r in rows}
+    kept = [r for r in stored.get("runs", []) if (r.get("experiment"), r.get("name")) not in have]
+    return kept + rows
 
 
 def _slim(summary: Mapping[str, Any]) -> dict[str, Any]:
