@@ -7,19 +7,29 @@ A chapter asserts a claim of the paper numerically with :func:`check`::
                  item="posterior equals Gaussian conditioning")
 
 ``check`` compares ``measured`` with ``expected`` under ``op`` and a tolerance, appends a
-record (claim, item, chapter, measured, expected, tol, profile, passed, time) to the
+record (claim, item, chapter, measured, expected, tol, profile, status, time) to the
 ledger, and raises :class:`ClaimFailed` (an ``AssertionError``) naming the claim and the
-size of the miss when it does not hold, so the book build fails. Claims the paper states
-but that our numbers may or may not reproduce (trained-model trends, published tables) are
-recorded with ``strict=False``: the ledger shows "not reproduced" instead of failing.
+size of the miss when it does not hold, so the book build fails.
 
-:data:`REGISTRY` lists every claim the book must check. The "Claims ledger" appendix
-renders it against the recorded checks; a claim shows as checked only if a chapter ran it.
+**Known failures.** A check that is known not to reproduce (a published number our runs do
+not reach, a trend that needs the paper's sizes) is declared once, with its reason and the
+profiles it applies to, in the reviewed file ``book/known_failures.yml`` (see
+:func:`load_known_failures`). A declared check that fails is recorded as
+"not reproduced (expected: <reason>)" and does not raise; a declared check that *passes*
+raises :class:`UnexpectedPass`, like ``pytest.mark.xfail(strict=True)``, so the file stays
+true. Every other failure raises :class:`ClaimFailed`.
 
-Ledger location: ``$SEAMLIB_LEDGER_DIR`` if set, else ``_build/ledger`` under the book
-root (the nearest parent folder of the working directory that holds ``_toc.yml``), else
-``~/.cache/seamlib/ledger``. One JSON-lines file per chapter; a re-run of a check replaces
-the earlier record of the same (claim, item, profile).
+:data:`REGISTRY` lists every claim the book must check; it is read from the data file
+``seamlib/claims_registry.jsonl`` (one JSON object per line with the fields of
+:class:`Claim`). The "Claims ledger" appendix renders it against the recorded checks.
+
+Ledger location: ``<base>/<profile>``, where ``<base>`` is ``$SEAMLIB_LEDGER_DIR`` if set,
+else ``_build/ledger`` under the book root (the nearest parent folder of the working
+directory that holds ``_toc.yml``), else ``~/.cache/seamlib/ledger``; ``<profile>`` is the
+``SEAMLIB_PROFILE`` the check ran under, so builds under different profiles never mix. One
+JSON-lines file per chapter. The first check a process records for a chapter starts that
+chapter's file afresh (a re-executed chapter drops the items of its earlier runs); later
+checks of the same (claim, item) replace the earlier record.
 """
 
 from __future__ import annotations
@@ -36,19 +46,27 @@ from typing import Any
 
 import numpy as np
 
-from seamlib.config import profile_name
+from seamlib.config import PROFILES, profile_name
 
 __all__ = [
     "Claim",
     "ClaimFailed",
+    "KnownFailure",
     "REGISTRY",
+    "UnexpectedPass",
     "check",
+    "known_failures_path",
     "ledger_dir",
+    "load_known_failures",
+    "load_registry",
     "read_ledger",
+    "record_status",
     "summarise",
 ]
 
 LEDGER_ENV = "SEAMLIB_LEDGER_DIR"
+KNOWN_FAILURES_ENV = "SEAMLIB_KNOWN_FAILURES"
+REGISTRY_FILE = Path(__file__).with_name("claims_registry.jsonl")
 _OPS = ("==", "<=", ">=", "<", ">")
 
 
@@ -61,284 +79,215 @@ class Claim:
     id
         Short stable key used in :func:`check`, e.g. ``"eq3"`` or ``"lemma-5.1"``.
     name
-        How the paper names it, e.g. ``"Eq. 3"`` or ``"Lemma 5.1"``.
+        How the paper names it, e.g. ``"Eq. 3 (left, PPCA posterior)"`` or ``"Lemma 5.1"``.
     statement
         One-line statement of what is checked.
     chapter
         The book chapter (file stem under ``book/``) that checks it.
+    source
+        Where in the papers the claim comes from: bibliography key and section, e.g.
+        ``"allen2025unpicking Sec. 2, Eq. 3 (left)"``.
 
     Examples
     --------
     >>> from seamlib import claims
     >>> claims.REGISTRY["eq3"].name
-    'Eq. 3'
+    'Eq. 3 (left, PPCA posterior)'
     """
 
     id: str
     name: str
     statement: str
     chapter: str
+    source: str = ""
 
 
-def _c(id: str, name: str, chapter: str, statement: str) -> Claim:
-    return Claim(id=id, name=name, statement=statement, chapter=chapter)
+_CLAIM_FIELDS = ("id", "name", "chapter", "source", "statement")
 
 
-#: Every claim the book must check, in the order of the paper.
-REGISTRY: dict[str, Claim] = {
-    c.id: c
-    for c in [
-        # --- Linear models (PPCA, LVAE) -----------------------------------------------
-        _c(
-            "eq2",
-            "Eq. 2",
-            "linear_models",
-            "PPCA: the Tipping & Bishop closed form is the maximum-likelihood solution.",
-        ),
-        _c(
-            "eq3",
-            "Eq. 3",
-            "linear_models",
-            "PPCA posterior mean and covariance equal Gaussian conditioning of the joint.",
-        ),
-        _c(
-            "eq4",
-            "Eq. 4",
-            "linear_models",
-            "Optimal LVAE posterior covariance (I + W^T W / sigma^2)^-1 = sigma^2 R^T L^-1 R.",
-        ),
-        _c(
-            "symmetry",
-            "Sec. 3 (rotational symmetry)",
-            "linear_models",
-            "PPCA/full-covariance LVAE are invariant to W -> WR; diagonal Sigma breaks it "
-            "except for signed permutations.",
-        ),
-        _c(
-            "fig-2",
-            "Figure 2",
-            "linear_models",
-            "Diagonal and full LVAEs both fit U, S; only diagonal drives V to a signed "
-            "permutation.",
-        ),
-        _c(
-            "fig-3",
-            "Figure 3 (left)",
-            "linear_models",
-            "Alignment of V converges later than the fit of U, S.",
-        ),
-        _c(
-            "cor-6.1",
-            "Corollary 6.1",
-            "linear_models",
-            "LVAE identifiability: learned U matches ground truth up to P&S as n grows; "
-            "equal singular values leave V unidentified.",
-        ),
-        _c(
-            "rolinek-synth-lin",
-            "Rolinek et al. Table 2 (Synth Lin)",
-            "linear_models",
-            "Linear beta-VAE on Synth Lin reaches distance-to-orthogonality ~ 0.",
-        ),
-        # --- Optimal posteriors and the Eq. 6 identity ----------------------------------
-        _c(
-            "eq6",
-            "Eq. 6",
-            "optimal_posteriors",
-            "At the optimal Gaussian posterior, Sigma^-1 = I - (1/beta) E_q[Hessian of "
-            "log p(x|z)]; Jacobian/Hessian form and its sign.",
-        ),
-        _c(
-            "eq6-diag",
-            "Eq. 6 (diagonal posteriors)",
-            "optimal_posteriors",
-            "Diagonal optimum satisfies the diagonal of Eq. 6; the full-vs-diagonal ELBO gap "
-            "vanishes exactly when the expected derivative terms are diagonal.",
-        ),
-        _c(
-            "app-b-beta",
-            "Appendix B (beta as variance)",
-            "optimal_posteriors",
-            "The beta-ELBO equals the ELBO with likelihood variance beta sigma^2, over beta.",
-        ),
-        _c(
-            "app-b-collapse",
-            "Appendix B (posterior collapse)",
-            "optimal_posteriors",
-            "Latent i of a linear VAE collapses exactly when lambda_i <= beta sigma^2.",
-        ),
-        _c(
-            "fig-6",
-            "Figure 6",
-            "optimal_posteriors",
-            "Increasing beta pulls reconstructions of ring data towards the centroid.",
-        ),
-        _c(
-            "app-g",
-            "Appendix G",
-            "optimal_posteriors",
-            "Counterexample to an inequality used by Reizinger et al.",
-        ),
-        # --- Jacobians, s.v. paths and seams ----------------------------------------------
-        _c(
-            "def-d2",
-            "Definition D2",
-            "seams",
-            "Regular set and a continuous SVD of the Jacobian along paths.",
-        ),
-        _c("def-d3", "Definition D3", "seams", "Singular-vector paths dz/dt = v^i(z)."),
-        _c("def-d4", "Definition D4", "seams", "Seams: images of s.v. paths, dx/dt ~ u^i."),
-        _c(
-            "lemma-c.1",
-            "Lemma C.1",
-            "seams",
-            "Along an s.v. path, d/dt g(z_t) = s^i u^i: s.v. paths map to seams.",
-        ),
-        _c(
-            "lemma-5.1",
-            "Lemma 5.1",
-            "seams",
-            "prod_i s^i = det(J^T J)^(1/2) and p_mu(g(z)) = prod_i p_i(z_i) / s^i(z).",
-        ),
-        _c(
-            "fig-4",
-            "Figures 3 (right) and 4",
-            "seams",
-            "S.v. paths in Z and seams on the manifold for the three generators.",
-        ),
-        # --- Disentanglement = C1 + C2 ----------------------------------------------------
-        _c(
-            "def-d1",
-            "Definition D1 / Eq. 5",
-            "disentanglement",
-            "Disentanglement: p_mu factorises into independent 1-D seam densities.",
-        ),
-        _c(
-            "thm-5.2",
-            "Theorem 5.2",
-            "disentanglement",
-            "Disentangled (D1) iff C1 and C2: seam coordinates are independent for c1c2 and "
-            "dependent for c1_only and neither.",
-        ),
-        _c(
-            "p1",
-            "Property P1",
-            "disentanglement",
-            "Diagonal posteriors make E[J^T J] and the Hessian term of Eq. 6 diagonal.",
-        ),
-        _c(
-            "lemma-4.1",
-            "Lemma 4.1",
-            "disentanglement",
-            "Under P1 the decoder satisfies C1 and C2 (in expectation).",
-        ),
-        # --- Identifiability --------------------------------------------------------------
-        _c(
-            "lemma-6.3",
-            "Lemma 6.3",
-            "identifiability",
-            "Intrinsic seams: the tangent Hessian of log p_mu is chart-independent and diagonal "
-            "in the u^i basis (c1c2, not c1_only); equal eigenvalues leave seams undetermined.",
-        ),
-        _c(
-            "lemma-6.4",
-            "Lemma 6.4",
-            "identifiability",
-            "A matching C1-C2 decoder finds the seams (eigenvectors = u^i up to P&S).",
-        ),
-        _c(
-            "thm-6.5",
-            "Theorem 6.5 / Corollary D.1",
-            "identifiability",
-            "Gaussian VAEs with diagonal posteriors identify ground-truth components up to P&S "
-            "(learned vs true u^i, MCC); full posteriors reported beside.",
-        ),
-        _c(
-            "cor-6.7",
-            "Corollary 6.7",
-            "identifiability",
-            "Blind source separation: non-Gaussian sources recovered up to monotone maps.",
-        ),
-        _c(
-            "remark-6.8",
-            "Remark 6.8",
-            "identifiability",
-            "A deterministic model with Gaussian prior is not identifiable; diagonal "
-            "posteriors break the rotation symmetry.",
-        ),
-        # --- Metrics ----------------------------------------------------------------------
-        _c(
-            "app-e-metrics",
-            "Appendix E (metrics)",
-            "metrics",
-            "MIG, AAS and normalised off-diagonality behave as defined on known cases.",
-        ),
-        _c(
-            "rolinek-s72",
-            "Rolinek et al. Eq. 29 / Suppl. 8.2 (DtO)",
-            "metrics",
-            "The nearest signed permutation of the DtO MILP is a linear assignment problem: "
-            "same optimum as the MILP; DtO = 0 exactly for signed permutations.",
-        ),
-        _c(
-            "rolinek-s65",
-            "Rolinek et al. Suppl. 8.1 (Disent. score)",
-            "metrics",
-            "The kNN Disentanglement score lies in (0, 1) as stated (tested: the printed "
-            "classification normaliser lets a summand exceed 1).",
-        ),
-        _c(
-            "bhowal-prop7",
-            "Bhowal et al. Prop. 7 / OD-score",
-            "metrics",
-            "Nearest orthogonal matrix: the printed M (M^T M)^(1/2) is not orthogonal; "
-            "M (M^T M)^(-1/2) is. OD-score = 0 for orthogonal columns.",
-        ),
-        _c(
-            "mig-implementations",
-            "MIG implementations (Chen et al. vs disentanglement_lib)",
-            "metrics",
-            "On the same codes, MIG differs between published implementations (estimator, "
-            "factors included, bins) by as much as published gaps between models.",
-        ),
-        # --- dSprites experiments -----------------------------------------------------------
-        _c(
-            "fig-5",
-            "Figure 5",
-            "dsprites",
-            "Diagonal posteriors: MIG and AAS rise with beta and go with diagonality of the "
-            "Eq. 6 terms (Spearman rho over the grid); full posteriors show no such trend.",
-        ),
-        _c(
-            "fig-7",
-            "Figure 7 / Appendix F",
-            "dsprites",
-            "Annealed beta (1 -> 0.001): lower held-out reconstruction error than beta = 1 "
-            "and higher MIG than beta = 0.001.",
-        ),
-        _c(
-            "rolinek-table2",
-            "Rolinek et al. Table 2 (dSprites)",
-            "dsprites",
-            "Disent. score and DtO for VAE, beta-VAE and full-covariance beta-VAE (within 2 "
-            "published sd; diagonal beta-VAE more orthogonal than full).",
-        ),
-        _c(
-            "bhowal-table4",
-            "Bhowal et al. Table 4 (dSprites)",
-            "dsprites",
-            "MIG for VAE and beta-VAE (within 2 published sd; beta-VAE above VAE).",
-        ),
-        # --- Faces ----------------------------------------------------------------------------
-        _c(
-            "faces",
-            "Sec. 7 (faces)",
-            "faces",
-            "Diagonal posteriors give more diagonal Eq. 6 terms and more attribute-aligned "
-            "latents than full posteriors at the same beta (attributes need CelebA).",
-        ),
-    ]
-}
+def load_registry(path: Path | str = REGISTRY_FILE) -> dict[str, Claim]:
+    """Read the claim registry: one JSON object per line with the fields of :class:`Claim`.
+
+    Parameters
+    ----------
+    path
+        A JSON-lines file; blank lines and lines starting with ``//`` are skipped.
+
+    Returns
+    -------
+    dict
+        Claim id -> :class:`Claim`, in file order (the order of the paper).
+
+    Raises
+    ------
+    ValueError
+        A line is not a JSON object with exactly the fields id, name, chapter, source and
+        statement (all non-empty strings), or an id occurs twice; the message names the line.
+
+    Examples
+    --------
+    >>> from seamlib import claims
+    >>> registry = claims.load_registry()
+    >>> registry["lemma-5.1"].source
+    'allen2025unpicking Sec. 5, Lemma 5.1'
+    """
+    path = Path(path)
+    out: dict[str, Claim] = {}
+    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip() or line.lstrip().startswith("//"):
+            continue
+        where = f"{path.name}, line {n}"
+        try:
+            entry = json.loads(line)
+        except json.JSONDecodeError as err:
+            raise ValueError(
+                f"{where}: not valid JSON ({err.msg}). Each line is one claim."
+            ) from err
+        if not isinstance(entry, dict) or set(entry) != set(_CLAIM_FIELDS):
+            got = sorted(entry) if isinstance(entry, dict) else type(entry).__name__
+            raise ValueError(
+                f"{where}: expected an object with the fields {', '.join(_CLAIM_FIELDS)}; "
+                f"got {got}."
+            )
+        if not all(isinstance(entry[k], str) and entry[k].strip() for k in _CLAIM_FIELDS):
+            raise ValueError(f"{where}: every field must be a non-empty string.")
+        if entry["id"] in out:
+            raise ValueError(f"{where}: claim id {entry['id']!r} appears twice; ids are unique.")
+        out[entry["id"]] = Claim(**entry)
+    return out
+
+
+#: Every claim the book must check, in the order of the paper (from ``claims_registry.jsonl``).
+REGISTRY: dict[str, Claim] = load_registry()
+
+
+@dataclass(frozen=True)
+class KnownFailure:
+    """A check declared in ``book/known_failures.yml`` as known not to reproduce.
+
+    Attributes
+    ----------
+    claim
+        Registry id of the claim.
+    item
+        The ``item`` string of the :func:`check` call, exactly.
+    reason
+        Why it does not reproduce; shown in the ledger as "not reproduced (expected: reason)".
+    profiles
+        The profiles (``smoke``, ``laptop``, ``paper``) under which it is expected to fail.
+
+    Examples
+    --------
+    >>> from seamlib.claims import KnownFailure
+    >>> KnownFailure("fig-3", "half-lives", "needs more steps", ("smoke",)).profiles
+    ('smoke',)
+    """
+
+    claim: str
+    item: str
+    reason: str
+    profiles: tuple[str, ...]
+
+
+def known_failures_path() -> Path | None:
+    """The reviewed known-failures file: ``$SEAMLIB_KNOWN_FAILURES`` if set, else
+    ``book/known_failures.yml`` under the book root (``None`` outside a book checkout).
+
+    Examples
+    --------
+    >>> from seamlib import claims
+    >>> path = claims.known_failures_path()  # e.g. <book root>/book/known_failures.yml
+    """
+    env = os.environ.get(KNOWN_FAILURES_ENV)
+    if env:
+        return Path(env)
+    root = _find_book_root(Path.cwd().resolve())
+    return None if root is None else root / "book" / "known_failures.yml"
+
+
+_KF_FIELDS = ("claim", "item", "reason", "profiles")
+
+
+def load_known_failures(path: Path | str | None = None) -> dict[tuple[str, str], KnownFailure]:
+    """Read the declared known failures (default :func:`known_failures_path`).
+
+    The file is a YAML list; each entry has ``claim`` (a registry id), ``item`` (the
+    ``item`` of the :func:`check` call, exactly), ``reason`` (one sentence) and
+    ``profiles`` (a list of profile names)::
+
+        - claim: fig-3
+          item: alignment half-life / fit half-life > 1
+          profiles: [smoke]
+          reason: the smoke run is too short for the alignment to settle.
+
+    Parameters
+    ----------
+    path
+        The file; a missing file declares nothing.
+
+    Returns
+    -------
+    dict
+        ``(claim, item)`` -> :class:`KnownFailure`.
+
+    Raises
+    ------
+    ValueError
+        An entry lacks a field or has an unknown one, names a claim not in :data:`REGISTRY`
+        or a profile not in ``seamlib.config.PROFILES``, has an empty reason, or repeats a
+        (claim, item); the message names the entry and how to fix it.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> from seamlib import claims
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     f = Path(tmp) / "known_failures.yml"
+    ...     _ = f.write_text("- {claim: fig-3, item: x, reason: too short, profiles: [smoke]}")
+    ...     claims.load_known_failures(f)[("fig-3", "x")].reason
+    'too short'
+    """
+    path = known_failures_path() if path is None else Path(path)
+    if path is None or not path.is_file():
+        return {}
+    try:
+        import yaml
+    except ImportError as err:  # pragma: no cover - pyyaml ships with jupyter-book
+        raise ImportError(
+            f"Reading {path} needs PyYAML; install the book extras: pip install -e '.[book]'."
+        ) from err
+    entries = yaml.safe_load(path.read_text(encoding="utf-8")) or []
+    if not isinstance(entries, list):
+        raise ValueError(f"{path}: expected a YAML list of entries, got {type(entries).__name__}.")
+    out: dict[tuple[str, str], KnownFailure] = {}
+    for n, e in enumerate(entries, start=1):
+        where = f"{path.name}, entry {n}"
+        if not isinstance(e, dict) or set(e) != set(_KF_FIELDS):
+            got = sorted(e) if isinstance(e, dict) else type(e).__name__
+            raise ValueError(f"{where}: expected the fields {', '.join(_KF_FIELDS)}; got {got}.")
+        if e["claim"] not in REGISTRY:
+            raise ValueError(
+                f"{where}: unknown claim id {e['claim']!r}; use an id of "
+                "seamlib/claims_registry.jsonl."
+            )
+        profiles = e["profiles"]
+        if (
+            not isinstance(profiles, list)
+            or not profiles
+            or any(p not in PROFILES for p in profiles)
+        ):
+            raise ValueError(
+                f"{where} ({e['claim']}): profiles must be a non-empty list drawn from "
+                f"{list(PROFILES)}; got {profiles!r}."
+            )
+        if not (isinstance(e["reason"], str) and e["reason"].strip()):
+            raise ValueError(f"{where} ({e['claim']}): give the reason it does not reproduce.")
+        key = (str(e["claim"]), str(e["item"]))
+        if key in out:
+            raise ValueError(f"{where}: {key} is declared twice; keep one entry.")
+        out[key] = KnownFailure(key[0], key[1], " ".join(e["reason"].split()), tuple(profiles))
+    return out
 
 
 class ClaimFailed(AssertionError):
@@ -352,6 +301,19 @@ class ClaimFailed(AssertionError):
     """
 
 
+class UnexpectedPass(ClaimFailed):
+    """A check declared in the known-failures file as not reproducing held after all.
+
+    Remove its entry from ``book/known_failures.yml`` (or drop its profile from the entry).
+
+    Examples
+    --------
+    >>> from seamlib import claims
+    >>> issubclass(claims.UnexpectedPass, claims.ClaimFailed)
+    True
+    """
+
+
 def _find_book_root(start: Path) -> Path | None:
     for folder in [start, *start.parents]:
         if (folder / "_toc.yml").is_file():
@@ -359,21 +321,30 @@ def _find_book_root(start: Path) -> Path | None:
     return None
 
 
-def ledger_dir() -> Path:
-    """Folder holding the ledger files (see the module docstring for the search order).
+def ledger_dir(profile: str | None = None) -> Path:
+    """Folder holding the ledger files of one profile (see the module docstring).
+
+    Parameters
+    ----------
+    profile
+        Profile name; default the current ``SEAMLIB_PROFILE``.
 
     Examples
     --------
     >>> from seamlib import claims
-    >>> folder = claims.ledger_dir()  # e.g. <book root>/_build/ledger
+    >>> claims.ledger_dir("smoke").name  # e.g. <book root>/_build/ledger/smoke
+    'smoke'
     """
     env = os.environ.get(LEDGER_ENV)
     if env:
-        return Path(env)
-    root = _find_book_root(Path.cwd().resolve())
-    if root is not None:
-        return root / "_build" / "ledger"
-    return Path.home() / ".cache" / "seamlib" / "ledger"
+        base = Path(env)
+    else:
+        root = _find_book_root(Path.cwd().resolve())
+        if root is not None:
+            base = root / "_build" / "ledger"
+        else:
+            base = Path.home() / ".cache" / "seamlib" / "ledger"
+    return base / profile_name(profile)
 
 
 def _as_float(x: Any) -> float | list[float]:
@@ -413,7 +384,6 @@ def check(
     rel: bool = False,
     item: str = "",
     chapter: str | None = None,
-    strict: bool = True,
     note: str = "",
 ) -> bool:
     """Check a numbered claim of the paper and record the result in the ledger.
@@ -434,30 +404,31 @@ def check(
     rel
         Relative instead of absolute tolerance.
     item
-        What exactly is checked, when a claim has several parts (shown in the ledger).
+        What exactly is checked, when a claim has several parts (shown in the ledger, and the
+        key of a declaration in ``book/known_failures.yml``).
     chapter
         Chapter recording the check; defaults to the claim's chapter in the registry.
-    strict
-        If ``True`` (default) a failed check raises :class:`ClaimFailed`. ``False`` records
-        it as "not reproduced" and returns ``False``: for claims reported whatever the
-        numbers show (trained-model trends, published tables).
     note
         Free text shown in the ledger (e.g. which data set produced the number).
 
     Returns
     -------
     bool
-        Whether the claim held.
+        ``True`` if the claim held; ``False`` if it failed and ``(claim_id, item)`` is
+        declared for the current profile in the known-failures file
+        (:func:`load_known_failures`).
 
     Raises
     ------
     KeyError
         ``claim_id`` is not in the registry (the message lists the known ids).
     ValueError
-        ``op`` unknown, ``tol`` negative or not finite.
+        ``op`` unknown, ``tol`` negative or not finite; or the known-failures file is invalid.
     ClaimFailed
-        ``strict`` and the claim did not hold; the message names the claim, the item,
-        the measured and expected values and the size of the miss.
+        The claim did not hold and is not declared as a known failure; the message names
+        the claim, the item, the measured and expected values and the size of the miss.
+    UnexpectedPass
+        The claim held although it is declared as a known failure for this profile.
 
     Examples
     --------
@@ -474,19 +445,26 @@ def check(
     if claim_id not in REGISTRY:
         raise KeyError(
             f"Unknown claim id {claim_id!r}. Known ids: {', '.join(REGISTRY)}. "
-            "Add the claim to seamlib.claims.REGISTRY before checking it."
+            "Add the claim to seamlib/claims_registry.jsonl before checking it."
         )
     if op not in _OPS:
         raise ValueError(f"Unknown comparison op={op!r}; expected one of {_OPS}.")
     if not (math.isfinite(tol) and tol >= 0):
         raise ValueError(f"tol must be a finite number >= 0, got {tol!r}.")
     claim = REGISTRY[claim_id]
+    profile = profile_name()
+    known = load_known_failures().get((claim_id, item))
+    declared = known if known is not None and profile in known.profiles else None
     m_val = _as_float(measured)
     e_val = _as_float(expected)
     m_arr = np.asarray(m_val, dtype=float)
     e_arr = np.broadcast_to(np.asarray(e_val, dtype=float), m_arr.shape)
     passed = _holds(m_arr, e_arr, op, tol, rel)
     deviation = _deviation(m_arr, e_arr, rel) if np.all(np.isfinite(m_arr)) else math.inf
+    if declared is None:
+        status = "pass" if passed else "fail"
+    else:
+        status = "unexpected pass" if passed else "not reproduced"
     record = {
         "claim": claim_id,
         "name": claim.name,
@@ -499,18 +477,28 @@ def check(
         "rel": rel,
         "deviation": deviation,
         "passed": passed,
-        "strict": strict,
-        "profile": profile_name(),
+        "status": status,
+        "reason": declared.reason if declared is not None else "",
+        "profile": profile,
         "note": note,
         "time": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
     }
     _record(record)
-    if strict and not passed:
-        kind = "relative" if rel else "absolute"
+    label = f"Claim {claim.name} [{claim_id}]{' (' + item + ')' if item else ''}"
+    kind = "relative" if rel else "absolute"
+    comparison = f"measured {_fmt(m_val)} {op} expected {_fmt(e_val)} with {kind} tolerance {tol:g}"
+    if status == "fail":
         raise ClaimFailed(
-            f"Claim {claim.name} [{claim_id}]{' (' + item + ')' if item else ''} failed: "
-            f"measured {_fmt(m_val)} {op} expected {_fmt(e_val)} with {kind} tolerance "
-            f"{tol:g} does not hold (largest {kind} deviation {deviation:.3g})."
+            f"{label} failed: {comparison} does not hold (largest {kind} deviation "
+            f"{deviation:.3g}). If this is a known, explained non-reproduction, declare "
+            f"(claim={claim_id!r}, item={item!r}) with its reason and profiles in "
+            "book/known_failures.yml."
+        )
+    if declared is not None and passed:
+        raise UnexpectedPass(
+            f"{label} is declared in book/known_failures.yml as not reproducing under profile "
+            f"{profile!r} (reason: {declared.reason}) but it held: {comparison}. Remove the "
+            f"entry, or {profile!r} from its profiles, so the file stays true."
         )
     return passed
 
@@ -522,12 +510,19 @@ def _fmt(x: float | list[float]) -> str:
     return f"{x:.6g}"
 
 
+_STARTED: set[Path] = set()
+
+
 def _record(record: dict[str, Any]) -> None:
-    folder = ledger_dir()
+    folder = ledger_dir(record["profile"])
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{record['chapter']}.jsonl"
-    key = (record["claim"], record["item"], record["profile"])
-    kept = [r for r in _read_file(path) if (r["claim"], r["item"], r["profile"]) != key]
+    key = (record["claim"], record["item"])
+    # the first record this process writes for a chapter starts its file afresh, so items
+    # of earlier runs (renamed or removed checks) do not linger in the ledger
+    previous = _read_file(path) if path.resolve() in _STARTED else []
+    _STARTED.add(path.resolve())
+    kept = [r for r in previous if (r["claim"], r["item"]) != key]
     kept.append(record)
     # atomic replace: a half-written ledger never appears, even if two kernels race
     fd, tmp = tempfile.mkstemp(dir=folder, prefix=path.name, suffix=".tmp")
@@ -562,19 +557,35 @@ def read_ledger(folder: Path | None = None) -> list[dict[str, Any]]:
     return sorted(records, key=lambda r: (order.get(r["claim"], len(order)), r["item"]))
 
 
+def record_status(rec: dict[str, Any]) -> str:
+    """Status of one ledger record: ``pass``, ``fail``, ``not reproduced`` or ``unexpected pass``.
+
+    Examples
+    --------
+    >>> from seamlib import claims
+    >>> claims.record_status({"passed": False, "status": "not reproduced"})
+    'not reproduced'
+    """
+    status = rec.get("status")
+    if status is None:  # a record written before known failures existed
+        status = "pass" if rec["passed"] else "fail"
+    return str(status)
+
+
 def summarise(records: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
     """One row per registry claim: status and the recorded checks.
 
-    Status is ``"checked"`` when every recorded check passed, ``"not reproduced"`` when a
-    non-strict check failed, ``"failed"`` when a strict check failed, and
-    ``"not yet checked"`` when no chapter recorded a check.
+    Status is ``"checked"`` when every recorded check passed; ``"failed"`` when a check
+    failed without being declared, or a declared failure passed; ``"not reproduced"`` when
+    the only misses are declared known failures; ``"not yet checked"`` when no chapter
+    recorded a check.
 
     Examples
     --------
     >>> from seamlib import claims
     >>> rows = claims.summarise([])
     >>> rows[0]["id"], rows[0]["status"]
-    ('eq2', 'not yet checked')
+    ('eq3-mle', 'not yet checked')
     """
     by_claim: dict[str, list[dict[str, Any]]] = {}
     for r in records:
@@ -582,13 +593,14 @@ def summarise(records: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
     rows = []
     for cid, claim in REGISTRY.items():
         recs = by_claim.get(cid, [])
+        statuses = {record_status(r) for r in recs}
         if not recs:
             status = "not yet checked"
-        elif all(r["passed"] for r in recs):
-            status = "checked"
-        elif any((not r["passed"]) and r["strict"] for r in recs):
+        elif statuses & {"fail", "unexpected pass"}:
             status = "failed"
-        else:
+        elif "not reproduced" in statuses:
             status = "not reproduced"
+        else:
+            status = "checked"
         rows.append({**asdict(claim), "status": status, "checks": recs})
     return rows

@@ -13,6 +13,14 @@ Usage in a MyST page::
 
 ``:summary:`` gives one row per claim (status and number of checks); without it, every
 recorded check is listed with its measured value, tolerance and profile.
+
+**Per-profile builds.** At ``config-inited`` the extension reads the build's profile
+(``SEAMLIB_PROFILE``, see :func:`seamlib.config.profile_name`) into the config value
+``seamlib_profile`` and points myst-nb's execution cache at ``_build/.jupyter_cache/<profile>``
+(``_config.yml`` cannot read environment variables). ``seamlib_profile`` is an "env" config
+value, so building under another profile re-reads every page, each profile executes into
+its own cache, and the ledger table shows only ``_build/ledger/<profile>``: a build shows
+the outputs and ledger items of the profile it was built with and no other.
 """
 
 from __future__ import annotations
@@ -24,9 +32,13 @@ from typing import Any
 from docutils import nodes
 from docutils.parsers.rst import directives
 from sphinx.application import Sphinx
+from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective
 
 from seamlib import claims
+from seamlib.config import profile_name
+
+logger = logging.getLogger(__name__)
 
 _STATUS_CLASS = {
     "checked": "ledger-ok",
@@ -55,7 +67,31 @@ class ClaimsLedgerDirective(SphinxDirective):
 
 def _ledger_folder(app: Sphinx) -> Path:
     env = os.environ.get(claims.LEDGER_ENV)
-    return Path(env) if env else Path(app.srcdir) / "_build" / "ledger"
+    base = Path(env) if env else Path(app.srcdir) / "_build" / "ledger"
+    return base / app.config.seamlib_profile
+
+
+def cache_path(outdir: Path | str, configured: str, profile: str) -> str:
+    """myst-nb execution cache folder for ``profile``.
+
+    ``configured`` is ``execute.cache`` of ``_config.yml`` (empty: myst-nb's default,
+    ``<outdir>/../.jupyter_cache``); the profile is appended so profiles never share a cache.
+
+    >>> cache_path("/b/_build/html", "", "smoke")
+    '/b/_build/.jupyter_cache/smoke'
+    >>> cache_path("/b/_build/html", "/tmp/c", "paper")
+    '/tmp/c/paper'
+    """
+    base = Path(configured) if configured else Path(outdir).parent / ".jupyter_cache"
+    return str(base / profile)
+
+
+def _configure_profile(app: Sphinx, config: Any) -> None:
+    profile = profile_name()  # the kernels read the same variable
+    config.seamlib_profile = profile
+    config.nb_execution_cache_path = cache_path(
+        app.outdir, str(config.nb_execution_cache_path or ""), profile
+    )
 
 
 def _fmt(value: Any) -> str:
@@ -108,9 +144,18 @@ def _status(status: str) -> nodes.Node:
     return para
 
 
+def _mark(rec: dict[str, Any]) -> str:
+    status = claims.record_status(rec)
+    if status == "not reproduced":
+        return f"not reproduced (expected: {rec.get('reason', '')})"
+    return {"pass": "pass", "fail": "FAIL", "unexpected pass": "FAIL: unexpected pass"}.get(
+        status, status
+    )
+
+
 def _check_text(rec: dict[str, Any]) -> str:
     tol = f" (tol {rec['tol']:.3g}{' rel' if rec['rel'] else ''})" if rec["tol"] else ""
-    mark = "pass" if rec["passed"] else ("FAIL" if rec["strict"] else "not reproduced")
+    mark = _mark(rec)
     item = f"{rec['item']}: " if rec["item"] else ""
     note = f" — {rec['note']}" if rec.get("note") else ""
     return (
@@ -120,12 +165,17 @@ def _check_text(rec: dict[str, Any]) -> str:
 
 
 def _build(app: Sphinx, fromdoc: str, summary: bool) -> list[nodes.Node]:
-    rows = claims.summarise(claims.read_ledger(_ledger_folder(app)))
+    profile = app.config.seamlib_profile
+    records = claims.read_ledger(_ledger_folder(app))
+    records = [r for r in records if r.get("profile") == profile]
+    rows = claims.summarise(records)
     n_checked = sum(r["status"] == "checked" for r in rows)
+    n_known = sum(claims.record_status(r) == "not reproduced" for r in records)
     lead = nodes.paragraph(
-        text=f"{n_checked} of {len(rows)} claims checked in this build "
-        f"({sum(len(r['checks']) for r in rows)} recorded checks)."
+        text=f"Profile {profile}: {n_checked} of {len(rows)} claims checked in this build "
+        f"({len(records)} recorded checks, {n_known} of them declared known failures)."
     )
+    _warn_stale_declarations(app, records, profile)
     body: list[list[nodes.Node]] = []
     for r in rows:
         name = nodes.paragraph()
@@ -149,6 +199,21 @@ def _build(app: Sphinx, fromdoc: str, summary: bool) -> list[nodes.Node]:
     return [lead, _table(header, body, widths)]
 
 
+def _warn_stale_declarations(app: Sphinx, records: list[dict[str, Any]], profile: str) -> None:
+    """Warn (an error under ``-W``) about declarations no chapter recorded in this build."""
+    recorded = {(r["claim"], r["item"]) for r in records}
+    path = Path(app.srcdir) / "book" / "known_failures.yml"
+    for key, known in claims.load_known_failures(path).items():
+        if profile in known.profiles and key not in recorded:
+            logger.warning(
+                f"book/known_failures.yml declares claim {key[0]!r} item {key[1]!r} for "
+                f"profile {profile!r}, but no chapter recorded that check in this build. "
+                "Fix the item text to match the check, or remove the entry.",
+                type="seamlib",
+                subtype="known_failures",
+            )
+
+
 def _resolve(app: Sphinx, doctree: nodes.document, docname: str) -> None:
     for node in list(doctree.findall(ledger_placeholder)):
         node.replace_self(_build(app, docname, node["summary"]))
@@ -163,6 +228,9 @@ def _purge(app: Sphinx, env: Any, docname: str) -> None:
 
 
 def setup(app: Sphinx) -> dict[str, Any]:
+    app.add_config_value("seamlib_profile", "", "env", [str])
+    # after myst-nb's own config-inited handlers (default priority 500)
+    app.connect("config-inited", _configure_profile, priority=800)
     app.add_node(ledger_placeholder)
     app.add_directive("claims-ledger", ClaimsLedgerDirective)
     app.connect("doctree-resolved", _resolve)
