@@ -233,6 +233,7 @@ class SeamsSizes(Section):
     vae_hidden: int = 64  # hidden units of the MLP encoder/decoder
     vae_eval_n: int = 512  # data points where the Eq. 6 terms and C1/C2 scores are averaged
     factor_n: int = 20_000  # samples for the seam-marginal density estimates (Def. D1)
+    n_family: int = 64  # latent points per decoder of the Thm. 5.2 / App. A family
     SMOKE: ClassVar[dict[str, Any]] = dict(
         path_steps=150,
         n_paths=4,
@@ -244,6 +245,7 @@ class SeamsSizes(Section):
         vae_seeds=3,
         vae_eval_n=256,
         factor_n=5_000,
+        n_family=32,
     )
     PAPER: ClassVar[dict[str, Any]] = dict(
         path_steps=1_000,

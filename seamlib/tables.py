@@ -13,7 +13,7 @@ from typing import Any
 
 from IPython.display import HTML
 
-__all__ = ["html_table"]
+__all__ = ["html_table", "plain_text"]
 
 
 def _cell(value: Any, digits: int) -> str:
@@ -56,3 +56,25 @@ def html_table(rows: Sequence[Mapping[str, Any]], digits: int = 4) -> HTML:
         "<tr>" + "".join(f"<td>{_cell(r[c], digits)}</td>" for c in cols) + "</tr>" for r in rows
     )
     return HTML(f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>")
+
+
+class _Plain(str):
+    """A string whose ``repr`` is itself (no quotes)."""
+
+    def __repr__(self) -> str:
+        return str(self)
+
+
+def plain_text(text: str) -> str:
+    """``text`` for ``myst_nb.glue``: shown without the quotes of a ``str`` repr.
+
+    ``{glue:text}`` inserts the ``text/plain`` output of the glued object, which for a plain
+    ``str`` is its repr (``'diag'``); this wrapper's repr is the text itself.
+
+    Examples
+    --------
+    >>> from seamlib.tables import plain_text
+    >>> repr(plain_text("smoke"))
+    'smoke'
+    """
+    return _Plain(text)
