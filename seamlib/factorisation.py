@@ -41,6 +41,7 @@ __all__ = [
     "jacobian_derivative_in_seam_basis",
     "p1_violation",
     "push_forward_density_1d",
+    "image_area_factor",
 ]
 
 Decoder = Callable[[Tensor], Tensor]
@@ -172,7 +173,10 @@ def tangent_directed_hessians(decoder: Decoder, z: Tensor) -> Tensor:
 
     def per_point(z1: Tensor, U1: Tensor) -> Tensor:
         def hess(u: Tensor) -> Tensor:
-            return jacfwd(grad(lambda zz: (u * f(zz)).sum()))(z1)
+            def directed(zz: Tensor) -> Tensor:
+                return (u * f(zz)).sum()
+
+            return jacfwd(grad(directed))(z1)
 
         return vmap(hess, in_dims=1)(U1)  # (d, d, d)
 
@@ -302,3 +306,56 @@ def push_forward_density_1d(
     norm = s.size * 2 * radius
     est = torch.as_tensor(counts / norm, dtype=latent.dtype)
     return est, torch.as_tensor(np.sqrt(counts) / norm, dtype=latent.dtype)
+
+
+def image_area_factor(decoder: Decoder, z: Tensor, h: float = 1e-3, n: int = 4) -> Tensor:
+    """Area of the image of a small square around each ``z`` over the square's area (d = 2).
+
+    The square ``z + [-h/2, h/2]^2`` is cut into ``n x n`` cells, each into two triangles;
+    the triangles' corners are mapped by the decoder and their areas summed. No derivatives
+    and no SVD: as ``h -> 0`` this tends to ``det(J^T J)^{1/2} = s^1 s^2``, the volume factor
+    of Lemma 5.1 (error ``O(h^2)``).
+
+    Parameters
+    ----------
+    decoder
+        Maps (N, 2) to (N, *out).
+    z : Tensor, shape (b, 2)
+    h : float
+        Side of the square (> 0).
+    n : int
+        Cells per side (>= 1).
+
+    Returns
+    -------
+    Tensor, shape (b,)
+
+    Examples
+    --------
+    >>> import torch
+    >>> from seamlib import factorisation
+    >>> W = torch.tensor([[2.0, 0.0], [0.0, 3.0], [0.0, 0.0]], dtype=torch.float64)
+    >>> z = torch.zeros(1, 2, dtype=torch.float64)
+    >>> round(factorisation.image_area_factor(lambda z: z @ W.T, z).item(), 10)
+    6.0
+    """
+    zb = _batch(z)
+    if zb.shape[1] != 2:
+        raise ValueError(f"image_area_factor is for 2-D latents, got d = {zb.shape[1]}.")
+    if not (h > 0 and n >= 1):
+        raise ValueError(f"Need h > 0 and n >= 1, got h={h}, n={n}.")
+    ticks = torch.linspace(-h / 2, h / 2, n + 1, dtype=zb.dtype, device=zb.device)
+    gx, gy = torch.meshgrid(ticks, ticks, indexing="ij")
+    offsets = torch.stack([gx.reshape(-1), gy.reshape(-1)], -1)  # ((n+1)^2, 2)
+    pts = (zb.unsqueeze(1) + offsets.unsqueeze(0)).reshape(-1, 2)
+    x = decoder(pts).reshape(zb.shape[0], n + 1, n + 1, -1)
+    a, b = x[:, :-1, :-1], x[:, 1:, :-1]
+    c, d = x[:, 1:, 1:], x[:, :-1, 1:]
+
+    def tri(p: Tensor, q: Tensor, r: Tensor) -> Tensor:
+        e1, e2 = q - p, r - p
+        gram = (e1 * e1).sum(-1) * (e2 * e2).sum(-1) - (e1 * e2).sum(-1) ** 2
+        return 0.5 * gram.clamp_min(0.0).sqrt()
+
+    area = (tri(a, b, c) + tri(a, c, d)).sum(dim=(1, 2))
+    return area / h**2

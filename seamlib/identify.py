@@ -201,9 +201,7 @@ def rotate_latents(decoder: Decoder, angle: float) -> Decoder:
     return rotated
 
 
-def linear_gaussian_log_marginal(
-    W: Tensor, sigma2: float, x: Tensor, n_nodes: int = 60
-) -> Tensor:
+def linear_gaussian_log_marginal(W: Tensor, sigma2: float, x: Tensor, n_nodes: int = 60) -> Tensor:
     """``log p(x) = log E_{z ~ N(0, I)} N(x; W z, sigma2 I)`` by Gauss-Hermite quadrature.
 
     A numerical integral over the latents, independent of the closed form
@@ -233,7 +231,8 @@ def linear_gaussian_log_marginal(
     >>> x = torch.tensor([[1.0, 0.0]], dtype=torch.float64)
     >>> exact = torch.distributions.MultivariateNormal(
     ...     torch.zeros(2, dtype=torch.float64), torch.diag(torch.tensor([2.0, 1.0]).double()))
-    >>> round(identify.linear_gaussian_log_marginal(W, 1.0, x).item() - exact.log_prob(x).item(), 10)
+    >>> quad = identify.linear_gaussian_log_marginal(W, 1.0, x)
+    >>> round(quad.item() - exact.log_prob(x).item(), 10)
     0.0
     """
     if W.ndim != 2 or x.ndim != 2 or x.shape[1] != W.shape[0]:

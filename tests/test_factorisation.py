@@ -21,7 +21,9 @@ def _z(n: int = 32, seed: int = 0) -> torch.Tensor:
 
 @pytest.mark.parametrize("angle", [math.pi / 2, math.pi / 3, math.pi / 6])
 def test_hadamard_gap_is_minus_log_sine_of_the_column_angle(angle: float) -> None:
-    W = torch.tensor([[2.0, 3 * math.cos(angle)], [0.0, 3 * math.sin(angle)], [0.0, 0.0]], dtype=F64)
+    W = torch.tensor(
+        [[2.0, 3 * math.cos(angle)], [0.0, 3 * math.sin(angle)], [0.0, 0.0]], dtype=F64
+    )
     gap = fz.hadamard_gap(W.unsqueeze(0))
     assert gap.item() == pytest.approx(-math.log(math.sin(angle)), abs=1e-12)
 
@@ -72,6 +74,14 @@ def test_push_forward_density_1d_of_a_nonlinear_map() -> None:
     a = torch.asinh(at)
     pred = torch.exp(-0.5 * a**2) / math.sqrt(2 * math.pi) / torch.cosh(a)
     assert ((est - pred).abs() / se).max().item() < 4
+
+
+def test_image_area_factor_is_the_product_of_singular_values() -> None:
+    z = _z(8)
+    for g in (generators.c1c2(seed=1), generators.c1_only(), generators.neither(seed=1)):
+        prod_s = torch.linalg.svdvals(g.jacobian(z)).prod(-1)
+        rel = (fz.image_area_factor(g, z) - prod_s).abs() / prod_s
+        assert rel.max().item() < 1e-5
 
 
 def test_bad_inputs() -> None:
