@@ -407,7 +407,9 @@ def check(
         What exactly is checked, when a claim has several parts (shown in the ledger, and the
         key of a declaration in ``book/known_failures.yml``).
     chapter
-        Chapter recording the check; defaults to the claim's chapter in the registry.
+        Chapter recording the check; defaults to the claim's chapter in the registry. The
+        ledger file is per chapter and a process's first record starts it afresh, so a
+        chapter that checks a claim registered to *another* chapter passes its own name.
     note
         Free text shown in the ledger (e.g. which data set produced the number).
 

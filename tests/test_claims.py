@@ -310,3 +310,28 @@ def test_tiny_book_shows_only_its_profile(tmp_path: Path) -> None:
     shutil.rmtree(src / "_build" / "ledger" / "smoke")  # smoke must come from its own cache
     page, ledger = build("smoke")
     assert "built under smoke" in page and "tiny laptop" not in ledger
+
+
+def test_ledger_appendix_text_shows_the_reason_and_cache_is_per_profile() -> None:
+    sys.path.insert(0, str(ROOT / "book" / "_ext"))
+    try:
+        import ledger_ext
+    finally:
+        sys.path.pop(0)
+    rec = {
+        "item": "MIG trend",
+        "measured": 0.1,
+        "expected": 0.5,
+        "op": ">=",
+        "tol": 0.0,
+        "rel": False,
+        "passed": False,
+        "status": "not reproduced",
+        "reason": "too few seeds",
+        "profile": "smoke",
+    }
+    text = ledger_ext._check_text(rec)
+    assert "not reproduced (expected: too few seeds)" in text and "smoke" in text
+    assert "FAIL: unexpected pass" in ledger_ext._check_text({**rec, "status": "unexpected pass"})
+    paths = {ledger_ext.cache_path("/b/_build/html", "", p) for p in ("smoke", "laptop")}
+    assert paths == {"/b/_build/.jupyter_cache/smoke", "/b/_build/.jupyter_cache/laptop"}
