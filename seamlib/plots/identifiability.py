@@ -132,9 +132,18 @@ def source_scatter(
 
 
 def elbo_vs_rotation(
-    theta: ArrayLike, elbo_diag: ArrayLike, elbo_full: ArrayLike, dlogp: ArrayLike
+    theta: ArrayLike,
+    elbo_diag: ArrayLike,
+    elbo_full: ArrayLike,
+    dlogp: ArrayLike,
+    *,
+    density_label: str = r"$\max |\Delta \log p_\mu|$",
+    log_scale: bool = True,
 ) -> Figure:
-    """Optimal ELBO (diag, full) and the change of ``log p_mu`` under a latent rotation.
+    """Optimal ELBO (diag, full) and the change of the data density under a latent rotation.
+
+    ``dlogp`` is any per-angle measure of that change (labelled ``density_label``, drawn on a
+    log axis if ``log_scale``), e.g. the largest z-score between sampled densities.
 
     Examples
     --------
@@ -152,9 +161,11 @@ def elbo_vs_rotation(
     a0.set_ylabel("mean optimal ELBO (nats)")
     a0.set_title(r"probabilistic: decoder $g\circ R_\theta$")
     a0.legend()
-    a1.plot(th, np.maximum(np.asarray(dlogp, dtype=float), 1e-17), "o-", color=COLORS["truth"])
-    a1.set_yscale("log")
+    dl = np.asarray(dlogp, dtype=float)
+    a1.plot(th, np.maximum(dl, 1e-17) if log_scale else dl, "o-", color=COLORS["truth"])
+    if log_scale:
+        a1.set_yscale("log")
     a1.set_xlabel(r"$\theta$ (degrees)")
-    a1.set_ylabel(r"$\max |\Delta \log p_\mu|$")
+    a1.set_ylabel(density_label)
     a1.set_title("deterministic: data density")
     return fig
