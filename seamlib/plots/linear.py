@@ -16,10 +16,12 @@ from matplotlib.figure import Figure
 from numpy.typing import ArrayLike
 
 from seamlib.plots import COLORS
+from seamlib.plots.slider import ImageSlider, image_slider, png
 
 __all__ = [
     "gap_vs_angle",
     "rotation_view",
+    "rotation_slider",
     "figure2",
     "ratio_sweep",
     "cor61_scaling",
@@ -133,6 +135,70 @@ def rotation_view(
     ax1.set_ylabel("u²")
     ax1.set_title("images of latent axes")
     return fig
+
+
+def rotation_slider(
+    theta_grid: ArrayLike,
+    gap: ArrayLike,
+    W: ArrayLike,
+    basis: ArrayLike,
+    truth: ArrayLike,
+    *,
+    value: float = 0.5,
+    n_frames: int = 25,
+) -> ImageSlider:
+    """The rotation slider: :func:`rotation_view` of ``W R(theta)``, live or precomputed.
+
+    In Jupyter the slider re-renders the view at every angle; the static website shows
+    ``n_frames`` precomputed angles over ``[0, 2 pi]`` with a JavaScript slider (see
+    :mod:`seamlib.plots.slider`).
+
+    Parameters
+    ----------
+    theta_grid, gap : arrays, shape (k,)
+        The curve of :func:`gap_vs_angle`.
+    W : array, shape (m, 2)
+        Decoder ``W_*``; the view at ``theta`` draws ``W R(theta)``.
+    basis : array, shape (m, 2)
+        Orthonormal basis of the plane to draw in.
+    truth : array, shape (m, 2)
+        Ground-truth components ``u^i s^i``.
+    value : float
+        Initial angle (radians).
+    n_frames : int
+        Number of precomputed angles of the static slider.
+
+    Returns
+    -------
+    ImageSlider
+        Display it as the last expression of a cell.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from seamlib.plots.linear import rotation_slider
+    >>> theta = np.linspace(0, 2 * np.pi, 9)
+    >>> W = np.eye(3, 2)
+    >>> s = rotation_slider(theta, np.sin(2 * theta) ** 2, W, W, W, value=0.0, n_frames=3)
+    >>> before = s.image.value
+    >>> s.slider.value = 1.0  # moving the slider redraws the picture
+    >>> s.image.value != before
+    True
+    """
+    W_ = np.asarray(W, float)
+
+    def render(theta: float) -> bytes:
+        c, s = math.cos(theta), math.sin(theta)
+        D = W_ @ np.array([[c, -s], [s, c]])  # W R(theta), R as in seamlib.linear.rotation_2d
+        return png(rotation_view(theta_grid, gap, theta, D, basis, truth))
+
+    return image_slider(
+        render,
+        np.linspace(0.0, 2 * math.pi, n_frames),
+        value=value,
+        description="θ (rad)",
+        alt="Gap curve with the current angle, and the images of the latent axes",
+    )
 
 
 def figure2(
