@@ -6,17 +6,19 @@ Every function takes computed arrays (no training happens here) and returns a ma
 
 from __future__ import annotations
 
+import io
 import math
 
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.artist import Artist
 from matplotlib.axes import Axes
 from matplotlib.colors import to_rgb
 from matplotlib.figure import Figure
 from numpy.typing import ArrayLike
 
 from seamlib.plots import COLORS
-from seamlib.plots.slider import ImageSlider, image_slider, png
+from seamlib.plots.slider import ImageSlider, image_slider
 
 __all__ = [
     "gap_vs_angle",
@@ -77,6 +79,28 @@ def gap_vs_angle(theta: ArrayLike, gap: ArrayLike, ax: Axes | None = None) -> Fi
     return fig
 
 
+def _rotation_artists(
+    ax0: Axes, ax1: Axes, theta_grid: ArrayLike, gap: ArrayLike, theta: float, P: np.ndarray
+) -> list[Artist]:
+    """Draw what depends on ``theta`` (marker, title, arrows ``P e_i``); return the artists."""
+    g_now = float(np.interp(theta, np.asarray(theta_grid), np.asarray(gap)))
+    artists: list[Artist] = list(ax0.plot([theta], [g_now], "o", color=COLORS["seam"]))
+    ax0.set_title(f"θ = {theta:.2f} rad, gap = {g_now:.3g} nats")
+    for i in range(P.shape[1]):
+        artists.append(
+            ax1.annotate(
+                "",
+                xy=(P[0, i], P[1, i]),
+                xytext=(0, 0),
+                arrowprops=dict(arrowstyle="->", color=COLORS["seam"], lw=2),
+            )
+        )
+        artists.append(
+            ax1.text(1.08 * P[0, i], 1.08 * P[1, i], f"D e{i + 1}", color=COLORS["seam"])
+        )
+    return artists
+
+
 def rotation_view(
     theta_grid: ArrayLike,
     gap: ArrayLike,
@@ -112,22 +136,13 @@ def rotation_view(
     """
     fig, (ax0, ax1) = plt.subplots(1, 2, figsize=(9.0, 3.4), width_ratios=[1.6, 1.0])
     gap_vs_angle(theta_grid, gap, ax=ax0)
-    g_now = float(np.interp(theta, np.asarray(theta_grid), np.asarray(gap)))
-    ax0.plot([theta], [g_now], "o", color=COLORS["seam"])
-    ax0.set_title(f"θ = {theta:.2f} rad, gap = {g_now:.3g} nats")
     B = np.asarray(basis, float)
     P, T = B.T @ np.asarray(D, float), B.T @ np.asarray(truth, float)
-    lim = 1.15 * max(np.abs(P).max(), np.abs(T).max())
+    # The spectral norm of P does not change when D is rotated: the axes stay put as theta moves.
+    lim = 1.15 * max(np.linalg.norm(P, 2), np.abs(T).max())
     for i in range(T.shape[1]):
         ax1.plot([-T[0, i], T[0, i]], [-T[1, i], T[1, i]], color=COLORS["truth"], lw=1.0)
-    for i in range(P.shape[1]):
-        ax1.annotate(
-            "",
-            xy=(P[0, i], P[1, i]),
-            xytext=(0, 0),
-            arrowprops=dict(arrowstyle="->", color=COLORS["seam"], lw=2),
-        )
-        ax1.text(1.08 * P[0, i], 1.08 * P[1, i], f"D e{i + 1}", color=COLORS["seam"])
+    _rotation_artists(ax0, ax1, theta_grid, gap, theta, P)
     ax1.set_xlim(-lim, lim)
     ax1.set_ylim(-lim, lim)
     ax1.set_aspect("equal")
@@ -185,12 +200,29 @@ def rotation_slider(
     >>> s.image.value != before
     True
     """
-    W_ = np.asarray(W, float)
+    W_, B = np.asarray(W, float), np.asarray(basis, float)
+
+    def rotated(theta: float) -> np.ndarray:
+        c, s = math.cos(theta), math.sin(theta)
+        return W_ @ np.array([[c, -s], [s, c]])  # W R(theta), R as in linear.rotation_2d
+
+    # One figure; each frame redraws only what depends on theta (fast enough for a live
+    # slider, and for the precomputed frames of the website).
+    fig = rotation_view(theta_grid, gap, value, rotated(value), basis, truth)
+    plt.close(fig)  # not shown by Jupyter; still drawable
+    fig.savefig(io.BytesIO(), format="png", dpi=90)  # lay it out once, as saved ...
+    fig.set_layout_engine("none")  # ... and keep that layout for every frame
+    ax0, ax1 = fig.axes
+    artists: list[Artist] = [ax0.lines[-1], *ax1.texts]  # drawn by _rotation_artists
 
     def render(theta: float) -> bytes:
-        c, s = math.cos(theta), math.sin(theta)
-        D = W_ @ np.array([[c, -s], [s, c]])  # W R(theta), R as in seamlib.linear.rotation_2d
-        return png(rotation_view(theta_grid, gap, theta, D, basis, truth))
+        nonlocal artists
+        for artist in artists:
+            artist.remove()
+        artists = _rotation_artists(ax0, ax1, theta_grid, gap, theta, B.T @ rotated(theta))
+        buf = io.BytesIO()
+        fig.savefig(buf, format="png", dpi=90)  # 25 frames of ~60 kB on the website
+        return buf.getvalue()
 
     return image_slider(
         render,
