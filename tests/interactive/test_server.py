@@ -6,8 +6,9 @@ Through the server's REST and websocket APIs (what the JupyterLab front end uses
 * every chapter opens as a notebook through the contents API, and its first cells run in a
   kernel started for it, without touching ``SEAMLIB_PROFILE``;
 * "Restart and run all" works twice in a row, and each cell re-run after the whole chapter
-  ran does not break the cell after it (``linear_models`` by default; ``SEAMLIB_INTERACTIVE_CHAPTERS=all`` for every
-  chapter, which takes as long as several ``make chapters``);
+  ran does not break the cell after it (``linear_models`` by default;
+  ``SEAMLIB_INTERACTIVE_CHAPTERS=all`` for every chapter, which takes as long as several
+  ``make chapters``);
 * saving writes the ``.md`` and creates no ``.ipynb``.
 """
 
