@@ -10,7 +10,8 @@ export SEAMLIB_PROFILE ?= laptop
 .PHONY: help venv test unit chapters chapter book check-site bench lint clean lab test-interactive chapter-times
 
 help:
-	@echo "make test        set up .venv, lint + types, unit tests, every chapter under SEAMLIB_PROFILE=smoke"
+	@echo "make test        set up .venv, lint + types, unit tests, every chapter under SEAMLIB_PROFILE=smoke,"
+	@echo "                 then the chapters as notebooks in JupyterLab (server + Chromium)"
 	@echo "make book        set up .venv and build the HTML book (_build/html) under \$$SEAMLIB_PROFILE"
 	@echo "make chapter CH=linear_models   execute one chapter with nbmake (smoke)"
 	@echo "make check-site  open every built page in headless Chromium and fail on broken output"
@@ -34,12 +35,12 @@ venv: $(STAMP)
 
 # --- tests -------------------------------------------------------------------------------
 lint: $(STAMP)
-	$(VENV)/bin/ruff check seamlib tests benchmarks book/_ext
-	$(VENV)/bin/ruff format --check seamlib tests benchmarks book/_ext
+	$(VENV)/bin/ruff check seamlib tests benchmarks book/_ext .jupyter
+	$(VENV)/bin/ruff format --check seamlib tests benchmarks book/_ext .jupyter
 	$(VENV)/bin/mypy seamlib
 
 unit: $(STAMP)
-	SEAMLIB_PROFILE=smoke $(VENV)/bin/pytest tests -q
+	SEAMLIB_PROFILE=smoke $(VENV)/bin/pytest tests -q --ignore=tests/interactive
 	SEAMLIB_PROFILE=smoke $(VENV)/bin/pytest -q -p no:cacheprovider --doctest-modules seamlib
 
 chapters: $(STAMP)
@@ -54,10 +55,10 @@ chapter: $(STAMP)
 	SEAMLIB_PROFILE=$${CH_PROFILE:-smoke} SEAMLIB_LEDGER_DIR=$(CURDIR)/_build/ledger-test \
 	  $(VENV)/bin/pytest --nbmake --nbmake-timeout=900 -q --durations=0 $(NB_DIR)/$(CH).ipynb
 
-test: lint unit chapters
+test: lint unit chapters test-interactive
 
-# JupyterLab, the server and the browser driving it (tests/interactive; CI calls it from .ci/run).
-# The server tests run on a free loopback port; the browser test needs Debian's chromium.
+# The chapters as notebooks in JupyterLab (tests/interactive, part of `make test`): a server on
+# a free loopback port over a copy of the repo, and Playwright driving Debian's chromium.
 test-interactive: $(STAMP)
 	SEAMLIB_PROFILE=smoke $(VENV)/bin/pytest tests/interactive -q -p no:cacheprovider --timeout=600
 
