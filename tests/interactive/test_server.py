@@ -6,7 +6,7 @@ Through the server's REST and websocket APIs (what the JupyterLab front end uses
 * every chapter opens as a notebook through the contents API, and its first cells run in a
   kernel started for it, without touching ``SEAMLIB_PROFILE``;
 * "Restart and run all" works twice in a row, and each cell re-run after the whole chapter
-  ran does not break the cell after it (``linear_models`` by default;
+  ran does not break the cell after it (``linear_models`` and ``faces`` by default;
   ``SEAMLIB_INTERACTIVE_CHAPTERS=all`` for every chapter, which takes as long as several
   ``make chapters``);
 * saving writes the ``.md`` and creates no ``.ipynb``.
@@ -23,10 +23,38 @@ from labkit import CHAPTERS, Kernel, Lab, code_cells
 #: First code cells run for every chapter (the run-time statement and the imports cell).
 FIRST_CELLS = 3
 PROFILE = os.environ.get("SEAMLIB_PROFILE", "laptop")
-FULL = os.environ.get("SEAMLIB_INTERACTIVE_CHAPTERS", "linear_models")
+FULL = os.environ.get("SEAMLIB_INTERACTIVE_CHAPTERS", "linear_models,faces")
 FULL_CHAPTERS = CHAPTERS if FULL == "all" else [c for c in FULL.split(",") if c]
 
 PROFILE_PROBE = "__import__('os').environ.get('SEAMLIB_PROFILE')"
+#: Run in the kernel before the chapter: records every write of SEAMLIB_PROFILE to os.environ
+#: (even of the same value: a library call must not set a process-wide variable behind the
+#: reader's back), with the stack that made it.
+WATCH_PROFILE = """
+def _seamlib_watch_profile():
+    import os
+
+    def note(what):
+        import traceback
+        stack = "".join(traceback.format_stack(limit=7)[:-2])
+        os._seamlib_profile_writes.append(f"{what} at\\n{stack}")
+
+    class WatchedEnviron(type(os.environ)):
+        def __setitem__(self, key, value):
+            if key == "SEAMLIB_PROFILE":
+                note(f"set to {value!r}")
+            super().__setitem__(key, value)
+
+        def __delitem__(self, key):
+            if key == "SEAMLIB_PROFILE":
+                note("deleted")
+            super().__delitem__(key)
+
+    os._seamlib_profile_writes = []
+    os.environ.__class__ = WatchedEnviron
+_seamlib_watch_profile()
+del _seamlib_watch_profile
+"""
 
 
 def open_notebook(lab: Lab, chapter: str) -> dict[str, Any]:
@@ -39,11 +67,20 @@ def run_cell(kernel: Kernel, code: str, where: str) -> None:
     """Run one cell, then check the profile is still the reader's (no change behind the back)."""
     kernel.execute(code)
     now = kernel.value(PROFILE_PROBE)
-    assert now == PROFILE, (
-        f"{where} changed SEAMLIB_PROFILE in the kernel from {PROFILE!r} to {now!r}: a cell "
-        "must not change the profile behind the reader's back (the next cells would silently "
-        "use other sizes). Pass the profile explicitly instead of setting os.environ."
+    writes = kernel.value("getattr(__import__('os'), '_seamlib_profile_writes', None)")
+    assert writes is not None, "the SEAMLIB_PROFILE watch is not installed in the kernel"
+    assert now == PROFILE and not writes, (
+        f"{where} changed SEAMLIB_PROFILE in the kernel (was {PROFILE!r}, now {now!r}); "
+        "a cell must not change the profile behind the reader's back (the next cells would "
+        "silently use other sizes). Pass the profile as an argument instead of setting "
+        "os.environ. Writes:\n" + "\n".join(writes)
     )
+
+
+def start_watched_kernel(lab: Lab, chapter: str) -> Kernel:
+    kernel = lab.start_kernel(f"book/{chapter}.md")
+    kernel.execute(WATCH_PROFILE)
+    return kernel
 
 
 def test_markdown_opens_as_notebook_by_default(lab: Lab) -> None:
@@ -59,7 +96,7 @@ def test_chapter_first_cells_run(lab: Lab, chapter: str) -> None:
     assert nb["metadata"]["kernelspec"]["name"] == "python3"
     cells = code_cells(nb)
     assert cells, f"book/{chapter}.md has no code cells"
-    kernel = lab.start_kernel(f"book/{chapter}.md")
+    kernel = start_watched_kernel(lab, chapter)
     try:
         assert kernel.value(PROFILE_PROBE) == PROFILE  # the kernel sees the reader's profile
         assert kernel.value("__import__('os').getcwd()").endswith("book")
@@ -76,6 +113,7 @@ def test_restart_run_all_twice_and_rerun_each_cell(lab: Lab, chapter: str) -> No
     try:
         for attempt in ("first", "second"):
             kernel.restart()
+            kernel.execute(WATCH_PROFILE)
             for i, code in enumerate(cells):
                 run_cell(kernel, code, f"{attempt} run-all of book/{chapter}.md, code cell {i + 1}")
         # The kernel now holds the whole chapter. Re-run each cell in turn: every cell then runs
