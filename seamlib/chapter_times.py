@@ -44,12 +44,15 @@ class RunTime:
         CPU cores of the machine that measured it.
     date : str
         Day of the measurement (UTC, ``YYYY-MM-DD``).
+    load : float or None
+        1-minute load average when the measurement started; above ``cpus`` the machine was
+        busy with other work and the time overstates an idle machine's.
 
     Examples
     --------
     >>> from seamlib.chapter_times import RunTime
-    >>> RunTime("x", 170.0, "laptop", 2, "2026-11-28")
-    about 3 min (laptop profile, measured on 2 CPU cores on 2026-11-28)
+    >>> RunTime("x", 170.0, "laptop", 2, "2026-11-28", 0.5)
+    about 3 min (laptop profile, measured on 2 CPU cores at load 0.5 on 2026-11-28)
     >>> RunTime("x", 20.0, "laptop", 2, "2026-11-28")
     under a minute (laptop profile, measured on 2 CPU cores on 2026-11-28)
     >>> RunTime("x", None, "laptop", None, "")
@@ -61,6 +64,7 @@ class RunTime:
     profile: str
     cpus: int | None
     date: str
+    load: float | None = None
 
     def __repr__(self) -> str:
         if self.seconds is None:
@@ -113,7 +117,14 @@ def expected_time(chapter: str, profile: str = "laptop", path: Path | None = Non
     if entry is None:
         return RunTime(chapter, None, profile, None, "")
     prov = entry["provenance"]
-    return RunTime(chapter, float(entry["seconds"]), profile, prov.get("cpus"), prov["time"][:10])
+    return RunTime(
+        chapter,
+        float(entry["seconds"]),
+        profile,
+        prov.get("cpus"),
+        prov["time"][:10],
+        prov.get("load_average_at_start"),
+    )
 
 
 def measure(chapter: str, profile: str = "laptop", timeout: int = 7200) -> float:
@@ -197,10 +208,16 @@ def main(argv: list[str] | None = None) -> int:
     unknown = sorted(set(args.chapters) - set(known))
     if unknown:
         parser.error(f"unknown chapter(s) {unknown}; chapters with code: {known}")
+    failed: list[str] = []
     for chapter in args.chapters or known:
         load = os.getloadavg()[0]
         print(f"{chapter}: running in the {profile} profile ...", flush=True)
-        seconds = measure(chapter, profile)
+        try:
+            seconds = measure(chapter, profile)
+        except Exception as exc:  # a failing chapter is reported; the others still run
+            print(f"{chapter}: FAILED, not recorded: {type(exc).__name__}: {exc}", flush=True)
+            failed.append(chapter)
+            continue
         print(f"{chapter}: {seconds:.0f} s", flush=True)
         data = _load(out)
         data["chapters"].setdefault(chapter, {})[profile] = {
@@ -215,6 +232,9 @@ def main(argv: list[str] | None = None) -> int:
         }
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    if failed:
+        print(f"error: chapters that did not run top to bottom: {failed}", file=sys.stderr)
+        return 1
     return 0
 
 
