@@ -76,9 +76,9 @@ class RunTime:
             amount = f"about {max(1, round(minutes))} min"
         else:
             amount = f"about {minutes / 60.0:.1f} h"
-        return (
-            f"{amount} ({self.profile} profile, measured on {self.cpus} CPU cores on {self.date})"
-        )
+        load = "" if self.load is None else f" at load {self.load:.1f}"
+        where = f"measured on {self.cpus} CPU cores{load} on {self.date}"
+        return f"{amount} ({self.profile} profile, {where})"
 
 
 def _load(path: Path) -> dict[str, Any]:
