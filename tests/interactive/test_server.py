@@ -70,7 +70,7 @@ def run_cell(kernel: Kernel, code: str, where: str) -> None:
     writes = kernel.value("getattr(__import__('os'), '_seamlib_profile_writes', None)")
     assert writes is not None, "the SEAMLIB_PROFILE watch is not installed in the kernel"
     assert now == PROFILE and not writes, (
-        f"{where} changed SEAMLIB_PROFILE in the kernel (was {PROFILE!r}, now {now!r}); "
+        f"{where} wrote SEAMLIB_PROFILE in the kernel (before: {PROFILE!r}, after: {now!r}); "
         "a cell must not change the profile behind the reader's back (the next cells would "
         "silently use other sizes). Pass the profile as an argument instead of setting "
         "os.environ. Writes:\n" + "\n".join(writes)
