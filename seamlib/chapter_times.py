@@ -210,7 +210,14 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"unknown chapter(s) {unknown}; chapters with code: {known}")
     failed: list[str] = []
     for chapter in args.chapters or known:
-        load = os.getloadavg()[0]
+        # Provenance as of the start: the code that runs is the code of this commit.
+        prov = provenance(
+            profile=profile,
+            device="cpu",
+            cpus=os.cpu_count(),
+            load_average_at_start=round(os.getloadavg()[0], 2),
+            command=f"python -m seamlib.chapter_times {chapter} --profile {profile}",
+        )
         print(f"{chapter}: running in the {profile} profile ...", flush=True)
         try:
             seconds = measure(chapter, profile)
@@ -222,13 +229,7 @@ def main(argv: list[str] | None = None) -> int:
         data = _load(out)
         data["chapters"].setdefault(chapter, {})[profile] = {
             "seconds": round(seconds, 1),
-            "provenance": provenance(
-                profile=profile,
-                device="cpu",
-                cpus=os.cpu_count(),
-                load_average_at_start=round(load, 2),
-                command=f"python -m seamlib.chapter_times {chapter} --profile {profile}",
-            ),
+            "provenance": prov,
         }
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n", encoding="utf-8")
