@@ -146,6 +146,15 @@ class ImageSlider:
         The live picture.
     widget : ipywidgets.VBox
         Slider above image, what Jupyter displays.
+
+    Examples
+    --------
+    >>> from seamlib.plots.slider import ImageSlider
+    >>> s = ImageSlider(lambda t: b"%.1f" % t, [0.0, 1.0], value=0.0, step=0.1,
+    ...                 description="t", alt="")
+    >>> s.slider.value = 1.0
+    >>> bytes(s.image.value)
+    b'1.0'
     """
 
     def __init__(
