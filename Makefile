@@ -1,4 +1,4 @@
-# Two commands on a fresh machine with Python 3.11:  make test   and   make book
+# On a fresh machine with Python 3.11:  make test,  make book  and  make lab
 SHELL := /bin/bash
 PYTHON ?= python3.11
 VENV := .venv
@@ -7,13 +7,17 @@ STAMP := $(VENV)/.installed
 NB_DIR := build/nb
 export SEAMLIB_PROFILE ?= laptop
 
-.PHONY: help venv test unit chapters chapter book check-site bench lint clean
+.PHONY: help venv test unit chapters chapter book check-site bench lint clean lab test-interactive chapter-times
 
 help:
-	@echo "make test        set up .venv, lint + types, unit tests, every chapter under SEAMLIB_PROFILE=smoke"
+	@echo "make test        set up .venv, lint + types, unit tests, every chapter under SEAMLIB_PROFILE=smoke,"
+	@echo "                 then the chapters as notebooks in JupyterLab (server + Chromium)"
 	@echo "make book        set up .venv and build the HTML book (_build/html) under \$$SEAMLIB_PROFILE"
 	@echo "make chapter CH=linear_models   execute one chapter with nbmake (smoke)"
 	@echo "make check-site  open every built page in headless Chromium and fail on broken output"
+	@echo "make lab         start JupyterLab at the project root; book/*.md open as notebooks"
+	@echo "make test-interactive   JupyterLab server + Chromium tests of the chapters as notebooks"
+	@echo "make chapter-times      time every chapter in a kernel (laptop); results/chapter_times.json"
 	@echo "make bench       run the benchmarks; writes benchmarks/results.json"
 
 # --- environment -------------------------------------------------------------------------
@@ -31,12 +35,12 @@ venv: $(STAMP)
 
 # --- tests -------------------------------------------------------------------------------
 lint: $(STAMP)
-	$(VENV)/bin/ruff check seamlib tests benchmarks book/_ext
-	$(VENV)/bin/ruff format --check seamlib tests benchmarks book/_ext
+	$(VENV)/bin/ruff check seamlib tests benchmarks book/_ext .jupyter
+	$(VENV)/bin/ruff format --check seamlib tests benchmarks book/_ext .jupyter
 	$(VENV)/bin/mypy seamlib
 
 unit: $(STAMP)
-	SEAMLIB_PROFILE=smoke $(VENV)/bin/pytest tests -q
+	SEAMLIB_PROFILE=smoke $(VENV)/bin/pytest tests -q --ignore=tests/interactive
 	SEAMLIB_PROFILE=smoke $(VENV)/bin/pytest -q -p no:cacheprovider --doctest-modules seamlib
 
 chapters: $(STAMP)
@@ -51,7 +55,27 @@ chapter: $(STAMP)
 	SEAMLIB_PROFILE=$${CH_PROFILE:-smoke} SEAMLIB_LEDGER_DIR=$(CURDIR)/_build/ledger-test \
 	  $(VENV)/bin/pytest --nbmake --nbmake-timeout=900 -q --durations=0 $(NB_DIR)/$(CH).ipynb
 
-test: lint unit chapters
+test: lint unit chapters test-interactive
+
+# The chapters as notebooks in JupyterLab (tests/interactive, part of `make test`): a server on
+# a free loopback port over a copy of the repo, and Playwright driving Debian's chromium.
+test-interactive: $(STAMP)
+	SEAMLIB_PROFILE=smoke $(VENV)/bin/pytest tests/interactive -q -p no:cacheprovider --timeout=600
+
+# --- running the chapters interactively ----------------------------------------------------
+# .jupyter/ (in the repo) is added to Jupyter's config path: it makes "Jupytext Notebook" the
+# default viewer of book/*.md, and jupytext's contents manager saves edits back to the .md.
+# The kernel inherits SEAMLIB_PROFILE (laptop unless set). LAB_ARGS passes more options,
+# e.g.  make lab LAB_ARGS="--port 8899 --no-browser".
+LAB_ARGS ?=
+lab: $(STAMP)
+	JUPYTER_CONFIG_PATH="$(CURDIR)/.jupyter$${JUPYTER_CONFIG_PATH:+:$$JUPYTER_CONFIG_PATH}" \
+	  $(VENV)/bin/jupyter lab --ServerApp.root_dir="$(CURDIR)" \
+	  $(if $(filter 0,$(shell id -u)),--allow-root) $(LAB_ARGS)
+
+# Expected laptop run time of each chapter, measured in a kernel (minutes each; not in CI).
+chapter-times: $(STAMP)
+	SEAMLIB_PROFILE=laptop $(PY) -m seamlib.chapter_times $(CHAPTERS)
 
 # --- book --------------------------------------------------------------------------------
 book: $(STAMP)

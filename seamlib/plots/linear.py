@@ -6,20 +6,24 @@ Every function takes computed arrays (no training happens here) and returns a ma
 
 from __future__ import annotations
 
+import io
 import math
 
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.artist import Artist
 from matplotlib.axes import Axes
 from matplotlib.colors import to_rgb
 from matplotlib.figure import Figure
 from numpy.typing import ArrayLike
 
 from seamlib.plots import COLORS
+from seamlib.plots.slider import ImageSlider, image_slider
 
 __all__ = [
     "gap_vs_angle",
     "rotation_view",
+    "rotation_slider",
     "figure2",
     "ratio_sweep",
     "cor61_scaling",
@@ -75,6 +79,28 @@ def gap_vs_angle(theta: ArrayLike, gap: ArrayLike, ax: Axes | None = None) -> Fi
     return fig
 
 
+def _rotation_artists(
+    ax0: Axes, ax1: Axes, theta_grid: ArrayLike, gap: ArrayLike, theta: float, P: np.ndarray
+) -> list[Artist]:
+    """Draw what depends on ``theta`` (marker, title, arrows ``P e_i``); return the artists."""
+    g_now = float(np.interp(theta, np.asarray(theta_grid), np.asarray(gap)))
+    artists: list[Artist] = list(ax0.plot([theta], [g_now], "o", color=COLORS["seam"]))
+    ax0.set_title(f"θ = {theta:.2f} rad, gap = {g_now:.3g} nats")
+    for i in range(P.shape[1]):
+        artists.append(
+            ax1.annotate(
+                "",
+                xy=(P[0, i], P[1, i]),
+                xytext=(0, 0),
+                arrowprops=dict(arrowstyle="->", color=COLORS["seam"], lw=2),
+            )
+        )
+        artists.append(
+            ax1.text(1.08 * P[0, i], 1.08 * P[1, i], f"D e{i + 1}", color=COLORS["seam"])
+        )
+    return artists
+
+
 def rotation_view(
     theta_grid: ArrayLike,
     gap: ArrayLike,
@@ -110,22 +136,13 @@ def rotation_view(
     """
     fig, (ax0, ax1) = plt.subplots(1, 2, figsize=(9.0, 3.4), width_ratios=[1.6, 1.0])
     gap_vs_angle(theta_grid, gap, ax=ax0)
-    g_now = float(np.interp(theta, np.asarray(theta_grid), np.asarray(gap)))
-    ax0.plot([theta], [g_now], "o", color=COLORS["seam"])
-    ax0.set_title(f"θ = {theta:.2f} rad, gap = {g_now:.3g} nats")
     B = np.asarray(basis, float)
     P, T = B.T @ np.asarray(D, float), B.T @ np.asarray(truth, float)
-    lim = 1.15 * max(np.abs(P).max(), np.abs(T).max())
+    # The spectral norm of P does not change when D is rotated: the axes stay put as theta moves.
+    lim = 1.15 * max(np.linalg.norm(P, 2), np.abs(T).max())
     for i in range(T.shape[1]):
         ax1.plot([-T[0, i], T[0, i]], [-T[1, i], T[1, i]], color=COLORS["truth"], lw=1.0)
-    for i in range(P.shape[1]):
-        ax1.annotate(
-            "",
-            xy=(P[0, i], P[1, i]),
-            xytext=(0, 0),
-            arrowprops=dict(arrowstyle="->", color=COLORS["seam"], lw=2),
-        )
-        ax1.text(1.08 * P[0, i], 1.08 * P[1, i], f"D e{i + 1}", color=COLORS["seam"])
+    _rotation_artists(ax0, ax1, theta_grid, gap, theta, P)
     ax1.set_xlim(-lim, lim)
     ax1.set_ylim(-lim, lim)
     ax1.set_aspect("equal")
@@ -133,6 +150,87 @@ def rotation_view(
     ax1.set_ylabel("u²")
     ax1.set_title("images of latent axes")
     return fig
+
+
+def rotation_slider(
+    theta_grid: ArrayLike,
+    gap: ArrayLike,
+    W: ArrayLike,
+    basis: ArrayLike,
+    truth: ArrayLike,
+    *,
+    value: float = 0.5,
+    n_frames: int = 25,
+) -> ImageSlider:
+    """The rotation slider: :func:`rotation_view` of ``W R(theta)``, live or precomputed.
+
+    In Jupyter the slider re-renders the view at every angle; the static website shows
+    ``n_frames`` precomputed angles over ``[0, 2 pi]`` with a JavaScript slider (see
+    :mod:`seamlib.plots.slider`).
+
+    Parameters
+    ----------
+    theta_grid, gap : arrays, shape (k,)
+        The curve of :func:`gap_vs_angle`.
+    W : array, shape (m, 2)
+        Decoder ``W_*``; the view at ``theta`` draws ``W R(theta)``.
+    basis : array, shape (m, 2)
+        Orthonormal basis of the plane to draw in.
+    truth : array, shape (m, 2)
+        Ground-truth components ``u^i s^i``.
+    value : float
+        Initial angle (radians).
+    n_frames : int
+        Number of precomputed angles of the static slider.
+
+    Returns
+    -------
+    ImageSlider
+        Display it as the last expression of a cell.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from seamlib.plots.linear import rotation_slider
+    >>> theta = np.linspace(0, 2 * np.pi, 9)
+    >>> W = np.eye(3, 2)
+    >>> s = rotation_slider(theta, np.sin(2 * theta) ** 2, W, W, W, value=0.0, n_frames=3)
+    >>> before = s.image.value
+    >>> s.slider.value = 1.0  # moving the slider redraws the picture
+    >>> s.image.value != before
+    True
+    """
+    W_, B = np.asarray(W, float), np.asarray(basis, float)
+
+    def rotated(theta: float) -> np.ndarray:
+        c, s = math.cos(theta), math.sin(theta)
+        return W_ @ np.array([[c, -s], [s, c]])  # W R(theta), R as in linear.rotation_2d
+
+    # One figure; each frame redraws only what depends on theta (fast enough for a live
+    # slider, and for the precomputed frames of the website).
+    fig = rotation_view(theta_grid, gap, value, rotated(value), basis, truth)
+    plt.close(fig)  # not shown by Jupyter; still drawable
+    fig.savefig(io.BytesIO(), format="png", dpi=90)  # lay it out once, as saved ...
+    fig.set_layout_engine("none")  # ... and keep that layout for every frame
+    ax0, ax1 = fig.axes
+    artists: list[Artist] = [ax0.lines[-1], *ax1.texts]  # drawn by _rotation_artists
+
+    def render(theta: float) -> bytes:
+        nonlocal artists
+        for artist in artists:
+            artist.remove()
+        artists = _rotation_artists(ax0, ax1, theta_grid, gap, theta, B.T @ rotated(theta))
+        buf = io.BytesIO()
+        fig.savefig(buf, format="png", dpi=90)  # 25 frames of ~60 kB on the website
+        return buf.getvalue()
+
+    return image_slider(
+        render,
+        np.linspace(0.0, 2 * math.pi, n_frames),
+        value=value,
+        description="θ (rad)",
+        alt="Gap curve with the current angle, and the images of the latent axes",
+    )
 
 
 def figure2(
