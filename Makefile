@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 NB_DIR := build/nb
 export SEAMLIB_PROFILE ?= laptop
 
-.PHONY: help venv test unit chapters chapter book check-site bench lint clean lab test-interactive chapter-times
+.PHONY: help venv test unit lint-chapters chapters chapter book check-site bench lint clean lab test-interactive chapter-times
 
 help:
 	@echo "make test        set up .venv, lint + types, unit tests, every chapter under SEAMLIB_PROFILE=smoke,"
@@ -38,6 +38,15 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff check seamlib tests benchmarks book/_ext .jupyter
 	$(VENV)/bin/ruff format --check seamlib tests benchmarks book/_ext .jupyter
 	$(VENV)/bin/mypy seamlib
+	$(MAKE) --no-print-directory lint-chapters
+
+# Chapters are linted as the Python they run: jupytext converts each to a percent script.
+# B018 (a bare expression) is how a notebook cell displays its value, so it is allowed.
+LINT_DIR := build/lint
+lint-chapters: $(STAMP)
+	rm -rf $(LINT_DIR) && mkdir -p $(LINT_DIR)
+	for f in book/*.md; do $(VENV)/bin/jupytext --quiet --to py:percent -o $(LINT_DIR)/$$(basename $$f .md).py $$f || exit 1; done
+	$(VENV)/bin/ruff check --no-cache --select E,F,W,B,I --ignore E501,E402,E741,B905,B018 $(LINT_DIR)
 
 unit: $(STAMP)
 	SEAMLIB_PROFILE=smoke $(VENV)/bin/pytest tests -q --ignore=tests/interactive
