@@ -27,9 +27,9 @@ from dataclasses import dataclass
 
 import numpy as np
 import torch
-from scipy.optimize import linear_sum_assignment
 from torch import Tensor
 
+from seamlib.align import assignment
 from seamlib.geometry import jacobian
 from seamlib.posterior import gauss_hermite_rule
 
@@ -138,7 +138,7 @@ def latent_axis_alignment(
     jphi = torch.linalg.pinv(Jg) @ Jd  # (n, d, d)
     cols = jphi / jphi.norm(dim=-2, keepdim=True).clamp_min(torch.finfo(jphi.dtype).tiny)
     A = cols.detach().abs().cpu().numpy()  # [b, true axis, model latent]
-    rows, model = linear_sum_assignment(-A.sum(0))
+    rows, model = assignment(A.sum(0))  # maximise the summed |cos|
     perm = np.empty(A.shape[-1], dtype=np.int64)
     perm[model] = rows
     p = torch.as_tensor(perm, device=jphi.device)
