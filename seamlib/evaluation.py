@@ -20,16 +20,9 @@ from torch import Tensor
 from seamlib.errors import ConfigError
 from seamlib.models import VAE
 from seamlib.rundir import atomic_write_json, lock_run_dir
-from seamlib.train import (
-    _INT_MAX,
-    EVAL_FILE,
-    STATE_FILE,
-    TrainingData,
-    _is_int,
-    _read_config,
-    load_run,
-    load_training_data,
-)
+from seamlib.train import EVAL_FILE, STATE_FILE, _read_config, load_run
+from seamlib.train_config import _INT_MAX, _is_int
+from seamlib.train_data import TrainingData, load_training_data
 
 __all__ = ["evaluate", "evaluate_model"]
 
