@@ -252,8 +252,8 @@ def push_forward_density_1d(
 
     A path through latent space is given at nodes by its latent coordinate ``latent``
     (strictly monotone, e.g. ``z_i`` along an axis-aligned s.v. path) and its seam coordinate
-    ``coordinate`` (e.g. :attr:`seamlib.geometry.Seam.coordinate`). Each latent sample is mapped
-    to its seam coordinate by linear interpolation between nodes (samples outside the path
+    ``coordinate`` (e.g. that of a :class:`seamlib.theory.seams.Seam`). Each latent sample is
+    mapped to its seam coordinate by linear interpolation between nodes (samples outside the path
     are dropped but still counted in ``N``); the density at ``at`` is the fraction of samples
     within ``radius`` divided by ``2 radius``, with a Poisson standard error (Lemma 5.1,
     second part: the prediction is ``p_i(z_i) / s^i(z)``).
