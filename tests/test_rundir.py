@@ -13,9 +13,10 @@ import sys
 import time
 from pathlib import Path
 
-import numpy as np
 import pytest
 import torch
+from test_train import tiny_config as _tiny_config
+from test_train import tiny_data as _tiny_data
 
 from seamlib import rundir
 from seamlib.errors import ConfigError, TrainingError
@@ -24,29 +25,13 @@ from seamlib.train import TrainConfig, TrainingData, evaluate, load_run, train
 
 
 def tiny_data(n: int = 128, seed: int = 0) -> TrainingData:
-    rng = np.random.default_rng(seed)
-    factors = rng.integers(0, 4, size=(n, 2))
-    x = np.concatenate([factors, factors @ rng.normal(size=(2, 3))], axis=1)
-    x = x + 0.1 * rng.normal(size=x.shape)
-    return TrainingData(x=torch.tensor(x, dtype=torch.float32), factors=factors)
+    """test_train's synthetic data, 128 points."""
+    return _tiny_data(n, seed)
 
 
 def tiny_config(**kw) -> TrainConfig:
-    base = dict(
-        dataset="synth-lin",
-        architecture="mlp",
-        hidden=(8,),
-        latent_dim=2,
-        likelihood="gaussian",
-        steps=40,
-        batch_size=16,
-        checkpoint_every=10,
-        log_every=5,
-        lr=1e-2,
-        device="cpu",
-    )
-    base.update(kw)
-    return TrainConfig(**base)
+    """test_train's tiny configuration with a smaller network and batch."""
+    return _tiny_config(**{"hidden": (8,), "batch_size": 16, **kw})
 
 
 def state_of(run: Path) -> dict:

@@ -79,10 +79,10 @@ def _tensor(x: TensorLike, name: str) -> torch.Tensor:
     return t
 
 
-def _check_d(d: int, m: int, *, strict: bool) -> None:
+def _check_d(d: int, m: int, *, d_below_m: bool) -> None:
     if not isinstance(d, int | np.integer) or d < 1:
         raise ValueError(f"Latent dimension d must be a positive integer, got {d!r}.")
-    if strict and d >= m:
+    if d_below_m and d >= m:
         raise ValueError(
             f"Latent dimension d={d} is too large for data dimension m={m}: PPCA needs d < m "
             "(at least one discarded direction to estimate sigma^2). Use a smaller d."
@@ -94,7 +94,7 @@ def _check_d(d: int, m: int, *, strict: bool) -> None:
         )
 
 
-def as_data(X: TensorLike, d: int | None = None, *, strict: bool = True) -> torch.Tensor:
+def as_data(X: TensorLike, d: int | None = None, *, d_below_m: bool = True) -> torch.Tensor:
     """Validate a data matrix and return it centred, as float64.
 
     Parameters
@@ -103,7 +103,7 @@ def as_data(X: TensorLike, d: int | None = None, *, strict: bool = True) -> torc
         Data, one sample per row.
     d : int, optional
         Latent dimension to validate against: requires ``n > d`` and ``d < m`` (``d <= m``
-        when ``strict=False``).
+        when ``d_below_m=False``).
 
     Raises
     ------
@@ -124,7 +124,7 @@ def as_data(X: TensorLike, d: int | None = None, *, strict: bool = True) -> torc
         )
     n, m = t.shape
     if d is not None:
-        _check_d(d, m, strict=strict)
+        _check_d(d, m, d_below_m=d_below_m)
         if n <= d:
             raise ValueError(
                 f"X has n={n} rows but the latent dimension is d={d}: a d-dimensional "
@@ -160,9 +160,9 @@ def _moment(data: TensorLike, d: int, *, is_moment: bool) -> torch.Tensor:
         C = _tensor(data, "C")
         if C.ndim != 2 or C.shape[0] != C.shape[1]:
             raise ValueError(f"C must be a square (m, m) matrix, got shape {tuple(C.shape)}.")
-        _check_d(d, C.shape[0], strict=False)
+        _check_d(d, C.shape[0], d_below_m=False)
         return 0.5 * (C + C.T)
-    Xc = as_data(data, d, strict=False)
+    Xc = as_data(data, d, d_below_m=False)
     return Xc.T @ Xc / Xc.shape[0]
 
 
@@ -198,7 +198,7 @@ def ppca_mle(X: TensorLike, d: int) -> tuple[torch.Tensor, torch.Tensor]:
     >>> tuple(W_hat.shape), round(float(sigma2), 1)
     ((5, 2), 0.1)
     """
-    Xc = as_data(X, d, strict=True)
+    Xc = as_data(X, d, d_below_m=True)
     C = Xc.T @ Xc / Xc.shape[0]
     lam, U = torch.linalg.eigh(C)
     lam, U = lam.flip(0), U.flip(1)
@@ -349,7 +349,7 @@ def ppca_gradient_ascent(
     >>> abs(float(ll - linear.ppca_loglik(*linear.ppca_mle(X, 1), X))) < 1e-8
     True
     """
-    Xc = as_data(X, d, strict=True)
+    Xc = as_data(X, d, d_below_m=True)
     C = Xc.T @ Xc / Xc.shape[0]
     m = C.shape[0]
     g = torch.Generator().manual_seed(seed)
@@ -660,7 +660,7 @@ def ground_truth_decoder(m: int, singular_values: ArrayLike, seed: int) -> torch
     """
     s = torch.as_tensor(np.asarray(singular_values, dtype=float), dtype=DTYPE)
     d = s.shape[0]
-    _check_d(d, m, strict=False)
+    _check_d(d, m, d_below_m=False)
     U = random_orthogonal(m, seed)[:, :d]
     V = random_orthogonal(d, seed + 1)
     return U @ torch.diag(s) @ V.T
