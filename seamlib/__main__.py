@@ -214,6 +214,16 @@ def build_parser() -> argparse.ArgumentParser:
     sw.add_argument("--no-wait", action="store_true", help="submitit: return after submitting")
     sw.add_argument("--dry-run", action="store_true", help="list the runs, train nothing")
     sw.add_argument("--no-progress", action="store_true")
+    sw.add_argument(
+        "--skip-busy",
+        action="store_true",
+        help="skip runs another process is training (start the same sweep once per core)",
+    )
+    sw.add_argument(
+        "--skip-stored",
+        metavar="RESULTS",
+        help="skip the runs stored as complete in this results JSON (their folders may be gone)",
+    )
 
     rs = sub.add_parser("results", help="collect run directories into one table")
     rs.add_argument(
@@ -320,6 +330,12 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
 
     runs = expand_grid(load_grid(args.grid), root=args.root)
     print(f"{len(runs)} runs under {runs[0].run_dir.parent if runs else '-'}")
+    if args.skip_stored:
+        from seamlib.sweep import stored_run_names
+
+        stored = stored_run_names(args.skip_stored)
+        runs = [run for run in runs if run.name not in stored]
+        print(f"{len(runs)} not stored as complete in {args.skip_stored}")
     if args.dry_run:
         for run in runs:
             print(f"  {run.run_dir}")
@@ -339,6 +355,7 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
             cluster=args.cluster,
             wait=not args.no_wait,
             executor_params=params,
+            skip_busy=args.skip_busy,
         )
     except TrainingInterrupted as exc:
         raise TrainingInterrupted(

@@ -17,6 +17,8 @@ Each run gets its own run directory ``root/<name>`` with ``name`` built from the
     One run after the other in this process (a run that already has a checkpoint is resumed,
     a finished one is skipped, a failed one is recorded and the sweep goes on; Ctrl-C stops
     the sweep after checkpointing the current run: run the same command again to resume).
+    With ``skip_busy=True`` a run that another process is training is skipped instead of
+    stopping the sweep, so the same sweep started on N cores trains N runs at once.
 ``submitit``
     One job per run through ``submitit`` (Slurm on a cluster; ``cluster="local"`` runs
     the jobs as local processes, which is what the tests use). Jobs are
@@ -41,6 +43,7 @@ from typing import Any
 
 from seamlib.errors import ConfigError, TrainingError
 from seamlib.rundir import (
+    RunDirLocked,
     atomic_write_json,
     atomic_write_text,
     lock_run_dir,
@@ -67,6 +70,7 @@ __all__ = [
     "results",
     "format_table",
     "write_results",
+    "stored_run_names",
     "LAUNCHERS",
     "COLUMNS",
     "DEFAULT_COLUMNS",
@@ -258,6 +262,7 @@ def launch(
     wait: bool = True,
     executor_params: dict[str, Any] | None = None,
     submitit_folder: str | os.PathLike[str] | None = None,
+    skip_busy: bool = False,
 ) -> list[dict[str, Any]]:
     """Run every run of a grid.
 
@@ -279,12 +284,23 @@ def launch(
         ``gpus_per_node``).
     submitit_folder
         Where submitit writes its logs; default ``<first run's parent>/_submitit``.
+    skip_busy
+        Local launcher: skip a run that another process is training (status ``"busy"``)
+        instead of raising :class:`~seamlib.rundir.RunDirLocked`, and do not lock the grid's
+        folder, so several processes can share one grid (each run directory stays locked by
+        its training). Run the sweep again afterwards to pick up runs that were busy.
 
     Returns
     -------
     list of dict
         One summary per run (``run_dir``, ``step``, ``status``; or ``job_id`` when not
         waiting).
+
+    Raises
+    ------
+    RunDirLocked
+        Another sweep works in the grid's folder, or (without ``skip_busy``) another process
+        trains one of its runs.
 
     Examples
     --------
@@ -296,13 +312,19 @@ def launch(
         raise ConfigError(f"Unknown launcher {launcher!r}; expected one of {', '.join(LAUNCHERS)}.")
     if not runs:
         return []
+    if skip_busy and launcher != "local":
+        raise ConfigError("skip_busy works with the local launcher only; drop it for submitit.")
     folders = sorted({run.run_dir.parent for run in runs})
-    # one sweep at a time per folder (each run directory is locked again by its training)
+    # one sweep at a time per folder (each run directory is locked again by its training),
+    # unless the sweeps share the grid run by run (skip_busy)
     with contextlib.ExitStack() as stack:
         for folder in folders:
-            stack.enter_context(lock_run_dir(folder, command="seamlib sweep", create=True))
+            if skip_busy:
+                folder.mkdir(parents=True, exist_ok=True)
+            else:
+                stack.enter_context(lock_run_dir(folder, command="seamlib sweep", create=True))
         return _launch_locked(
-            runs, launcher, progress, cluster, wait, executor_params, submitit_folder
+            runs, launcher, progress, cluster, wait, executor_params, submitit_folder, skip_busy
         )
 
 
@@ -314,6 +336,7 @@ def _launch_locked(
     wait: bool,
     executor_params: dict[str, Any] | None,
     submitit_folder: str | os.PathLike[str] | None,
+    skip_busy: bool = False,
 ) -> list[dict[str, Any]]:
     if launcher == "local":
         out = []
@@ -326,6 +349,11 @@ def _launch_locked(
                 res = train(run.config, run.run_dir, resume=resume, progress=progress)
             except TrainingInterrupted:
                 raise
+            except RunDirLocked as exc:
+                if not skip_busy:
+                    raise
+                out.append({"run_dir": str(run.run_dir), "status": "busy", "error": str(exc)})
+                continue
             except TrainingError as exc:  # e.g. a non-finite loss: record it, go on
                 out.append({"run_dir": str(run.run_dir), "status": "failed", "error": str(exc)})
                 continue
@@ -390,6 +418,60 @@ def _read_json(path: Path) -> dict[str, Any]:
     except (OSError, json.JSONDecodeError):
         return {}
     return out if isinstance(out, dict) else {}
+
+
+def stored_run_names(path: str | os.PathLike[str]) -> set[str]:
+    """Names of the complete runs in a stored results file (``{"runs": [{"name", "status"}]}``).
+
+    A sweep can skip these (``seamlib sweep GRID --skip-stored FILE``): a grid trained over
+    several sessions, whose finished runs were committed as a summary while their run
+    directories were lost, goes on with the runs still missing.
+
+    Parameters
+    ----------
+    path
+        A results JSON with a ``runs`` list, e.g. ``results/dsprites/cpu/fig5.json``.
+
+    Returns
+    -------
+    set of str
+        Run names (the grid's folder names) with ``status == "complete"``.
+
+    Raises
+    ------
+    ConfigError
+        The file is missing, not JSON, or has no ``runs`` list.
+
+    Examples
+    --------
+    >>> import json, tempfile
+    >>> from seamlib.sweep import stored_run_names
+    >>> runs = [{"name": "beta-1", "status": "complete"}, {"name": "beta-4", "status": "running"}]
+    >>> with tempfile.NamedTemporaryFile("w", suffix=".json") as f:
+    ...     _ = f.write(json.dumps({"runs": runs})); f.flush()
+    ...     sorted(stored_run_names(f.name))
+    ['beta-1']
+    """
+    try:
+        data = json.loads(Path(path).read_text())
+    except OSError as exc:
+        raise ConfigError(
+            f"Cannot read the stored results {path} ({exc.strerror or exc}); pass a results "
+            "JSON written by a collect command."
+        ) from exc
+    except json.JSONDecodeError as exc:
+        raise ConfigError(f"The stored results {path} are not JSON ({exc.msg}).") from exc
+    runs = data.get("runs") if isinstance(data, dict) else None
+    if not isinstance(runs, list):
+        raise ConfigError(
+            f"The stored results {path} have no 'runs' list; pass a results JSON written by a "
+            "collect command (e.g. results/dsprites/cpu/fig5.json)."
+        )
+    return {
+        str(r["name"])
+        for r in runs
+        if isinstance(r, dict) and r.get("status") == "complete" and "name" in r
+    }
 
 
 def results(roots: Sequence[str | os.PathLike[str]] = ("runs",)) -> list[dict[str, Any]]:

@@ -227,3 +227,41 @@ def test_sweep_command(tmp_path: Path, capsys):
     out = capsys.readouterr().out
     assert "posterior-diag" in out and "posterior-full" in out
     assert main(["sweep", str(tmp_path / "missing.json")]) == 2
+
+
+def test_sweep_skips_runs_stored_as_complete(tmp_path: Path, capsys):
+    """--skip-stored: a grid trained over sessions goes on with the runs not yet stored."""
+    grid = {
+        "root": str(tmp_path / "sw"),
+        "base": {
+            "dataset": "synth-lin",
+            "subset": 64,
+            "architecture": "mlp",
+            "hidden": [8],
+            "latent_dim": 2,
+            "likelihood": "gaussian",
+            "steps": 4,
+            "batch_size": 16,
+            "device": "cpu",
+        },
+        "grid": {"posterior": ["diag", "full"]},
+    }
+    (tmp_path / "grid.json").write_text(json.dumps(grid))
+    stored = {
+        "runs": [
+            {"name": "posterior-diag", "status": "complete"},
+            {"name": "posterior-full", "status": "running"},
+        ]
+    }
+    (tmp_path / "stored.json").write_text(json.dumps(stored))
+    argv = ["sweep", str(tmp_path / "grid.json"), "--skip-stored", str(tmp_path / "stored.json")]
+    assert main([*argv, "--no-progress", "--skip-busy"]) == 0
+    assert "1 not stored as complete" in capsys.readouterr().out
+    assert not (tmp_path / "sw" / "posterior-diag").exists()
+    assert (tmp_path / "sw" / "posterior-full" / "state.json").exists()
+    (tmp_path / "bad.json").write_text(json.dumps({"rows": []}))
+    assert (
+        main(["sweep", str(tmp_path / "grid.json"), "--skip-stored", str(tmp_path / "bad.json")])
+        == 2
+    )
+    assert "no 'runs' list" in capsys.readouterr().err

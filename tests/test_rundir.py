@@ -69,6 +69,27 @@ def test_train_evaluate_and_sweep_refuse_a_locked_run_dir(tmp_path: Path):
     assert state_of(run)["step"] == 10  # nothing ran
 
 
+def test_sweeps_sharing_a_grid_skip_the_run_another_process_trains(tmp_path: Path):
+    """skip_busy: the busy run is skipped and reported, the others train, no folder lock."""
+    from seamlib.sweep import GridRun, launch
+
+    busy, free = tmp_path / "busy", tmp_path / "free"
+    runs = [
+        GridRun("busy", busy, tiny_config(steps=10)),
+        GridRun("free", free, tiny_config(steps=10)),
+    ]
+    with lock_run_dir(tmp_path, command="a sweep without skip_busy"):  # ignored by skip_busy
+        with lock_run_dir(busy, command="another seamlib train", create=True):
+            out = launch(runs, "local", progress=False, skip_busy=True)
+    assert [r["status"] for r in out] == ["busy", "complete"]
+    assert "another seamlib train" in out[0]["error"]
+    assert not (busy / "state.json").exists() and state_of(free)["status"] == "complete"
+    out = launch(runs, "local", progress=False, skip_busy=True)  # run again: picks up the rest
+    assert [r["status"] for r in out] == ["complete", "complete"] and out[1]["skipped"]
+    with pytest.raises(ConfigError, match="local launcher"):
+        launch(runs, "submitit", skip_busy=True)
+
+
 def test_lock_of_a_killed_process_is_free(tmp_path: Path):
     code = (
         "import sys, time; from seamlib.rundir import lock_run_dir\n"
