@@ -20,7 +20,9 @@ from seamlib.experiments.common import model_eq6_terms as eq6_terms
 from seamlib.experiments.dsprites import (
     EXPERIMENTS,
     FACTOR_NAMES,
+    ORDINAL_FACTORS,
     TABLE_D,
+    axis_match,
     classify,
     collect,
     eval_id,
@@ -67,6 +69,8 @@ __all__ = [
     "heldout_data",
     "eval_id",
     "summarise_run",
+    "axis_match",
+    "ORDINAL_FACTORS",
     "classify",
     "collect",
     "load_results",

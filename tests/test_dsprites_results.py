@@ -247,12 +247,29 @@ def test_summarise_run(tiny_root: Path) -> None:
     assert np.asarray(s["mi"]).shape == (6, 5)
     assert np.asarray(s["jac_term"]).shape == (6, 6)
     assert 0 <= s["mig"] <= 1 and s["recon_nll"] > 0 and s["step"] == 4
+    assert 0 <= s["mcc"] <= 1
     assert s["status"] == "complete"
     sizes = get_profile("smoke").dsprites
     trav = R.decode_images(s["images"]["traversals"])
     assert trav.shape == (6, sizes.n_traverse, 64, 64)
     assert R.decode_images(s["images"]["reconstructions"]).shape == (sizes.n_recon, 64, 64)
     assert (tiny_root / "fig5" / "b1" / "dsprites_summary.json").is_file()
+
+
+def test_axis_match_is_one_for_signed_permuted_factors_and_drops_under_rotation() -> None:
+    """Thm. 6.5's measure: 1 up to signed permutation and monotone maps, ~0.71 when rotated."""
+    rng = np.random.default_rng(1)
+    f = rng.integers(0, 32, size=(4000, 5)).astype(float)
+    scale, x, y = f[:, 1], f[:, 3], f[:, 4]
+    noise = rng.normal(size=(4000, 3))
+    aligned = np.c_[noise[:, 0], -np.exp(y / 8), x**3, np.zeros(4000), scale]
+    assert R.axis_match(aligned, f) == pytest.approx(1.0)
+    rotated = np.c_[noise[:, 0], (x - y) / 2**0.5, (x + y) / 2**0.5, scale]
+    score = R.axis_match(rotated, f)
+    assert 0.75 < score < 0.85  # (1 + 2 * 0.71) / 3: the two rotated factors score ~0.71
+    # one varying latent matches one factor; the other two count as 0
+    assert R.axis_match(np.c_[x, np.zeros(4000)], f) == pytest.approx(1 / 3)
+    assert R.axis_match(np.zeros((4000, 3)), f) == 0.0
 
 
 def test_collect_writes_results_with_provenance(tiny_root: Path, tmp_path: Path) -> None:
