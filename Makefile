@@ -11,7 +11,8 @@ export SEAMLIB_PROFILE ?= laptop
 
 help:
 	@echo "make test        set up .venv, lint + types, unit tests, every chapter under SEAMLIB_PROFILE=smoke,"
-	@echo "                 then the chapters as notebooks in JupyterLab (server + Chromium)"
+	@echo "                 then the chapters as notebooks in JupyterLab (server + Chromium); the"
+	@echo "                 chapters' smoke ledger must match results/ledger/smoke.json (seamlib.ledger)"
 	@echo "make book        set up .venv and build the HTML book (_build/html) under \$$SEAMLIB_PROFILE"
 	@echo "make chapter CH=linear_models   execute one chapter with nbmake (smoke)"
 	@echo "make check-site  open every built page in headless Chromium and fail on broken output"
@@ -53,10 +54,11 @@ unit: $(STAMP)
 	SEAMLIB_PROFILE=smoke $(VENV)/bin/pytest -q -p no:cacheprovider --doctest-modules seamlib
 
 chapters: $(STAMP)
-	rm -rf $(NB_DIR) && mkdir -p $(NB_DIR)
+	rm -rf $(NB_DIR) _build/ledger-test/smoke && mkdir -p $(NB_DIR)
 	for f in book/*.md; do $(VENV)/bin/jupytext --quiet --to ipynb -o $(NB_DIR)/$$(basename $$f .md).ipynb $$f || exit 1; done
 	SEAMLIB_PROFILE=smoke SEAMLIB_LEDGER_DIR=$(CURDIR)/_build/ledger-test \
 	  $(VENV)/bin/pytest --nbmake --nbmake-timeout=600 -q $(NB_DIR)
+	$(VENV)/bin/python -m seamlib.ledger compare results/ledger/smoke.json _build/ledger-test/smoke
 
 chapter: $(STAMP)
 	mkdir -p $(NB_DIR)
