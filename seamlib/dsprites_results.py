@@ -27,6 +27,8 @@ from seamlib.experiments.dsprites import (
     collect,
     eval_id,
     fig5_trends,
+    fig7_label,
+    fig7_stats,
     grids,
     heldout_data,
     heldout_indices,
@@ -77,6 +79,8 @@ __all__ = [
     "spearman",
     "spearman_test",
     "fig5_trends",
+    "fig7_label",
+    "fig7_stats",
 ]
 
 if __name__ == "__main__":  # pragma: no cover

@@ -32,15 +32,13 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
-import math
 import sys
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import torch
-from scipy import stats
 from torch import Tensor
 
 from seamlib import metrics
@@ -48,7 +46,6 @@ from seamlib.config import DspritesSizes, get_profile, project_root
 from seamlib.data.dsprites import VARYING_FACTORS
 from seamlib.experiments.common import (
     EVAL_SEED,
-    _num,
     encode_dataset,
     encode_images,
     finite,
@@ -56,6 +53,15 @@ from seamlib.experiments.common import (
     run_status,
     run_time,
     traversal_latents,
+)
+from seamlib.experiments.dsprites_stats import (
+    ORDINAL_FACTORS,
+    axis_match,
+    fig5_trends,
+    fig7_label,
+    fig7_stats,
+    spearman,
+    spearman_test,
 )
 from seamlib.experiments.published import (
     BHOWAL_BETA,
@@ -84,6 +90,8 @@ __all__ = [
     "spearman",
     "spearman_test",
     "fig5_trends",
+    "fig7_label",
+    "fig7_stats",
 ]
 
 #: The five varying dSprites factors (:data:`seamlib.data.dsprites.VARYING_FACTORS`).
@@ -471,49 +479,6 @@ def summarise_run(
     return out
 
 
-ORDINAL_FACTORS: tuple[str, ...] = ("scale", "posX", "posY")
-"""The dSprites factors with an order (shape is categorical, orientation circular)."""
-
-
-def axis_match(codes: np.ndarray, factors: np.ndarray) -> float:
-    """Thm. 6.5 on a trained model: how well single latents match the ordinal factors.
-
-    The mean, over ``scale``, ``posX`` and ``posY``, of the rank correlation between each
-    factor and the latent matched to it by the best one-to-one assignment (Spearman MCC,
-    :func:`seamlib.metrics.mcc`). Identifiability up to signed permutation (and monotone
-    reparametrisation of each axis) gives 1; a latent space rotated by 45 degrees in the
-    (x, y) plane gives about 0.71 on those two factors. Constant latents are left out; a
-    factor left without a latent (fewer varying latents than factors) counts as 0.
-
-    Parameters
-    ----------
-    codes : array, shape (n, d)
-        Posterior means.
-    factors : array, shape (n, 5)
-        Factor values in :data:`~seamlib.data.dsprites.VARYING_FACTORS` order.
-
-    Returns
-    -------
-    float in [0, 1]
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from seamlib.experiments.dsprites import axis_match
-    >>> f = np.random.default_rng(0).integers(0, 32, size=(500, 5)).astype(float)
-    >>> round(axis_match(np.c_[-f[:, 4], f[:, 1] ** 3, f[:, 3], np.ones(500)], f), 6)
-    1.0
-    """
-    cols = [VARYING_FACTORS.index(name) for name in ORDINAL_FACTORS]
-    codes = np.asarray(codes, dtype=float)
-    varying = np.ptp(codes, axis=0) > 0
-    if not varying.any():
-        return 0.0
-    matched = min(int(varying.sum()), len(cols))
-    score = metrics.mcc(codes[:, varying], np.asarray(factors)[:, cols], method="spearman")
-    return score * matched / len(cols)
-
-
 def _jacobian_at_means(model: Any, means: Tensor) -> tuple[Tensor, Tensor]:
     dev = next(model.parameters()).device
     jac, val = jacobian_and_value(model.decode, means.to(dev))
@@ -750,85 +715,6 @@ def load_results(name: str, folder: str | Path | None = None) -> dict[str, Any]:
         )
     doc: dict[str, Any] = json.loads(path.read_text())
     return doc
-
-
-# ======================================================================================
-# Statistics for the claims
-# ======================================================================================
-def spearman(x: Sequence[float], y: Sequence[float]) -> float:
-    """Spearman rank correlation of the pairs with both values finite (NaN if < 3 pairs).
-
-    Examples
-    --------
-    >>> from seamlib.experiments import dsprites as R
-    >>> round(R.spearman([1, 2, 3, 4], [1, 3, 2, 4]), 3)
-    0.8
-    """
-    return spearman_test(x, y)[0]
-
-
-def spearman_test(x: Sequence[float], y: Sequence[float]) -> tuple[float, float]:
-    """Spearman's rho and its two-sided p-value (scipy) over the pairs with both values finite.
-
-    Returns ``(nan, nan)`` with fewer than 3 pairs or a constant variable.
-
-    Examples
-    --------
-    >>> from seamlib.experiments import dsprites as R
-    >>> rho, p = R.spearman_test([1, 2, 3, 4, 5, 6], [1, 2, 3, 4, 5, 6])
-    >>> rho, p < 0.01
-    (1.0, True)
-    """
-    a, b = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
-    keep = np.isfinite(a) & np.isfinite(b)
-    if keep.sum() < 3 or np.ptp(a[keep]) == 0 or np.ptp(b[keep]) == 0:
-        return float("nan"), float("nan")
-    res = stats.spearmanr(a[keep], b[keep])
-    return float(res.statistic), float(res.pvalue)
-
-
-def fig5_trends(rows: Iterable[Mapping[str, Any]]) -> dict[str, dict[str, float]]:
-    """Spearman correlations over the Fig. 5 grid (one point per run), per posterior.
-
-    Returns
-    -------
-    dict
-        ``{"diag": {...}, "full": {...}}`` with ``beta_mig``, ``beta_aas`` (trend with beta),
-        ``beta_jac`` / ``beta_hess`` (beta against the off-diagonal of the Eq. 6 terms: a
-        negative value means more diagonal at higher beta) and ``mig_jac``, ``aas_jac``,
-        ``mig_hess`` (disentanglement against off-diagonal: negative means disentanglement
-        goes with diagonality).
-
-    Examples
-    --------
-    >>> from seamlib.experiments import dsprites as R
-    >>> cfgs = [{"posterior": p, "beta": b} for p in ("diag", "full") for b in (1.0, 4.0, 16.0)]
-    >>> rows = [{"config": c, "mig": c["beta"] / 20, "jac_offdiag": 1 / c["beta"]} for c in cfgs]
-    >>> t = R.fig5_trends(rows)["diag"]
-    >>> round(t["beta_mig"], 3), round(t["beta_jac"], 3)
-    (1.0, -1.0)
-    """
-    rows = list(rows)
-    out = {}
-    for post in ("diag", "full"):
-        sel = [r for r in rows if r["config"]["posterior"] == post]
-        beta = [math.log10(float(r["config"]["beta"])) for r in sel]
-        col = {
-            k: [_num(r.get(k)) for r in sel] for k in ("mig", "aas", "jac_offdiag", "hess_offdiag")
-        }
-        out[post] = {
-            "beta_mig": spearman(beta, col["mig"]),
-            "beta_mig_p": spearman_test(beta, col["mig"])[1],
-            "beta_aas": spearman(beta, col["aas"]),
-            "beta_aas_p": spearman_test(beta, col["aas"])[1],
-            "beta_jac": spearman(beta, col["jac_offdiag"]),
-            "beta_hess": spearman(beta, col["hess_offdiag"]),
-            "mig_jac": spearman(col["mig"], col["jac_offdiag"]),
-            "aas_jac": spearman(col["aas"], col["jac_offdiag"]),
-            "mig_hess": spearman(col["mig"], col["hess_offdiag"]),
-            "n": float(len(sel)),
-        }
-    return out
 
 
 # ======================================================================================
