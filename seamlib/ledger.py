@@ -123,6 +123,13 @@ class LedgerDiff:
         ``{"key", "before", "after", "what"}`` for items whose status or value moved.
     removed, added : list of (claim, item)
         Items only in the first, or only in the second, ledger.
+
+    Examples
+    --------
+    >>> from seamlib.ledger import LedgerDiff
+    >>> d = LedgerDiff(same=[("eq3", "a")], added=[("eq3", "b")])
+    >>> d.ok, d.report().splitlines()[0]
+    (True, '1 items unchanged, 0 changed, 0 removed, 1 added')
     """
 
     same: list[tuple[str, str]] = field(default_factory=list)
@@ -228,7 +235,17 @@ def _short(x: Any) -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """``python -m seamlib.ledger {snapshot,compare}`` (exit 1 when ``compare`` finds changes)."""
+    """``python -m seamlib.ledger {snapshot,compare}`` (exit 1 when ``compare`` finds changes).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from seamlib import ledger
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     ledger.main(["compare", tmp, tmp])  # two empty ledgers
+    0 items unchanged, 0 changed, 0 removed, 0 added
+    0
+    """
     parser = argparse.ArgumentParser(
         prog="python -m seamlib.ledger", description=__doc__.split("\n")[0]
     )
