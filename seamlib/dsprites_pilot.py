@@ -101,6 +101,8 @@ def collect_curves(
     Path
         The file written: ``{"experiment", "provenance", "runs"}``, each run with ``name``,
         ``config``, ``status``, ``train_commits`` (of its training sessions) and ``curve``.
+        Runs already in that file whose folders are gone (same root and name) are kept, so
+        that a grid trained over several sessions keeps every finished run's curve.
 
     Raises
     ------
@@ -145,6 +147,9 @@ def collect_curves(
     if path.suffix != ".json":
         path = path / f"{experiment}.json"
     path.parent.mkdir(parents=True, exist_ok=True)
+    have = {(r["root"], r["name"]) for r in runs}
+    stored = (_read_json(path) or {}).get("runs", []) if path.is_file() else []
+    runs = [r for r in stored if (r.get("root"), r.get("name")) not in have] + runs
     doc = {
         "experiment": experiment,
         "provenance": provenance(

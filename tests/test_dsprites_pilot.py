@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import shutil
 
 import pytest
 
@@ -52,6 +53,13 @@ def test_collect_curves_with_provenance(tmp_path, monkeypatch):
     assert run["status"] == "complete" and run["train_commits"]
     table = P.budget_table(doc, key="nll")
     assert table[0]["images_seen"] == 4 * 32
+    # a later session: run a's folder is gone, run b is new; a's stored curve is kept
+    train(cfg, "runs/p/b", progress=False)
+    shutil.rmtree(tmp_path / "runs/p/a")
+    assert P.main(["collect", "runs/p", "--out", "out/pilot.json"]) == 0
+    doc = json.loads((tmp_path / "out/pilot.json").read_text())
+    assert [r["name"] for r in doc["runs"]] == ["a", "b"] and doc["runs"][0]["curve"]
+    assert doc["provenance"]["n_runs"] == 2
 
 
 def test_collect_without_curves_is_a_clear_error(tmp_path, capsys):
