@@ -82,8 +82,14 @@ def load(source: str | Path) -> dict[tuple[str, str], dict[str, Any]]:
     return out
 
 
-def snapshot(folder: str | Path, out: str | Path, *, command: str = "") -> Path:
+def snapshot(
+    folder: str | Path, out: str | Path, *, command: str = "", chapters_commit: str = ""
+) -> Path:
     """Write the ledger in ``folder`` to the JSON file ``out`` (with provenance).
+
+    ``chapters_commit`` names the commit whose chapters wrote the ledger, when it is not the
+    commit of the tree that takes the snapshot (a ledger built in a worktree of an older
+    commit, say); it is stored in the provenance next to ``git_commit``.
 
     Examples
     --------
@@ -101,7 +107,10 @@ def snapshot(folder: str | Path, out: str | Path, *, command: str = "") -> Path:
     profiles = sorted({str(r["profile"]) for r in records if r.get("profile")})
     doc = {
         "provenance": provenance(
-            profile=",".join(profiles) or None, command=command or None, n_records=len(records)
+            profile=",".join(profiles) or None,
+            command=command or None,
+            n_records=len(records),
+            **({"chapters_commit": chapters_commit} if chapters_commit else {}),
         ),
         "records": records,
     }
@@ -253,6 +262,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     s = sub.add_parser("snapshot", help="save a ledger folder as one JSON file")
     s.add_argument("folder")
     s.add_argument("--out", required=True)
+    s.add_argument(
+        "--chapters-commit",
+        default="",
+        help="the commit whose chapters wrote the ledger, if not this tree's",
+    )
     c = sub.add_parser("compare", help="compare two ledgers (folders or snapshot files)")
     c.add_argument("before")
     c.add_argument("after")
@@ -262,7 +276,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.cmd == "snapshot":
             cmd = "python -m seamlib.ledger " + " ".join(sys.argv[1:] if argv is None else argv)
-            path = snapshot(args.folder, args.out, command=cmd)
+            path = snapshot(
+                args.folder, args.out, command=cmd, chapters_commit=args.chapters_commit
+            )
             print(f"wrote {path}")
             return 0
         diff = compare(args.before, args.after, rtol=args.rtol, atol=args.atol)

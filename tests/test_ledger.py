@@ -69,3 +69,23 @@ def test_cli_exit_codes(tmp_path: Path, capsys):
     assert ledger.main(["compare", str(tmp_path / "missing.json"), str(folder)]) == 2
     with pytest.raises(SystemExit):
         ledger.main(["compare"])
+
+
+MOVE = Path(__file__).resolve().parents[1] / "results" / "ledger" / "move"
+
+
+def test_the_layered_package_left_the_smoke_ledger_unchanged():
+    """Issue 16: the smoke ledger built at the commit before the move to the layered package
+    (5386591) and at the commit that ended it (e017bd0) agree item by item."""
+    before = MOVE / "smoke-before-5386591.json"
+    after = MOVE / "smoke-after-e017bd0.json"
+    diff = ledger.compare(before, after)
+    assert diff.ok, diff.report()
+    assert len(diff.same) == json.loads(before.read_text())["provenance"]["n_records"] > 100
+    assert not diff.added
+
+
+def test_snapshot_records_the_commit_whose_chapters_wrote_the_ledger(tmp_path: Path):
+    folder = _ledger(tmp_path, {"a": 0.5})
+    snap = ledger.snapshot(folder, tmp_path / "s.json", chapters_commit="abc1234")
+    assert json.loads(snap.read_text())["provenance"]["chapters_commit"] == "abc1234"
