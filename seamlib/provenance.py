@@ -14,8 +14,15 @@ from typing import Any
 __all__ = ["git_commit", "provenance", "record_session", "relative_path"]
 
 
+# Pathspecs of what counts for "-dirty": the whole tree but the stored results.
+_CODE_PATHS = (":(top)", ":(top,exclude)results")
+
+
 def git_commit(root: Path | None = None) -> str:
     """The current git commit (with ``-dirty`` if the tree has changes), or ``"unknown"``.
+
+    Changes under ``results/`` do not make the tree dirty: those files are what the project's
+    commands write (one ``collect`` writes several), not code that produced them.
 
     Examples
     --------
@@ -28,7 +35,7 @@ def git_commit(root: Path | None = None) -> str:
             ["git", "rev-parse", "HEAD"], cwd=cwd, capture_output=True, text=True, check=True
         ).stdout.strip()
         dirty = subprocess.run(
-            ["git", "status", "--porcelain", "--untracked-files=no"],
+            ["git", "status", "--porcelain", "--untracked-files=no", "--", *_CODE_PATHS],
             cwd=cwd,
             capture_output=True,
             text=True,

@@ -281,6 +281,14 @@ def test_collect_writes_results_with_provenance(tiny_root: Path, tmp_path: Path)
     prov = fig5["provenance"]
     assert prov["profile"] == "smoke" and prov["seeds"] == [0] and prov["steps"] == [4]
     assert "git_commit" in prov and prov["n_runs"] == 2
+    # each run records the commits it was trained at; the file, the commands behind it
+    assert all(r["train_commits"] for r in fig5["runs"])
+    assert prov["train_commits"] == sorted({c for r in fig5["runs"] for c in r["train_commits"]})
+    assert prov["command"] is None  # the function was called directly, not the CLI
+    assert R.main(["collect", str(tiny_root), "--profile", "smoke", "--out", str(tmp_path)]) == 0
+    assert R.load_results("fig5", tmp_path)["provenance"]["command"] == (
+        f"python -m seamlib.dsprites_results collect {tiny_root} --profile smoke --out {tmp_path}"
+    )
     fig7 = R.load_results("fig7", tmp_path)
     # the annealed run and the beta = 1 diagonal baseline, both with images
     assert sorted(r["variant"] for r in fig7["runs"]) == ["anneal", "diag"]

@@ -32,6 +32,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import shlex
 import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -545,6 +546,7 @@ def collect(
     device: str | None = "cpu",
     reuse: bool = True,
     include_incomplete: bool = False,
+    command: str | None = None,
 ) -> dict[str, Path]:
     """Summarise every trained run under ``run_root`` and write the chapter's result files.
 
@@ -560,7 +562,9 @@ def collect(
     ``dsprites_summary.json`` is reused when it is newer than its checkpoint and was computed
     on the same images. Runs still training are left out unless ``include_incomplete``.
     Runs already stored in an output file (same held-out images) whose run folders are gone
-    are kept, so that a grid can be trained over several sessions.
+    are kept, so that a grid can be trained over several sessions. Each run records the
+    commits it was trained at (``train_commits``, from its ``provenance.json``); each file's
+    provenance records ``command`` (this collection) and ``train_commands`` (the sweeps).
 
     Returns
     -------
@@ -630,7 +634,12 @@ def collect(
                 device=device,
                 eval_tag=tag,
             )
-        summary = {**finite(summary), "experiment": exp, "variant": variant}
+        summary = {
+            **finite(summary),
+            "experiment": exp,
+            "variant": variant,
+            "train_commits": _train_commits(run),
+        }
         if exp in ("rolinek", "bhowal"):
             groups["tables"].append(summary)
             continue
@@ -658,6 +667,13 @@ def collect(
                 eval_id=tag,
                 n_excluded_training_images=int(exclude.size),
                 run_root=relative_path(root),
+                command=command,
+                train_commands=sorted(
+                    f"python -m seamlib sweep experiments/dsprites_{e}.{prof.name}.json"
+                    for e in {r.get("experiment") for r in rows}
+                    if (project_root() / "experiments" / f"dsprites_{e}.{prof.name}.json").is_file()
+                ),
+                train_commits=sorted({c for r in rows for c in r.get("train_commits", [])}),
             ),
             "runs": rows,
         }
@@ -686,6 +702,15 @@ def _with_stored(path: Path, rows: list[dict[str, Any]], tag: str) -> list[dict[
     have = {(r.get("experiment"), r.get("name")) for r in rows}
     kept = [r for r in stored.get("runs", []) if (r.get("experiment"), r.get("name")) not in have]
     return kept + rows
+
+
+def _train_commits(run: Path) -> list[str]:
+    """The git commits of a run's training sessions (from its ``provenance.json``)."""
+    try:
+        sessions = json.loads((run / "provenance.json").read_text()).get("sessions", [])
+    except (OSError, json.JSONDecodeError):
+        return []
+    return sorted({str(s["git_commit"]) for s in sessions if s.get("git_commit")})
 
 
 def _slim(summary: Mapping[str, Any]) -> dict[str, Any]:
@@ -744,6 +769,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             profile=args.profile,
             reuse=not args.no_reuse,
             include_incomplete=args.incomplete,
+            command=shlex.join(
+                [
+                    "python",
+                    "-m",
+                    "seamlib.dsprites_results",
+                    *(sys.argv[1:] if argv is None else argv),
+                ]
+            ),
         ).values():
             print(path)
     return 0
