@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
+import re
+from pathlib import Path
 
 import pytest
 
@@ -59,3 +61,69 @@ def test_project_root_found_from_subfolder(monkeypatch: pytest.MonkeyPatch) -> N
     assert (root / "_toc.yml").is_file()
     monkeypatch.chdir(root / "book")
     assert config.project_root() == root
+
+
+# Issue 16: every seed of a chapter lives in its section's ``seeds`` dataclass.
+SEEDS = {
+    "linear": config.LinearSeeds,
+    "posterior": config.PosteriorSeeds,
+    "seams": config.SeamsSeeds,
+    "identifiability": config.IdentifiabilitySeeds,
+    "metrics": config.MetricsSeeds,
+}
+SEEDED_CHAPTERS = (
+    "linear_models",
+    "metrics",
+    "optimal_posteriors",
+    "seams",
+    "disentanglement",
+    "identifiability",
+)
+BOOK = Path(__file__).resolve().parents[1] / "book"
+# A literal seed: default_rng(3), manual_seed(4), seed=1, seed=200 + k, 100 + seed.
+LITERAL_SEED = re.compile(
+    r"default_rng\(\s*\d|manual_seed\(\s*\d|\bseed\s*=\s*\d|\b\d+\s*[-+*]\s*seed\b"
+)
+
+
+def _code_lines(chapter: str) -> list[tuple[int, str]]:
+    """(line number, line) of every line inside a ```{code-cell} block of book/<chapter>.md."""
+    lines, inside = [], False
+    text = (BOOK / f"{chapter}.md").read_text(encoding="utf-8")
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not inside and line.startswith("```{code-cell}"):
+            inside = True
+        elif inside and line.strip() == "```":
+            inside = False
+        elif inside:
+            lines.append((number, line))
+    return lines
+
+
+@pytest.mark.parametrize("section", sorted(SEEDS))
+def test_seeds_are_ints_shared_by_every_profile(section: str) -> None:
+    cls = SEEDS[section]
+    seeds = [getattr(config.get_profile(name), section).seeds for name in config.PROFILES]
+    assert all(type(s) is cls for s in seeds)
+    assert all(s == seeds[0] for s in seeds), section
+    assert dataclasses.fields(cls), cls.__name__
+    for f in dataclasses.fields(cls):
+        value = getattr(seeds[0], f.name)
+        assert type(value) is int and value >= 0, (cls.__name__, f.name, value)
+
+
+def test_every_seed_is_used_by_a_chapter() -> None:
+    code = "\n".join(line for ch in SEEDED_CHAPTERS for _, line in _code_lines(ch))
+    for cls in SEEDS.values():
+        unused = [f.name for f in dataclasses.fields(cls) if f"seeds.{f.name}" not in code]
+        assert not unused, f"{cls.__name__} fields no chapter uses: {unused}"
+
+
+def test_chapters_have_no_literal_seeds() -> None:
+    found = [
+        f"book/{ch}.md:{number}: {line.strip()}"
+        for ch in SEEDED_CHAPTERS
+        for number, line in _code_lines(ch)
+        if LITERAL_SEED.search(line)
+    ]
+    assert not found, "literal seeds (move them to seamlib.config):\n" + "\n".join(found)
