@@ -20,6 +20,7 @@ from seamlib.experiments.common import model_eq6_terms as eq6_terms
 from seamlib.experiments.dsprites import (
     EXPERIMENTS,
     FACTOR_NAMES,
+    FIG7_KEYS,
     ORDINAL_FACTORS,
     TABLE_D,
     axis_match,
@@ -81,6 +82,7 @@ __all__ = [
     "fig5_trends",
     "fig7_label",
     "fig7_stats",
+    "FIG7_KEYS",
 ]
 
 if __name__ == "__main__":  # pragma: no cover

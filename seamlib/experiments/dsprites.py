@@ -56,6 +56,7 @@ from seamlib.experiments.common import (
     traversal_latents,
 )
 from seamlib.experiments.dsprites_stats import (
+    FIG7_KEYS,
     ORDINAL_FACTORS,
     axis_match,
     fig5_trends,
@@ -73,6 +74,7 @@ from seamlib.experiments.published import (
 from seamlib.theory.jacobian import jacobian_and_value
 
 __all__ = [
+    "FIG7_KEYS",
     "FACTOR_NAMES",
     "TABLE_D",
     "EXPERIMENTS",
