@@ -105,13 +105,11 @@ def snapshot(
 
     records = sorted(load(folder).values(), key=lambda r: _key(r))
     profiles = sorted({str(r["profile"]) for r in records if r.get("profile")})
+    extra: dict[str, Any] = {"command": command or None, "n_records": len(records)}
+    if chapters_commit:
+        extra["chapters_commit"] = chapters_commit
     doc = {
-        "provenance": provenance(
-            profile=",".join(profiles) or None,
-            command=command or None,
-            n_records=len(records),
-            **({"chapters_commit": chapters_commit} if chapters_commit else {}),
-        ),
+        "provenance": provenance(profile=",".join(profiles) or None, **extra),
         "records": records,
     }
     path = Path(out)

@@ -24,7 +24,7 @@ def test_grids_expand_to_valid_runs(profile: str) -> None:
     """Every grid is a valid sweep of the engine, with the sizes of its profile."""
     sizes = get_profile(profile).dsprites
     specs = R.grids(profile)
-    assert set(specs) == set(R.EXPERIMENTS)
+    assert set(specs) == set(R.GRIDS)
     runs = {name: expand_grid(spec) for name, spec in specs.items()}
     assert len(runs["fig5"]) == 2 * len(sizes.betas) * len(sizes.seeds)
     assert len(runs["fig7"]) == len(sizes.seeds)
@@ -35,6 +35,12 @@ def test_grids_expand_to_valid_runs(profile: str) -> None:
         assert (run.config.beta, run.config.beta_end) == sizes.anneal
     # Fig. 7's constant-beta baselines are Fig. 5 runs: both betas must be in the grid
     assert set(sizes.anneal) <= set(sizes.betas)
+    # ... and the fig7_baselines grid trains exactly those runs, under the same names
+    fig5 = {r.name: r for r in runs["fig5"]}
+    assert len(runs["fig7_baselines"]) == 2 * len(sizes.seeds)
+    for run in runs["fig7_baselines"]:
+        assert run.name in fig5 and run.config == fig5[run.name].config
+        assert run.config.posterior == "diag" and run.config.beta in sizes.anneal
     for run in runs["rolinek"]:
         assert run.config.architecture == "rolinek-dsprites" and run.config.latent_dim == 5
     assert {r.config.beta for r in runs["bhowal"]} == {1.0, R.BHOWAL_BETA}
@@ -54,7 +60,7 @@ def test_committed_grid_files_match_the_config(profile: str) -> None:
 def test_write_grids(tmp_path: Path) -> None:
     paths = R.write_grids("smoke", tmp_path)
     assert sorted(p.name for p in paths.values()) == sorted(
-        f"dsprites_{e}.smoke.json" for e in R.EXPERIMENTS
+        f"dsprites_{e}.smoke.json" for e in R.GRIDS
     )
 
 
@@ -305,7 +311,7 @@ def test_collect_and_load_errors(tmp_path: Path) -> None:
 
 def test_command_line(tiny_root: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert R.main(["grids", "--profile", "smoke", "--out", str(tmp_path / "grids")]) == 0
-    assert len(list((tmp_path / "grids").glob("dsprites_*.smoke.json"))) == len(R.EXPERIMENTS)
+    assert len(list((tmp_path / "grids").glob("dsprites_*.smoke.json"))) == len(R.GRIDS)
     assert R.main(["collect", str(tiny_root), "--profile", "smoke", "--out", str(tmp_path)]) == 0
     assert "fig5.json" in capsys.readouterr().out
 

@@ -78,6 +78,7 @@ __all__ = [
     "FACTOR_NAMES",
     "TABLE_D",
     "EXPERIMENTS",
+    "GRIDS",
     "grids",
     "write_grids",
     "training_indices",
@@ -108,6 +109,10 @@ TABLE_D = 10
 # ======================================================================================
 EXPERIMENTS: tuple[str, ...] = ("fig5", "fig7", "rolinek", "bhowal")
 """The grids, one per experiment (and profile); also the sub-folders of a run root."""
+GRIDS: tuple[str, ...] = (*EXPERIMENTS, "fig7_baselines")
+"""Every grid file: the experiments and ``fig7_baselines``, the Fig. 5 runs that Fig. 7
+compares against (diagonal, constant beta at both ends of the annealing), in the Fig. 5 run
+folder, so that a sweep can train them first."""
 
 
 def _base(sizes: DspritesSizes, steps: int) -> dict[str, Any]:
@@ -139,6 +144,8 @@ def grids(profile: str | None = None) -> dict[str, dict[str, Any]]:
         ``"fig5"``: diagonal and full posteriors x ``betas`` x ``seeds`` (Fig. 5);
         ``"fig7"``: beta decayed exponentially ``anneal[0] -> anneal[1]`` over training (the
         constant-beta baselines of Fig. 7 are the diagonal Fig. 5 runs at those two betas);
+        ``"fig7_baselines"``: those baselines alone, same folder and names as in ``"fig5"``
+        (sweep it first to have Fig. 7 before the whole Fig. 5 grid);
         ``"rolinek"``: Rolinek et al.'s MLP (Table S3, d = 5), diagonal and full posteriors,
         beta in {1, 4}; ``"bhowal"``: Bhowal et al.'s MLP 1200-1200, beta in {1, 6}.
 
@@ -146,7 +153,7 @@ def grids(profile: str | None = None) -> dict[str, dict[str, Any]]:
     --------
     >>> from seamlib.experiments import dsprites as R
     >>> sorted(R.grids("smoke"))
-    ['bhowal', 'fig5', 'fig7', 'rolinek']
+    ['bhowal', 'fig5', 'fig7', 'fig7_baselines', 'rolinek']
     """
     prof = get_profile(profile)
     sizes = prof.dsprites
@@ -185,6 +192,15 @@ def grids(profile: str | None = None) -> dict[str, dict[str, Any]]:
                 "beta_schedule": "exp",
             },
             "grid": {"seed": list(sizes.seeds)},
+        },
+        "fig7_baselines": {
+            "root": f"{root}/fig5",
+            "base": base,
+            "grid": {
+                "seed": list(sizes.seeds),
+                "beta": [float(b0), float(b1)],
+                "posterior": ["diag"],
+            },
         },
         "rolinek": {
             "root": f"{root}/rolinek",
