@@ -10,54 +10,15 @@ from __future__ import annotations
 
 import sys
 
+from seamlib.experiments import faces as _faces
+from seamlib.experiments import faces_data as _faces_data
 from seamlib.experiments.common import EVAL_SEED
-from seamlib.experiments.faces import (
-    CLAIM_KEYS,
-    IMAGE_LEVELS,
-    c1_c2_scores,
-    claim_rows,
-    collect,
-    compare,
-    ensure_results,
-    grids,
-    images_of,
-    load_results,
-    main,
-    summarise_run,
-    write_grid,
-)
-from seamlib.experiments.faces_data import (
-    CELEBA_ENV,
-    DATASETS,
-    celeba_root,
-    heldout_faces,
-    make_celeba_fixture,
-    resolve_dataset,
-)
+from seamlib.experiments.faces import *  # noqa: F403
+from seamlib.experiments.faces import main
+from seamlib.experiments.faces_data import *  # noqa: F403
 from seamlib.metrics.offdiag import offdiag_active
 
-__all__ = [
-    "EVAL_SEED",
-    "offdiag_active",
-    "CELEBA_ENV",
-    "DATASETS",
-    "IMAGE_LEVELS",
-    "celeba_root",
-    "resolve_dataset",
-    "grids",
-    "write_grid",
-    "make_celeba_fixture",
-    "heldout_faces",
-    "c1_c2_scores",
-    "summarise_run",
-    "collect",
-    "load_results",
-    "ensure_results",
-    "compare",
-    "claim_rows",
-    "CLAIM_KEYS",
-    "images_of",
-]
+__all__ = ["EVAL_SEED", "offdiag_active", *_faces_data.__all__, *_faces.__all__]
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())
