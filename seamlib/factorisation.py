@@ -25,14 +25,13 @@ float64, and is pure (no state, no randomness unless a ``seed`` is passed).
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import numpy as np
 import torch
 from torch import Tensor
 from torch.func import grad, jacfwd, vmap
 
-from seamlib.geometry import jacobian, normalised_off_diagonal, svd_of_jacobian
+from seamlib.geometry import Decoder, jacobian, normalised_off_diagonal, svd_of_jacobian
+from seamlib.theory.jacobian import _flat
 
 __all__ = [
     "hadamard_gap",
@@ -44,8 +43,6 @@ __all__ = [
     "image_area_factor",
 ]
 
-Decoder = Callable[[Tensor], Tensor]
-
 
 def _batch(z: Tensor) -> Tensor:
     if not isinstance(z, Tensor) or z.ndim != 2 or not torch.is_floating_point(z):
@@ -55,13 +52,6 @@ def _batch(z: Tensor) -> Tensor:
             "Fix: pass one latent point per row, e.g. torch.zeros(4, 2, dtype=torch.float64)."
         )
     return z
-
-
-def _single(decoder: Decoder) -> Callable[[Tensor], Tensor]:
-    def f(z1: Tensor) -> Tensor:
-        return decoder(z1.unsqueeze(0)).reshape(-1)
-
-    return f
 
 
 def hadamard_gap(J: Tensor) -> Tensor:
@@ -128,7 +118,7 @@ def factor_cross_dependence(decoder: Decoder, z: Tensor) -> Tensor:
     0.0
     """
     zb = _batch(z)
-    f = _single(decoder)
+    f = _flat(decoder)
 
     def log_lengths(z1: Tensor) -> Tensor:
         return jacfwd(f)(z1).norm(dim=0).log()
@@ -168,7 +158,7 @@ def tangent_directed_hessians(decoder: Decoder, z: Tensor) -> Tensor:
     0.0
     """
     zb = _batch(z)
-    f = _single(decoder)
+    f = _flat(decoder)
     U = svd_of_jacobian(jacobian(decoder, zb)).U  # (n, m, d)
 
     def per_point(z1: Tensor, U1: Tensor) -> Tensor:
@@ -207,7 +197,7 @@ def jacobian_derivative_in_seam_basis(decoder: Decoder, z: Tensor) -> Tensor:
     0.5547
     """
     zb = _batch(z)
-    f = _single(decoder)
+    f = _flat(decoder)
     U = svd_of_jacobian(jacobian(decoder, zb)).U
     dJ = vmap(jacfwd(jacfwd(f)))(zb)  # (n, m, q, p)
     return torch.einsum("nli,nlqp->npiq", U, dJ)

@@ -22,7 +22,6 @@ means ``phi`` is axis-aligned, its Jacobian ``J_phi = (J^(g))^+ J^(d)`` a signed
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -30,7 +29,7 @@ import torch
 from torch import Tensor
 
 from seamlib.align import assignment
-from seamlib.geometry import jacobian
+from seamlib.geometry import Decoder, jacobian
 from seamlib.posterior import gauss_hermite_rule
 
 __all__ = [
@@ -41,8 +40,6 @@ __all__ = [
     "rotate_latents",
     "linear_gaussian_log_marginal",
 ]
-
-Decoder = Callable[[Tensor], Tensor]
 
 #: Axis alignment (and MCC of Gaussian latents) of a 2-D model rotated by 45 degrees.
 ROTATION_FLOOR = 1 / math.sqrt(2)

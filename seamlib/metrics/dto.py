@@ -19,6 +19,14 @@ __all__ = [
 # --------------------------------------------------------------------------------------
 # Distance to orthogonality (Rolinek et al., 2019)
 # --------------------------------------------------------------------------------------
+def _square(v: ArrayLike) -> Array:
+    """``v`` as a finite float64 square matrix, or a ValueError."""
+    a = _matrix(v, "v")
+    if a.shape[0] != a.shape[1]:
+        raise ValueError(f"v must be square, got shape {a.shape}.")
+    return a
+
+
 def nearest_signed_permutation(v: ArrayLike) -> Array:
     """The signed permutation matrix closest to ``v`` in the L1 sense (Rolinek et al. S72).
 
@@ -43,9 +51,7 @@ def nearest_signed_permutation(v: ArrayLike) -> Array:
     >>> metrics.nearest_signed_permutation(np.array([[0.1, -0.9], [0.8, 0.2]])).tolist()
     [[0.0, -1.0], [1.0, 0.0]]
     """
-    a = _matrix(v, "v")
-    if a.shape[0] != a.shape[1]:
-        raise ValueError(f"v must be square, got shape {a.shape}.")
+    a = _square(v)
     mag = np.abs(a)
     cost = np.abs(mag - 1.0) - mag
     rows, cols = assignment(-cost)
@@ -67,18 +73,18 @@ def nearest_signed_permutation_milp(v: ArrayLike) -> Array:
 
     Returns
     -------
-    ndarray, shape (d, d), entries in {-1, 0, 1}.
+    ndarray, shape (d, d), entries in {-1, 0, 1}: the matrix
+    :func:`nearest_signed_permutation` returns.
 
     Examples
     --------
     >>> import numpy as np
     >>> from seamlib import metrics
-    >>> metrics.nearest_signed_permutation_milp(np.array([[0.1, -0.9], [0.8, 0.2]])).tolist()
+    >>> v = np.array([[0.1, -0.9], [0.8, 0.2]])
+    >>> metrics.nearest_signed_permutation_milp(v).tolist()
     [[0.0, -1.0], [1.0, 0.0]]
     """
-    a = _matrix(v, "v")
-    if a.shape[0] != a.shape[1]:
-        raise ValueError(f"v must be square, got shape {a.shape}.")
+    a = _square(v)
     d = a.shape[0]
     q = d * d
     eye = np.eye(q)

@@ -19,7 +19,7 @@ import torch
 from torch import Tensor
 from torch.func import hessian, vmap
 
-from seamlib.theory.jacobian import Decoder, hessian_term, jacobian, jacobian_and_value
+from seamlib.theory.jacobian import Decoder, _flat, hessian_term, jacobian, jacobian_and_value
 from seamlib.theory.posterior import (
     MIN_QUAD_NODES,
     CovarianceKind,
@@ -177,9 +177,10 @@ class Eq6Terms:
 def _loglik_hessians(decoder: Decoder, x: Tensor, z: Tensor, sigma2: float) -> Tensor:
     """``nabla_z^2 log N(x; d(z), sigma^2 I)`` per point, (n, d, d), by ``torch.func.hessian``."""
 
+    f = _flat(decoder)
+
     def ll(z1: Tensor) -> Tensor:
-        out = decoder(z1.unsqueeze(0)).reshape(-1)
-        return -0.5 * (x - out).pow(2).sum() / sigma2
+        return -0.5 * (x - f(z1)).pow(2).sum() / sigma2
 
     return vmap(hessian(ll))(z)
 

@@ -21,6 +21,7 @@ from seamlib.theory.jacobian import (
     Decoder,
     _as_batch,
     _check_finite,
+    _check_square,
     _flat,
     jacobian_and_value,
     jacobian_svd,
@@ -230,8 +231,7 @@ def offdiagonal_ratio(M: Tensor) -> Tensor:
     >>> geometry.offdiagonal_ratio(torch.tensor([[2.0, 0.5], [0.5, 1.0]])).item()
     0.25
     """
-    if M.ndim < 2 or M.shape[-1] != M.shape[-2]:
-        raise ValueError(f"M must have shape (..., d, d), got {tuple(M.shape)}.")
+    _check_square(M)
     d = M.shape[-1]
     eye = torch.eye(d, dtype=torch.bool, device=M.device)
     off = M.abs().masked_fill(eye, 0.0).amax(dim=(-1, -2))

@@ -99,6 +99,12 @@ def _check_finite(t: Tensor, what: str) -> None:
         )
 
 
+def _check_square(M: Tensor) -> None:
+    """Reject anything but a batch of square matrices ``M`` of shape (..., d, d)."""
+    if M.ndim < 2 or M.shape[-1] != M.shape[-2]:
+        raise ValueError(f"M must have shape (..., d, d), got {tuple(M.shape)}.")
+
+
 def _flat(decoder: Decoder) -> Callable[[Tensor], Tensor]:
     """Single-point version of ``decoder``: (d,) -> (m,)."""
 

@@ -46,6 +46,8 @@ import scipy.optimize
 import torch
 from torch import Tensor, nn
 
+from seamlib.theory.jacobian import Decoder
+from seamlib.theory.linear import Covariance
 from seamlib.theory.linear import optimal_posterior as lvae_optimal_posterior
 
 __all__ = [
@@ -67,9 +69,9 @@ __all__ = [
 ]
 
 
-Decoder = Callable[[Tensor], Tensor]
 Method = Literal["quadrature", "mc"]
-CovarianceKind = Literal["full", "diag"]
+#: The posterior covariance: ``"full"`` or ``"diag"`` (:data:`seamlib.theory.linear.Covariance`).
+CovarianceKind = Covariance
 
 #: Fewest Gauss-Hermite nodes per dimension accepted by the posterior functions.
 MIN_QUAD_NODES = 20

@@ -21,6 +21,7 @@ from seamlib.theory.jacobian import (
     Decoder,
     _as_batch,
     _check_finite,
+    _check_square,
     _flat,
     jacobian,
     jacobian_svd,
@@ -64,8 +65,7 @@ def normalised_off_diagonal(M: Tensor, eps: float = 1e-12) -> Tensor:
     >>> geometry.normalised_off_diagonal(torch.tensor([[1.0, 0.5], [0.5, 1.0]])).item()
     0.5
     """
-    if M.ndim < 2 or M.shape[-1] != M.shape[-2]:
-        raise ValueError(f"M must have shape (..., d, d), got {tuple(M.shape)}.")
+    _check_square(M)
     d = M.shape[-1]
     if d < 2:
         return torch.zeros(M.shape[:-2], dtype=M.dtype, device=M.device)
