@@ -4,7 +4,9 @@ Both experiments summarise trained runs of the engine on held-out images: they e
 images (:func:`encode_dataset`), evaluate the two terms of Eq. 6 for the trained VAE
 (:func:`model_eq6_terms`), store a few images compactly in JSON (:func:`encode_images`), read
 a run's status and training time (:func:`run_status`, :func:`run_time`), write standard JSON
-(:func:`finite`) and aggregate over seeds (:func:`group_stats`).
+(:func:`finite`), aggregate over seeds (:func:`group_stats`) and store the results files
+under ``results/`` (:func:`results_folder`, :func:`results_provenance`,
+:func:`read_results`).
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from __future__ import annotations
 import base64
 import json
 import math
+import os
 import zlib
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
@@ -21,6 +24,7 @@ import numpy as np
 import torch
 from torch import Tensor
 
+from seamlib.config import project_root
 from seamlib.theory.eq6 import batch_terms
 
 __all__ = [
@@ -34,6 +38,9 @@ __all__ = [
     "run_time",
     "finite",
     "group_stats",
+    "results_folder",
+    "results_provenance",
+    "read_results",
 ]
 
 #: Seed of the held-out evaluation images (the same images for every run of an experiment).
@@ -312,3 +319,76 @@ def group_stats(
             "n": int(arr.size),
         }
     return out
+
+
+def results_folder(experiment: str, folder: str | os.PathLike[str] | None = None) -> Path:
+    """``folder``, or by default the experiment's ``results/<experiment>`` of the project.
+
+    Examples
+    --------
+    >>> from seamlib.experiments.common import results_folder
+    >>> results_folder("faces", "elsewhere").as_posix()
+    'elsewhere'
+    >>> results_folder("dsprites").parts[-2:]
+    ('results', 'dsprites')
+    """
+    return Path(folder) if folder is not None else project_root() / "results" / experiment
+
+
+def results_provenance(
+    rows: Sequence[Mapping[str, Any]],
+    *,
+    profile: str,
+    seeds: Sequence[int],
+    device: str | None,
+    **extra: Any,
+) -> dict[str, Any]:
+    """Provenance of a results file that collects the summaries ``rows`` of trained runs.
+
+    :func:`seamlib.provenance.provenance` with the training steps of the runs, their number
+    and their summed training wall time (``train_s``, where known), then ``extra``.
+
+    Examples
+    --------
+    >>> from seamlib.experiments.common import results_provenance
+    >>> rows = [{"step": 50, "train_s": 1.25}, {"step": 50, "train_s": None}]
+    >>> prov = results_provenance(rows, profile="smoke", seeds=[0, 1], device="cpu", n_eval=8)
+    >>> prov["steps"], prov["n_runs"], prov["train_wall_s_total"], prov["n_eval"]
+    ([50], 2, 1.2, 8)
+    """
+    from seamlib.provenance import provenance
+
+    wall = [r["train_s"] for r in rows if r.get("train_s") is not None]
+    return provenance(
+        profile=profile,
+        seeds=seeds,
+        device=device,
+        steps=sorted({int(r["step"]) for r in rows}),
+        n_runs=len(rows),
+        train_wall_s_total=round(float(sum(wall)), 1),
+        **extra,
+    )
+
+
+def read_results(path: Path, produce: str) -> dict[str, Any]:
+    """The results document stored at ``path`` (JSON).
+
+    Raises
+    ------
+    FileNotFoundError
+        When ``path`` is missing; the message says how to ``produce`` it.
+
+    Examples
+    --------
+    >>> import json, tempfile
+    >>> from pathlib import Path
+    >>> from seamlib.experiments.common import read_results
+    >>> path = Path(tempfile.mkdtemp()) / "fig5.json"
+    >>> _ = path.write_text(json.dumps({"runs": []}))
+    >>> read_results(path, "`collect`")
+    {'runs': []}
+    """
+    if not path.is_file():
+        raise FileNotFoundError(f"{path} does not exist. Produce it with {produce}.")
+    doc: dict[str, Any] = json.loads(path.read_text())
+    return doc

@@ -51,6 +51,9 @@ from seamlib.experiments.common import (
     encode_images,
     finite,
     model_eq6_terms,
+    read_results,
+    results_folder,
+    results_provenance,
     run_status,
     run_time,
     traversal_latents,
@@ -594,12 +597,12 @@ def collect(
     >>> from seamlib.experiments import dsprites as R
     >>> paths = R.collect("runs/dsprites/laptop", profile="laptop")  # doctest: +SKIP
     """
-    from seamlib.provenance import provenance, relative_path
+    from seamlib.provenance import relative_path
 
     prof = get_profile(profile)
     sizes = prof.dsprites
     root = Path(run_root)
-    out = Path(out_dir) if out_dir is not None else project_root() / "results" / "dsprites"
+    out = results_folder("dsprites", out_dir)
     runs = [
         (exp, run)
         for exp, run in _run_dirs(root)
@@ -670,16 +673,13 @@ def collect(
         if not rows:
             continue
         rows = _with_stored(out / f"{name}.json", rows, tag)
-        wall = [r["train_s"] for r in rows if r.get("train_s") is not None]
         doc = {
             "experiment": name,
-            "provenance": provenance(
+            "provenance": results_provenance(
+                rows,
                 profile=prof.name,
                 seeds=sorted({int(r["config"]["seed"]) for r in rows}),
                 device=device,
-                steps=sorted({int(r["step"]) for r in rows}),
-                n_runs=len(rows),
-                train_wall_s_total=round(float(sum(wall)), 1),
                 n_eval=sizes.eval_n,
                 eq6_n=sizes.eq6_n,
                 eval_id=tag,
@@ -748,16 +748,12 @@ def load_results(name: str, folder: str | Path | None = None) -> dict[str, Any]:
     >>> from seamlib.experiments import dsprites as R
     >>> runs = R.load_results("fig5")["runs"]  # doctest: +SKIP
     """
-    base = Path(folder) if folder is not None else project_root() / "results" / "dsprites"
-    path = base / f"{name}.json"
-    if not path.is_file():
-        raise FileNotFoundError(
-            f"{path} does not exist. Produce it with `python -m seamlib.dsprites_results grids`, "
-            "`python -m seamlib sweep experiments/dsprites_*.json`, then "
-            "`python -m seamlib.dsprites_results collect RUN_ROOT`."
-        )
-    doc: dict[str, Any] = json.loads(path.read_text())
-    return doc
+    return read_results(
+        results_folder("dsprites", folder) / f"{name}.json",
+        "`python -m seamlib.dsprites_results grids`, "
+        "`python -m seamlib sweep experiments/dsprites_*.json`, then "
+        "`python -m seamlib.dsprites_results collect RUN_ROOT`",
+    )
 
 
 # ======================================================================================

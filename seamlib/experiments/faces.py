@@ -68,6 +68,9 @@ from seamlib.experiments.common import (
     finite,
     group_stats,
     model_eq6_terms,
+    read_results,
+    results_folder,
+    results_provenance,
     run_status,
     run_time,
     traversal_latents,
@@ -490,7 +493,7 @@ def collect(
     >>> from seamlib.experiments import faces as F
     >>> path = F.collect("runs/faces/laptop/lfw", dataset="lfw", profile="laptop")  # doctest: +SKIP
     """
-    from seamlib.provenance import provenance, relative_path
+    from seamlib.provenance import relative_path
 
     prof = get_profile(profile)
     sizes = prof.faces
@@ -519,27 +522,22 @@ def collect(
             device=device,
         )
         rows.append(summary)
-    wall = [r["train_s"] for r in rows if r.get("train_s") is not None]
     doc = {
         "experiment": "faces",
         "dataset": dataset,
         "data_note": _DATA_NOTES[dataset],
         "attribute_names": list(names),
-        "provenance": provenance(
+        "provenance": results_provenance(
+            rows,
             profile=prof.name,
             seeds=sorted({int(c["seed"]) for c in configs}),
             device=device,
-            steps=sorted({int(r["step"]) for r in rows}),
-            n_runs=len(rows),
-            train_wall_s_total=round(float(sum(wall)), 1),
             n_eval=int(x.shape[0]),
             run_root=relative_path(root),
         ),
         "runs": rows,
     }
-    path = (
-        Path(out) if out is not None else project_root() / "results" / "faces" / f"{dataset}.json"
-    )
+    path = Path(out) if out is not None else results_folder("faces") / f"{dataset}.json"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(finite(doc), separators=(",", ":")) + "\n")
     return path
@@ -560,17 +558,12 @@ def load_results(
     >>> from seamlib.experiments import faces as F
     >>> doc = F.load_results("lfw")  # doctest: +SKIP
     """
-    base = Path(folder) if folder is not None else project_root() / "results" / "faces"
-    path = base / f"{dataset}.json"
-    if not path.is_file():
-        raise FileNotFoundError(
-            f"{path} does not exist. Produce it with `python -m seamlib.faces_results grids "
-            f"--dataset {dataset}`, `python -m seamlib sweep experiments/faces_{dataset}."
-            "<profile>.json`, then `python -m seamlib.faces_results collect RUN_ROOT "
-            f"--dataset {dataset}`."
-        )
-    doc: dict[str, Any] = json.loads(path.read_text())
-    return doc
+    return read_results(
+        results_folder("faces", folder) / f"{dataset}.json",
+        f"`python -m seamlib.faces_results grids --dataset {dataset}`, `python -m seamlib sweep "
+        f"experiments/faces_{dataset}.<profile>.json`, then `python -m seamlib.faces_results "
+        f"collect RUN_ROOT --dataset {dataset}`",
+    )
 
 
 def ensure_results(
@@ -620,7 +613,7 @@ def ensure_results(
     """
     from seamlib.sweep import expand_grid, launch
 
-    base = Path(folder) if folder is not None else project_root() / "results" / "faces"
+    base = results_folder("faces", folder)
     if (base / f"{dataset}.json").is_file():
         return load_results(dataset, base)
     prof = get_profile(profile).name
