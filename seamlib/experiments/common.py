@@ -25,6 +25,7 @@ import torch
 from torch import Tensor
 
 from seamlib.config import project_root
+from seamlib.metrics.offdiag import offdiag_active
 from seamlib.theory.eq6 import batch_terms
 
 __all__ = [
@@ -36,6 +37,8 @@ __all__ = [
     "decode_images",
     "run_status",
     "run_time",
+    "run_fields",
+    "eq6_fields",
     "finite",
     "group_stats",
     "results_folder",
@@ -264,6 +267,52 @@ def run_time(run_dir: str | Path) -> float | None:
         return None
     lines = [ln for ln in path.read_text().splitlines() if ln.strip()]
     return float(json.loads(lines[-1]).get("time_s", float("nan"))) if lines else None
+
+
+def run_fields(
+    run_dir: str | Path, config: Mapping[str, Any], info: Mapping[str, Any]
+) -> dict[str, Any]:
+    """The fields of a run summary that describe the run: its configuration and progress.
+
+    ``config`` (the run's configuration as a dict), ``step`` and ``status`` (from the
+    checkpoint's ``info``) and ``train_s`` (:func:`run_time`).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from seamlib.experiments.common import run_fields
+    >>> run_fields(tempfile.mkdtemp(), {"beta": 4.0}, {"step": 50, "status": "complete"})
+    {'config': {'beta': 4.0}, 'step': 50, 'status': 'complete', 'train_s': None}
+    """
+    return {
+        "config": config,
+        "step": int(info.get("step", 0)),
+        "status": info.get("status"),
+        "train_s": run_time(run_dir),
+    }
+
+
+def eq6_fields(a: Tensor, b: Tensor, active: np.ndarray) -> dict[str, Any]:
+    """The fields of a run summary that hold the Eq. 6 terms (:func:`model_eq6_terms`).
+
+    ``jac_term`` and ``hess_term`` (the two ``d x d`` terms) and ``jac_offdiag`` and
+    ``hess_offdiag``, their normalised off-diagonal over the ``active`` latents
+    (:func:`seamlib.metrics.offdiag_active`).
+
+    Examples
+    --------
+    >>> import numpy as np, torch
+    >>> from seamlib.experiments.common import eq6_fields
+    >>> fields = eq6_fields(torch.eye(2), torch.ones(2, 2), np.array([True, True]))
+    >>> fields["jac_offdiag"], fields["hess_offdiag"]
+    (0.0, 1.0)
+    """
+    return {
+        "jac_term": a.tolist(),
+        "hess_term": b.tolist(),
+        "jac_offdiag": offdiag_active(a.numpy(), active),
+        "hess_offdiag": offdiag_active(b.numpy(), active),
+    }
 
 
 def finite(obj: Any, digits: int | None = None) -> Any:

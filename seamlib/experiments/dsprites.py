@@ -49,13 +49,14 @@ from seamlib.experiments.common import (
     EVAL_SEED,
     encode_dataset,
     encode_images,
+    eq6_fields,
     finite,
     model_eq6_terms,
     read_results,
     results_folder,
     results_provenance,
+    run_fields,
     run_status,
-    run_time,
     traversal_latents,
 )
 from seamlib.experiments.dsprites_stats import (
@@ -472,10 +473,7 @@ def summarise_run(
     order = metrics.greedy_order(mi.mi)
     out: dict[str, Any] = {
         "name": run_dir.name,
-        "config": config.to_dict(),
-        "step": int(info.get("step", 0)),
-        "status": info.get("status"),
-        "train_s": run_time(run_dir),
+        **run_fields(run_dir, config.to_dict(), info),
         "n_eval": int(x.shape[0]),
         "eval_id": eval_tag,
         "recon_nll": float(nll.mean()),
@@ -487,10 +485,7 @@ def summarise_run(
         "greedy_order": order.tolist(),
         "knn_disent": float(knn),  # type: ignore[arg-type]
         "active": active.tolist(),
-        "jac_term": a.tolist(),
-        "hess_term": b.tolist(),
-        "jac_offdiag": metrics.offdiag_active(a.numpy(), active),
-        "hess_offdiag": metrics.offdiag_active(b.numpy(), active),
+        **eq6_fields(a, b, active),
         "dto": metrics.dto(jac.numpy(), jacobian=True),
         "mcc": axis_match(codes, factors),
     }
