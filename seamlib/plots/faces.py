@@ -101,6 +101,14 @@ def _with_images(runs: Sequence[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
     return sorted(out, key=lambda r: (float(r["config"]["beta"]), r["config"]["posterior"]))
 
 
+def _montage_rows(rows: Sequence[tuple[str, np.ndarray]]) -> Figure:
+    """One labelled montage of images per row of the figure."""
+    fig, axes = plt.subplots(len(rows), 1, figsize=(6.4, 0.9 * len(rows) + 0.3), squeeze=False)
+    for ax, (label, imgs) in zip(axes[:, 0], rows):
+        _show(ax, montage(imgs), label)
+    return fig
+
+
 def plot_reconstructions(runs: Sequence[Mapping[str, Any]]) -> Figure:
     """Originals (top row) and their reconstructions from the posterior mean, one row per run.
 
@@ -113,10 +121,7 @@ def plot_reconstructions(runs: Sequence[Mapping[str, Any]]) -> Figure:
     runs = _with_images(runs)
     rows = [("data", images_of(runs[0])["originals"])]
     rows += [(run_label(r), images_of(r)["reconstructions"]) for r in runs]
-    fig, axes = plt.subplots(len(rows), 1, figsize=(6.4, 0.9 * len(rows) + 0.3), squeeze=False)
-    for ax, (label, imgs) in zip(axes[:, 0], rows):
-        _show(ax, montage(imgs), label)
-    return fig
+    return _montage_rows(rows)
 
 
 def plot_samples(runs: Sequence[Mapping[str, Any]]) -> Figure:
@@ -129,10 +134,7 @@ def plot_samples(runs: Sequence[Mapping[str, Any]]) -> Figure:
     >>> fig = plot_samples(load_results("lfw")["runs"])  # doctest: +SKIP
     """
     runs = _with_images(runs)
-    fig, axes = plt.subplots(len(runs), 1, figsize=(6.4, 0.9 * len(runs) + 0.3), squeeze=False)
-    for ax, r in zip(axes[:, 0], runs):
-        _show(ax, montage(images_of(r)["samples"]), run_label(r))
-    return fig
+    return _montage_rows([(run_label(r), images_of(r)["samples"]) for r in runs])
 
 
 def plot_traversals(runs: Sequence[Mapping[str, Any]]) -> Figure:
