@@ -2,9 +2,12 @@
 and faces (CelebA / LFW).
 
 * ``common``: summary code shared by both (Eq. 6 terms of a trained VAE, encoding, stored
-  images, run status and time, standard JSON, statistics over seeds);
-* ``dsprites``: grids, per-run summaries and claim statistics of the dSprites chapter;
-* ``faces``: grids, per-run summaries and claim statistics of the faces chapter;
+  images, run status and time, the fields every run summary holds, standard JSON,
+  statistics over seeds, the results files and their provenance);
+* ``dsprites``: grids, per-run summaries and claim statistics of the dSprites chapter, with
+  ``dsprites_data`` (training subsets, held-out images) and ``dsprites_stats`` (statistics);
+* ``faces``: grids, per-run summaries and claim statistics of the faces chapter, with
+  ``faces_data`` (which data set, the CelebA fixture, held-out faces);
 * ``published``: the published numbers our results are set beside, as data.
 
 Experiments sit on top of the engine: they write grids, train through
