@@ -32,6 +32,7 @@ from torch.func import grad, jacfwd, vmap
 
 from seamlib.geometry import Decoder, jacobian, normalised_off_diagonal, svd_of_jacobian
 from seamlib.theory.jacobian import _flat
+from seamlib.theory.scores import _max_off_diagonal
 
 __all__ = [
     "hadamard_gap",
@@ -124,8 +125,7 @@ def factor_cross_dependence(decoder: Decoder, z: Tensor) -> Tensor:
         return jacfwd(f)(z1).norm(dim=0).log()
 
     D = vmap(jacfwd(log_lengths))(zb)  # (n, i, j)
-    eye = torch.eye(zb.shape[1], dtype=torch.bool, device=zb.device)
-    return D.abs().masked_fill(eye, 0.0).amax(dim=(-1, -2))
+    return _max_off_diagonal(D)
 
 
 def tangent_directed_hessians(decoder: Decoder, z: Tensor) -> Tensor:
@@ -228,9 +228,7 @@ def p1_violation(decoder: Decoder, z: Tensor) -> Tensor:
     zb = _batch(z)
     J = jacobian(decoder, zb)
     M = tangent_directed_hessians(decoder, zb)
-    d = zb.shape[1]
-    eye = torch.eye(d, dtype=torch.bool, device=zb.device)
-    off = M.abs().masked_fill(eye, 0.0).amax(dim=(-1, -2, -3))
+    off = _max_off_diagonal(M).amax(-1)  # over i of (M_i)_{pq}, p != q
     s1 = torch.linalg.svdvals(J)[:, 0]
     return torch.maximum(normalised_off_diagonal(J.transpose(-1, -2) @ J), off / s1)
 

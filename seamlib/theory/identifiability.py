@@ -27,6 +27,7 @@ from seamlib.theory.jacobian import (
     jacobian_svd,
     svd_of_jacobian,
 )
+from seamlib.theory.scores import _max_off_diagonal
 
 __all__ = [
     "LogPrior",
@@ -52,6 +53,9 @@ LogPrior = Callable[[Tensor], Tensor]
 def standard_normal_log_prior(z1: Tensor) -> Tensor:
     """``sum_i log N(z_i; 0, 1)`` at one latent point ``z1`` of shape (d,) (a scalar).
 
+    A batch of points (..., d) gives one value per point (...), as used by
+    :func:`~seamlib.theory.seams.log_pushforward_density`.
+
     Examples
     --------
     >>> import torch
@@ -59,7 +63,7 @@ def standard_normal_log_prior(z1: Tensor) -> Tensor:
     >>> round(geometry.standard_normal_log_prior(torch.zeros(2)).item(), 4)  # -log(2 pi)
     -1.8379
     """
-    return -0.5 * (z1**2).sum() - 0.5 * z1.shape[-1] * math.log(2 * math.pi)
+    return -0.5 * (z1**2).sum(-1) - 0.5 * z1.shape[-1] * math.log(2 * math.pi)
 
 
 @dataclass(frozen=True)
@@ -232,11 +236,8 @@ def offdiagonal_ratio(M: Tensor) -> Tensor:
     0.25
     """
     _check_square(M)
-    d = M.shape[-1]
-    eye = torch.eye(d, dtype=torch.bool, device=M.device)
-    off = M.abs().masked_fill(eye, 0.0).amax(dim=(-1, -2))
     diag = torch.diagonal(M, dim1=-2, dim2=-1).abs().amax(-1)
-    return off / diag.clamp_min(torch.finfo(M.dtype).tiny)
+    return _max_off_diagonal(M) / diag.clamp_min(torch.finfo(M.dtype).tiny)
 
 
 def tangent_eigh(H: Tensor, basis: Tensor) -> tuple[Tensor, Tensor]:

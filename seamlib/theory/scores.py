@@ -43,6 +43,12 @@ __all__ = [
 # --------------------------------------------------------------------------------------
 # Diagonality measures and the C1 / C2 scores (Lemma 4.1, Appendix E)
 # --------------------------------------------------------------------------------------
+def _max_off_diagonal(M: Tensor) -> Tensor:
+    """``max_{i != j} |M_ij|`` over the last two axes of ``M`` (..., d, d)."""
+    eye = torch.eye(M.shape[-1], dtype=torch.bool, device=M.device)
+    return M.abs().masked_fill(eye, 0.0).amax(dim=(-1, -2))
+
+
 def normalised_off_diagonal(M: Tensor, eps: float = 1e-12) -> Tensor:
     """Appendix E's normalised off-diagonal of square matrices ``M`` of shape (..., d, d).
 

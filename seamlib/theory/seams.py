@@ -19,6 +19,7 @@ import numpy as np
 import torch
 from torch import Tensor
 
+from seamlib.theory.identifiability import standard_normal_log_prior
 from seamlib.theory.jacobian import (
     SVD,
     Decoder,
@@ -430,8 +431,7 @@ def log_pushforward_density(decoder: Decoder, z: Tensor) -> Tensor:
     -3.2242
     """
     zb, _ = _as_batch(z)
-    log_prior = -0.5 * (zb**2).sum(-1) - 0.5 * zb.shape[1] * math.log(2 * math.pi)
-    return log_prior - log_volume(jacobian(decoder, zb))
+    return standard_normal_log_prior(zb) - log_volume(jacobian(decoder, zb))
 
 
 def ball_density(samples: Tensor, centres: Tensor, radius: float, d: int) -> tuple[Tensor, Tensor]:
