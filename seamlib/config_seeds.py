@@ -23,8 +23,8 @@ __all__ = [
 class LinearSeeds:
     """Random seeds of the chapter "Linear models", the same in every profile.
 
-    The ground truth, the data and the Figure 2 fits are seeded by
-    :attr:`~seamlib.config.LinearSizes.seed` (``seed``, ``seed + 1``, ``seed + 7``,
+    The ground truth, the data and the Figure 2 fits are seeded by the ``seed`` of
+    :class:`~seamlib.config.LinearSizes` (``seed``, ``seed + 1``, ``seed + 7``,
     ``seed + j``); these are the chapter's other draws. ``k``, ``i`` and ``j`` below are the
     loop indices of the chapter's cells.
 
