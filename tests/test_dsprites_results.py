@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import math
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -382,3 +383,26 @@ def test_collect_keeps_stored_runs_missing_here(tmp_path):
     again = [{"experiment": "fig5", "name": "a", "mig": 0.4}]
     assert _with_stored(path, again, "t1") == again  # a re-summarised run replaces its record
     assert _with_stored(path, new, "other images") == new  # different held-out set: not mixed
+
+
+def test_paired_runs_keep_only_complete_pairs() -> None:
+    """Diag-vs-full comparisons use the (seed, beta) trained with both posteriors."""
+
+    def run(seed: int, beta: float, post: str, status: str = "complete") -> dict[str, Any]:
+        return {"config": {"seed": seed, "beta": beta, "posterior": post}, "status": status}
+
+    rows = [
+        run(1, 1.0, "full"),
+        run(0, 8.0, "diag"),
+        run(1, 1.0, "diag"),
+        run(0, 8.0, "full"),
+        run(0, 4.0, "diag"),  # no full partner
+        run(2, 8.0, "diag"),
+        run(2, 8.0, "full", "running"),  # partner not finished
+    ]
+    got = [
+        (r["config"]["seed"], r["config"]["beta"], r["config"]["posterior"])
+        for r in R.paired_runs(rows)
+    ]
+    assert got == [(0, 8.0, "diag"), (0, 8.0, "full"), (1, 1.0, "diag"), (1, 1.0, "full")]
+    assert R.paired_runs([]) == []

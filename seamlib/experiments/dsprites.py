@@ -70,6 +70,7 @@ from seamlib.experiments.dsprites_stats import (
     fig5_trends,
     fig7_label,
     fig7_stats,
+    paired_runs,
     spearman,
     spearman_test,
 )
@@ -104,6 +105,7 @@ __all__ = [
     "fig5_trends",
     "fig7_label",
     "fig7_stats",
+    "paired_runs",
 ]
 
 #: The five varying dSprites factors (:data:`seamlib.data.dsprites.VARYING_FACTORS`).

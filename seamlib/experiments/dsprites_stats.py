@@ -23,6 +23,7 @@ __all__ = [
     "spearman",
     "spearman_test",
     "fig5_trends",
+    "paired_runs",
     "fig7_label",
     "fig7_stats",
     "FIG7_KEYS",
@@ -102,6 +103,51 @@ def spearman_test(x: Sequence[float], y: Sequence[float]) -> tuple[float, float]
         return float("nan"), float("nan")
     res = stats.spearmanr(a[keep], b[keep])
     return float(res.statistic), float(res.pvalue)
+
+
+def paired_runs(rows: Iterable[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+    """The complete Fig. 5 runs whose seed and beta were trained with both posteriors.
+
+    The grid is a paired design (a seed fixes the initialisation and the data order across
+    beta and posterior). A partly trained grid can hold a (seed, beta) with only one of its
+    two runs; comparing diagonal with full posteriors over such a grid compares different
+    seeds and betas. This keeps the pairs: for every (seed, beta) with a complete diagonal
+    *and* a complete full run, both runs, diagonal first.
+
+    Parameters
+    ----------
+    rows
+        Run summaries (or learning curves) with ``config`` (``seed``, ``beta``,
+        ``posterior``) and ``status``.
+
+    Returns
+    -------
+    list
+        ``2 * n_pairs`` runs, ordered by seed, then beta (largest first).
+
+    Examples
+    --------
+    >>> from seamlib.experiments import dsprites as R
+    >>> def run(seed, beta, post, status="complete"):
+    ...     cfg = {"seed": seed, "beta": beta, "posterior": post}
+    ...     return {"config": cfg, "status": status}
+    >>> rows = [run(0, 4.0, "diag"), run(0, 4.0, "full"), run(0, 1.0, "diag"),
+    ...         run(1, 4.0, "diag"), run(1, 4.0, "full", "running")]
+    >>> [(r["config"]["seed"], r["config"]["posterior"]) for r in R.paired_runs(rows)]
+    [(0, 'diag'), (0, 'full')]
+    """
+    groups: dict[tuple[int, float], dict[str, Mapping[str, Any]]] = {}
+    for r in rows:
+        c = r["config"]
+        if r.get("status") == "complete":
+            key = (int(c["seed"]), -float(c["beta"]))
+            groups.setdefault(key, {})[str(c["posterior"])] = r
+    return [
+        g[post]
+        for _, g in sorted(groups.items())
+        if {"diag", "full"} <= set(g)
+        for post in ("diag", "full")
+    ]
 
 
 def fig5_trends(rows: Iterable[Mapping[str, Any]]) -> dict[str, dict[str, float]]:
