@@ -85,6 +85,18 @@ def test_the_layered_package_left_the_smoke_ledger_unchanged():
     assert not diff.added
 
 
+def test_seeds_from_config_and_dedup_left_the_smoke_ledger_unchanged():
+    """Issue 16, second part: seeds read from the config (7f1ec75) and one copy of each helper
+    (the ``dedup`` branch, up to e083585) leave every item of the smoke ledger of the theory
+    chapters as it was at daa06a1 (dsprites, whose stored results grew in between, left out)."""
+    before = MOVE / "smoke-before-dedup-daa06a1.json"
+    after = MOVE / "smoke-after-dedup-e083585.json"
+    diff = ledger.compare(before, after)
+    assert diff.ok, diff.report()
+    assert len(diff.same) == json.loads(before.read_text())["provenance"]["n_records"] > 100
+    assert not diff.added
+
+
 def test_snapshot_records_the_commit_whose_chapters_wrote_the_ledger(tmp_path: Path):
     folder = _ledger(tmp_path, {"a": 0.5})
     snap = ledger.snapshot(folder, tmp_path / "s.json", chapters_commit="abc1234")
