@@ -74,14 +74,21 @@ def test_cli_exit_codes(tmp_path: Path, capsys):
 MOVE = Path(__file__).resolve().parents[1] / "results" / "ledger" / "move"
 
 
-def test_the_layered_package_left_the_smoke_ledger_unchanged():
-    """Issue 16: the smoke ledger built at the commit before the move to the layered package
-    (5386591) and at the commit that ended it (e017bd0) agree item by item."""
-    before = MOVE / "smoke-before-5386591.json"
-    after = MOVE / "smoke-after-e017bd0.json"
-    diff = ledger.compare(before, after)
+@pytest.mark.parametrize(
+    ("before", "after"),
+    [
+        ("smoke-before-5386591.json", "smoke-after-e017bd0.json"),
+        ("laptop-before-5386591.json", "laptop-after-e017bd0.json"),
+    ],
+)
+def test_the_layered_package_left_the_ledgers_unchanged(before: str, after: str):
+    """Issue 16: the ledger built at the commit before the move to the layered package
+    (5386591) and at the commit that ended it (e017bd0) agree item by item: every chapter in
+    smoke; in laptop the theory chapters (dsprites and faces, which train grids, left out)."""
+    diff = ledger.compare(MOVE / before, MOVE / after)
     assert diff.ok, diff.report()
-    assert len(diff.same) == json.loads(before.read_text())["provenance"]["n_records"] > 100
+    n = json.loads((MOVE / before).read_text())["provenance"]["n_records"]
+    assert len(diff.same) == n > 100
     assert not diff.added
 
 
