@@ -73,6 +73,7 @@ from seamlib.experiments.dsprites_stats import (
     paired_runs,
     spearman,
     spearman_test,
+    theil_sen,
 )
 from seamlib.experiments.published import (
     BHOWAL_BETA,
@@ -102,6 +103,7 @@ __all__ = [
     "load_results",
     "spearman",
     "spearman_test",
+    "theil_sen",
     "fig5_trends",
     "fig7_label",
     "fig7_stats",
