@@ -5,13 +5,15 @@ from __future__ import annotations
 import json
 import os
 import platform
+import shlex
 import subprocess
+import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-__all__ = ["git_commit", "provenance", "record_session", "relative_path"]
+__all__ = ["git_commit", "invocation", "provenance", "record_session", "relative_path"]
 
 
 # Pathspecs of what counts for "-dirty": the whole tree but the stored results.
@@ -128,11 +130,62 @@ def relative_path(path: str | os.PathLike[str], start: str | os.PathLike[str] | 
     return Path(there).name
 
 
+def invocation(argv: Sequence[str] | None = None) -> str:
+    """The command line of this process as a user would type it, without machine paths.
+
+    ``python -m seamlib sweep grid.json`` runs with ``sys.argv[0]`` set to the absolute path
+    of ``seamlib/__main__.py``; this gives back ``python -m seamlib sweep grid.json``. A
+    script or module inside the project is named relative to the project
+    (``python -m seamlib.dsprites_results ...``); a program from elsewhere (a Jupyter kernel,
+    pytest) by its name alone, without its arguments (they hold machine paths such as a
+    kernel's connection file).
+
+    Parameters
+    ----------
+    argv
+        The command line; default ``sys.argv``.
+
+    Examples
+    --------
+    >>> from seamlib.config import project_root
+    >>> from seamlib.provenance import invocation
+    >>> main = str(project_root() / "seamlib" / "__main__.py")
+    >>> invocation([main, "sweep", "experiments/dsprites_fig5.cpu.json", "--skip-busy"])
+    'python -m seamlib sweep experiments/dsprites_fig5.cpu.json --skip-busy'
+    >>> invocation([str(project_root() / "seamlib" / "dsprites_pilot.py"), "collect", "runs"])
+    'python -m seamlib.dsprites_pilot collect runs'
+    >>> invocation(["/opt/venv/lib/ipykernel_launcher.py", "-f", "/root/kernel-1.json"])
+    'ipykernel_launcher.py'
+    >>> invocation(["/opt/venv/lib/pytest/__main__.py", "-q", "/root/tests"])
+    'python -m pytest'
+    """
+    from seamlib.config import project_root
+
+    args = list(sys.argv if argv is None else argv)
+    if not args or not args[0]:
+        return "python"
+    prog = Path(args[0])
+    root = project_root()
+    try:
+        rel = prog.resolve().relative_to(root.resolve()) if prog.is_absolute() else None
+    except ValueError:
+        rel = None
+    if rel is not None and (rel.parts[0].startswith(".") or "site-packages" in rel.parts):
+        rel = None  # a virtual environment inside the project is not the project's code
+    if rel is None or rel.suffix != ".py":
+        # python -m pkg runs pkg/__main__.py
+        return f"python -m {prog.parent.name}" if prog.name == "__main__.py" else prog.name
+    module = ".".join(rel.with_suffix("").parts)
+    module = module.removesuffix(".__main__")
+    return shlex.join(["python", "-m", module, *args[1:]])
+
+
 def record_session(path: str | os.PathLike[str], **fields: Any) -> dict[str, Any]:
     """Append ``provenance(**fields)`` to the ``sessions`` list of the JSON file ``path``.
 
     A run directory's ``provenance.json`` holds one record per (re)start of training: its
-    start step, device, versions, git commit and the options changed on resume. A missing
+    start step, device, versions, git commit, the options changed on resume and the
+    command that ran it (:func:`invocation`; pass ``command=`` to override). A missing
     or unreadable file starts a new list. Written atomically.
 
     Returns
@@ -160,6 +213,7 @@ def record_session(path: str | os.PathLike[str], **fields: Any) -> dict[str, Any
             sessions = list(json.loads(path.read_text()).get("sessions", []))
         except (ValueError, AttributeError, TypeError):
             sessions = []
+    fields.setdefault("command", invocation())
     record = provenance(**fields)
     sessions.append(record)
     atomic_write_json(path, {"sessions": sessions})

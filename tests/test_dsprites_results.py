@@ -14,6 +14,7 @@ import torch
 from seamlib import dsprites_results as R
 from seamlib.config import PROFILES, get_profile, project_root
 from seamlib.models import VAE, mlp
+from seamlib.provenance import invocation
 from seamlib.sweep import expand_grid
 
 
@@ -291,6 +292,19 @@ def test_collect_writes_results_with_provenance(tiny_root: Path, tmp_path: Path)
     # each run records the commits it was trained at; the file, the commands behind it
     assert all(r["train_commits"] for r in fig5["runs"])
     assert prov["train_commits"] == sorted({c for r in fig5["runs"] for c in r["train_commits"]})
+    # ... and the command of each training session (here pytest's, by its name alone)
+    ran = invocation()
+    assert ran in ("pytest", "python -m pytest")
+    assert all(r["train_commands"] == [ran] for r in fig5["runs"])
+    assert prov["train_commands"] == [ran]
+    # runs trained before runs recorded their command: the sweep of their grid file
+    from seamlib.experiments.dsprites import _train_commands
+
+    old = [{**r, "train_commands": []} for r in fig5["runs"]]
+    assert _train_commands(old, "cpu") == [
+        "python -m seamlib sweep experiments/dsprites_fig5.cpu.json"
+    ]
+    assert ran in _train_commands([*old, fig5["runs"][0]], "cpu")
     assert prov["command"] is None  # the function was called directly, not the CLI
     assert R.main(["collect", str(tiny_root), "--profile", "smoke", "--out", str(tmp_path)]) == 0
     assert R.load_results("fig5", tmp_path)["provenance"]["command"] == (

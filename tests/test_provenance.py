@@ -47,3 +47,20 @@ def test_a_code_change_makes_the_tree_dirty(repo: Path):
     (repo / "pkg" / "code.py").write_text("x = 2\n")
     assert git_commit(repo / "pkg").endswith("-dirty")
     assert git_commit(repo / "results").endswith("-dirty")  # from any folder of the tree
+
+
+def test_invocation_has_no_machine_paths(tmp_path: Path) -> None:
+    from seamlib.config import project_root
+    from seamlib.provenance import invocation, record_session
+
+    main = str(project_root() / "seamlib" / "__main__.py")
+    assert invocation([main, "sweep", "g.json"]) == "python -m seamlib sweep g.json"
+    assert invocation(["seamlib/__main__.py", "x"]) == "python -m seamlib"  # relative: no args
+    assert invocation(["/usr/bin/pytest", "-q", "/root/t.py"]) == "pytest"
+    assert invocation([]) == "python"
+    venv = project_root() / ".venv" / "lib" / "python3.11" / "site-packages" / "pytest"
+    assert invocation([str(venv / "__main__.py"), "-q"]) == "python -m pytest"
+    # every training session records it; an explicit command wins
+    rec = record_session(tmp_path / "p.json", start_step=0)
+    assert rec["command"] == invocation()
+    assert record_session(tmp_path / "p.json", command="python -m x")["command"] == "python -m x"

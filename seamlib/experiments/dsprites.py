@@ -543,6 +543,7 @@ def collect(
             "experiment": exp,
             "variant": variant,
             "train_commits": _train_commits(run),
+            "train_commands": _sessions_field(run, "command"),
         }
         if exp in ("rolinek", "bhowal"):
             groups["tables"].append(summary)
@@ -569,11 +570,7 @@ def collect(
                 n_excluded_training_images=int(exclude.size),
                 run_root=relative_path(root),
                 command=command,
-                train_commands=sorted(
-                    f"python -m seamlib sweep experiments/dsprites_{e}.{prof.name}.json"
-                    for e in {r.get("experiment") for r in rows}
-                    if (project_root() / "experiments" / f"dsprites_{e}.{prof.name}.json").is_file()
-                ),
+                train_commands=_train_commands(rows, prof.name),
                 train_commits=sorted({c for r in rows for c in r.get("train_commits", [])}),
             ),
             "runs": rows,
@@ -605,13 +602,29 @@ def _with_stored(path: Path, rows: list[dict[str, Any]], tag: str) -> list[dict[
     return kept + rows
 
 
-def _train_commits(run: Path) -> list[str]:
-    """The git commits of a run's training sessions (from its ``provenance.json``)."""
+def _sessions_field(run: Path, field: str) -> list[str]:
+    """The values of ``field`` over a run's training sessions (its ``provenance.json``)."""
     try:
         sessions = json.loads((run / "provenance.json").read_text()).get("sessions", [])
     except (OSError, json.JSONDecodeError):
         return []
-    return sorted({str(s["git_commit"]) for s in sessions if s.get("git_commit")})
+    return sorted({str(s[field]) for s in sessions if s.get(field)})
+
+
+def _train_commands(rows: Sequence[Mapping[str, Any]], profile: str) -> list[str]:
+    """The commands that trained ``rows``: as each run recorded them, and for runs trained
+    before runs recorded their command, the sweep of their experiment's grid file."""
+    out = {str(c) for r in rows for c in r.get("train_commands") or []}
+    for exp in {r.get("experiment") for r in rows if not r.get("train_commands")}:
+        grid = f"experiments/dsprites_{exp}.{profile}.json"
+        if (project_root() / grid).is_file():
+            out.add(f"python -m seamlib sweep {grid}")
+    return sorted(out)
+
+
+def _train_commits(run: Path) -> list[str]:
+    """The git commits of a run's training sessions."""
+    return _sessions_field(run, "git_commit")
 
 
 def _slim(summary: Mapping[str, Any]) -> dict[str, Any]:
