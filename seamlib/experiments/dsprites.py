@@ -542,7 +542,7 @@ def collect(
             **finite(summary),
             "experiment": exp,
             "variant": variant,
-            "train_commits": _train_commits(run),
+            "train_commits": _sessions_field(run, "git_commit"),
             "train_commands": _sessions_field(run, "command"),
         }
         if exp in ("rolinek", "bhowal"):
@@ -620,11 +620,6 @@ def _train_commands(rows: Sequence[Mapping[str, Any]], profile: str) -> list[str
         if (project_root() / grid).is_file():
             out.add(f"python -m seamlib sweep {grid}")
     return sorted(out)
-
-
-def _train_commits(run: Path) -> list[str]:
-    """The git commits of a run's training sessions."""
-    return _sessions_field(run, "git_commit")
 
 
 def _slim(summary: Mapping[str, Any]) -> dict[str, Any]:
