@@ -19,7 +19,6 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import shlex
 import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -28,6 +27,7 @@ from typing import Any
 import numpy as np
 
 from seamlib.config import project_root
+from seamlib.provenance import module_command
 from seamlib.train import CONFIG_FILE, CURVE_FILE, PROVENANCE_FILE, STATE_FILE
 
 __all__ = [
@@ -155,8 +155,7 @@ def collect_curves(
         "provenance": provenance(
             seeds=sorted({int(r["config"].get("seed", 0)) for r in runs}),
             device=",".join(sorted({d for r in runs for d in r["train_devices"]})),
-            command=command
-            or shlex.join(["python", "-m", "seamlib.dsprites_pilot", *sys.argv[1:]]),
+            command=command or module_command("seamlib.dsprites_pilot", sys.argv[1:]),
             run_root=",".join(relative_path(root) for root in roots),
             n_runs=len(runs),
         ),
@@ -323,7 +322,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     c.add_argument("--name", default="pilot", help="experiment name (default pilot)")
     args = parser.parse_args(argv)
     words = list(sys.argv[1:] if argv is None else argv)
-    command = shlex.join(["python", "-m", "seamlib.dsprites_pilot", *words])
+    command = module_command("seamlib.dsprites_pilot", words)
     try:
         path = collect_curves(args.run_root, args.out, experiment=args.name, command=command)
     except FileNotFoundError as exc:

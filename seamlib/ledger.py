@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from seamlib.claims import read_ledger, record_status
+from seamlib.provenance import module_command
 
 __all__ = ["LedgerDiff", "load", "snapshot", "compare", "main"]
 
@@ -273,7 +274,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         if args.cmd == "snapshot":
-            cmd = "python -m seamlib.ledger " + " ".join(sys.argv[1:] if argv is None else argv)
+            cmd = module_command("seamlib.ledger", sys.argv[1:] if argv is None else argv)
             path = snapshot(
                 args.folder, args.out, command=cmd, chapters_commit=args.chapters_commit
             )

@@ -13,7 +13,14 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-__all__ = ["git_commit", "invocation", "provenance", "record_session", "relative_path"]
+__all__ = [
+    "git_commit",
+    "invocation",
+    "module_command",
+    "provenance",
+    "record_session",
+    "relative_path",
+]
 
 
 # Pathspecs of what counts for "-dirty": the whole tree but the stored results.
@@ -130,6 +137,36 @@ def relative_path(path: str | os.PathLike[str], start: str | os.PathLike[str] | 
     return Path(there).name
 
 
+def module_command(module: str, args: Sequence[str]) -> str:
+    """``python -m module args`` as a user would type it, without machine paths.
+
+    An absolute path among ``args`` (alone, or as the value of ``--option=PATH``) is written
+    relative to the project, as :func:`relative_path` does: a path outside it keeps only its
+    last component. The stored command then says what ran, not where.
+
+    Examples
+    --------
+    >>> from seamlib.config import project_root
+    >>> from seamlib.provenance import module_command
+    >>> out = str(project_root() / "results" / "dsprites")
+    >>> module_command("seamlib.dsprites_pilot", ["collect", "runs/a", "--out", out])
+    'python -m seamlib.dsprites_pilot collect runs/a --out results/dsprites'
+    >>> module_command("seamlib.ledger", ["snapshot", "/tmp/l/smoke", "--out=/tmp/s.json"])
+    'python -m seamlib.ledger snapshot smoke --out=s.json'
+    """
+    from seamlib.config import project_root
+
+    root = project_root()
+
+    def portable(arg: str) -> str:
+        option, eq, value = arg.partition("=") if arg.startswith("--") else ("", "", arg)
+        if os.path.isabs(value):
+            value = relative_path(value, start=root)
+        return f"{option}{eq}{value}"
+
+    return shlex.join(["python", "-m", module, *(portable(a) for a in args)])
+
+
 def invocation(argv: Sequence[str] | None = None) -> str:
     """The command line of this process as a user would type it, without machine paths.
 
@@ -177,7 +214,7 @@ def invocation(argv: Sequence[str] | None = None) -> str:
         return f"python -m {prog.parent.name}" if prog.name == "__main__.py" else prog.name
     module = ".".join(rel.with_suffix("").parts)
     module = module.removesuffix(".__main__")
-    return shlex.join(["python", "-m", module, *args[1:]])
+    return module_command(module, args[1:])
 
 
 def record_session(path: str | os.PathLike[str], **fields: Any) -> dict[str, Any]:

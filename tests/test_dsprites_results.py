@@ -308,8 +308,9 @@ def test_collect_writes_results_with_provenance(tiny_root: Path, tmp_path: Path)
     assert prov["command"] is None  # the function was called directly, not the CLI
     assert R.main(["collect", str(tiny_root), "--profile", "smoke", "--out", str(tmp_path)]) == 0
     assert R.load_results("fig5", tmp_path)["provenance"]["command"] == (
-        f"python -m seamlib.dsprites_results collect {tiny_root} --profile smoke --out {tmp_path}"
-    )
+        "python -m seamlib.dsprites_results collect "
+        f"{tiny_root.name} --profile smoke --out {tmp_path.name}"
+    )  # paths outside the project keep only their last component: no machine paths
     fig7 = R.load_results("fig7", tmp_path)
     # the annealed run and the beta = 1 diagonal baseline, both with images
     assert sorted(r["variant"] for r in fig7["runs"]) == ["anneal", "diag"]

@@ -115,3 +115,12 @@ def test_snapshot_records_the_commit_whose_chapters_wrote_the_ledger(tmp_path: P
     folder = _ledger(tmp_path, {"a": 0.5})
     snap = ledger.snapshot(folder, tmp_path / "s.json", chapters_commit="abc1234")
     assert json.loads(snap.read_text())["provenance"]["chapters_commit"] == "abc1234"
+
+
+def test_snapshot_cli_records_its_command_without_machine_paths(tmp_path: Path):
+    folder = _ledger(tmp_path, {"a": 0.5})
+    out = tmp_path / "out" / "s.json"
+    assert ledger.main(["snapshot", str(folder), "--out", str(out)]) == 0
+    command = json.loads(out.read_text())["provenance"]["command"]
+    assert command.startswith("python -m seamlib.ledger snapshot ")
+    assert str(tmp_path) not in command and command.endswith("--out s.json")

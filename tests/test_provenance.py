@@ -64,3 +64,17 @@ def test_invocation_has_no_machine_paths(tmp_path: Path) -> None:
     rec = record_session(tmp_path / "p.json", start_step=0)
     assert rec["command"] == invocation()
     assert record_session(tmp_path / "p.json", command="python -m x")["command"] == "python -m x"
+
+
+def test_stored_commands_write_paths_relative_to_the_project(tmp_path: Path) -> None:
+    from seamlib.config import project_root
+    from seamlib.provenance import invocation, module_command
+
+    inside = str(project_root() / "results" / "dsprites")
+    outside = str(tmp_path / "ledgers" / "smoke")
+    cmd = module_command("seamlib.ledger", ["snapshot", outside, "--out", inside])
+    assert cmd == "python -m seamlib.ledger snapshot smoke --out results/dsprites"
+    assert module_command("m", [f"--out={outside}", "-q"]) == "python -m m --out=smoke -q"
+    assert module_command("m", ["runs/a", "--steps", "10"]) == "python -m m runs/a --steps 10"
+    main = str(project_root() / "seamlib" / "dsprites_pilot.py")
+    assert str(tmp_path) not in invocation([main, "collect", "runs", "--out", outside])

@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import shlex
 import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -81,6 +80,7 @@ from seamlib.experiments.published import (
     ROLINEK_BETA,
     ROLINEK_D,
 )
+from seamlib.provenance import module_command
 from seamlib.theory.jacobian import jacobian_and_value
 
 __all__ = [
@@ -674,13 +674,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             profile=args.profile,
             reuse=not args.no_reuse,
             include_incomplete=args.incomplete,
-            command=shlex.join(
-                [
-                    "python",
-                    "-m",
-                    "seamlib.dsprites_results",
-                    *(sys.argv[1:] if argv is None else argv),
-                ]
+            command=module_command(
+                "seamlib.dsprites_results", sys.argv[1:] if argv is None else argv
             ),
         ).values():
             print(path)
