@@ -89,6 +89,7 @@ from seamlib.train_data import (
 from seamlib.train_fit import FitResult, fit
 
 __all__ = [
+    "CURVE_JACOBIAN_N",
     "FitResult",
     "fit",
     "SCHEDULES",
@@ -106,6 +107,10 @@ __all__ = [
     "atomic_write_text",
     "atomic_write_json",
 ]
+
+#: Images of each learning-curve evaluation at which the Eq. 6 terms (batch mean and per
+#: point) are computed; MIG and AAS use the run's ``eval_n``.
+CURVE_JACOBIAN_N = 64
 
 
 # ======================================================================================
@@ -485,7 +490,7 @@ class Trainer:
         t0 = time.perf_counter()
         from seamlib.evaluation import evaluate_model
 
-        row = evaluate_model(self.model, self.data, n=c.eval_n, n_jacobian=64, seed=0)
+        row = evaluate_model(self.model, self.data, n=c.eval_n, n_jacobian=CURVE_JACOBIAN_N, seed=0)
         for key in ("jtj", "hessian_term", "mutual_info"):
             row.pop(key, None)
         row = {
