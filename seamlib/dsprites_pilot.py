@@ -114,7 +114,7 @@ def collect_curves(
     >>> from seamlib import dsprites_pilot as P
     >>> path = P.collect_curves("runs/dsprites/pilot-relu")  # doctest: +SKIP
     """
-    from seamlib.provenance import provenance, relative_path
+    from seamlib.provenance import invocation, provenance, relative_path
 
     roots = [Path(run_root)] if isinstance(run_root, (str, Path)) else [Path(r) for r in run_root]
     found = [p for root in roots for p in sorted(root.glob(f"*/{CURVE_FILE}"))]
@@ -155,7 +155,7 @@ def collect_curves(
         "provenance": provenance(
             seeds=sorted({int(r["config"].get("seed", 0)) for r in runs}),
             device=",".join(sorted({d for r in runs for d in r["train_devices"]})),
-            command=command or module_command("seamlib.dsprites_pilot", sys.argv[1:]),
+            command=command or invocation(),
             run_root=",".join(relative_path(root) for root in roots),
             n_runs=len(runs),
         ),
