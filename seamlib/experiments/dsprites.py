@@ -183,6 +183,11 @@ def grids(profile: str | None = None) -> dict[str, dict[str, Any]]:
         model["eval_every"] = sizes.eval_every
     base = {**_base(sizes, sizes.steps), **model}
     tbase = _base(sizes, sizes.table_steps)
+    if sizes.resolution != 64:
+        tbase["resolution"] = sizes.resolution
+    bhowal_model: dict[str, Any] = {"architecture": "mlp", "hidden": list(BHOWAL_HIDDEN)}
+    if sizes.table_activation != "tanh":
+        bhowal_model["activation"] = sizes.table_activation
     b0, b1 = sizes.anneal
     return {
         "fig5": {
@@ -227,8 +232,7 @@ def grids(profile: str | None = None) -> dict[str, dict[str, Any]]:
             "root": f"{root}/bhowal",
             "base": {
                 **tbase,
-                "architecture": "mlp",
-                "hidden": list(BHOWAL_HIDDEN),
+                **bhowal_model,
                 "latent_dim": TABLE_D,
                 "posterior": "diag",
             },
