@@ -82,6 +82,10 @@ def test_published_numbers_are_the_papers() -> None:
     assert R.ROLINEK_TABLE2_DSPRITES["VAE"]["dto"] == (1.08, 0.15)
     assert R.ROLINEK_TABLE2_DSPRITES["beta-VAE (full)"]["disent"] == (0.12, 0.06)
     assert R.BHOWAL_TABLE4_DSPRITES == {"beta-VAE": (0.25, 0.10), "VAE": (0.16, 0.05)}
+    # Rolinek et al.'s 50 epochs of 80 % of 737,280 images: the paper profile's table runs
+    paper = get_profile("paper").dsprites
+    assert R.ROLINEK_TRAIN_IMAGES == 50 * 0.8 * 737_280
+    assert paper.table_steps * paper.batch_size == R.ROLINEK_TRAIN_IMAGES
 
 
 # --------------------------------------------------------------------------------------
@@ -245,6 +249,8 @@ def tiny_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
     )
     exp = TrainConfig(**common, beta=1.0, beta_end=0.001, beta_schedule="exp")  # type: ignore[arg-type]
     train(exp, root / "fig7" / "a", progress=False)
+    table = TrainConfig(**{**common, "latent_dim": 5}, beta=4.0, posterior="full")  # type: ignore[arg-type]
+    train(table, root / "rolinek" / "t", progress=False)
     return root
 
 
@@ -262,6 +268,18 @@ def test_summarise_run(tiny_root: Path) -> None:
     assert trav.shape == (6, sizes.n_traverse, 64, 64)
     assert R.decode_images(s["images"]["reconstructions"]).shape == (sizes.n_recon, 64, 64)
     assert (tiny_root / "fig5" / "b1" / "dsprites_summary.json").is_file()
+    assert not set(R.TABLE_METRICS) & set(s)  # the tables' variants only when asked for
+
+
+def test_summarise_run_table_metrics(tiny_root: Path) -> None:
+    """The published tables' variants: kNN score chance-corrected, MIG from posterior samples."""
+    x, f = R.heldout_data(300)
+    s = R.summarise_run(
+        tiny_root / "rolinek" / "t", profile="smoke", x=x, factors=f, table_metrics=True
+    )
+    assert 0 <= s["mig_sampled"] <= 1
+    assert -1 <= s["knn_disent_chance"] <= 1  # each summand in [-1, 1]; the printed one is not
+    assert s["knn_disent_chance"] != s["knn_disent"]
 
 
 def test_axis_match_is_one_for_signed_permuted_factors_and_drops_under_rotation() -> None:
@@ -282,7 +300,10 @@ def test_axis_match_is_one_for_signed_permuted_factors_and_drops_under_rotation(
 
 def test_collect_writes_results_with_provenance(tiny_root: Path, tmp_path: Path) -> None:
     paths = R.collect(tiny_root, tmp_path, profile="smoke")
-    assert set(paths) == {"fig5", "fig7"}
+    assert set(paths) == {"fig5", "fig7", "tables"}
+    (table_run,) = R.load_results("tables", tmp_path)["runs"]
+    assert table_run["variant"] == "beta-VAE (full)"
+    assert all(k in table_run for k in R.TABLE_METRICS)
     fig5 = R.load_results("fig5", tmp_path)
     assert {r["variant"] for r in fig5["runs"]} == {"diag", "full"}
     assert all("images" not in r for r in fig5["runs"])
@@ -337,7 +358,7 @@ def test_collect_skips_runs_still_training(tiny_root: Path, tmp_path: Path) -> N
     saved = state.read_text()
     try:
         state.write_text(json.dumps({"status": "running", "step": 2}))
-        assert set(R.collect(tiny_root, tmp_path, profile="smoke")) == {"fig5", "fig7"}
+        assert set(R.collect(tiny_root, tmp_path, profile="smoke")) == {"fig5", "fig7", "tables"}
         fig7 = R.load_results("fig7", tmp_path)
         assert [r["variant"] for r in fig7["runs"]] == ["diag"]  # only the baseline
         R.collect(tiny_root, tmp_path, profile="smoke", include_incomplete=True)
