@@ -12,6 +12,7 @@ import pytest
 import torch
 
 from seamlib import dsprites_results as R
+from seamlib import metrics
 from seamlib.config import PROFILES, get_profile, project_root
 from seamlib.models import VAE, mlp
 from seamlib.provenance import invocation
@@ -82,6 +83,7 @@ def test_published_numbers_are_the_papers() -> None:
     assert R.ROLINEK_TABLE2_DSPRITES["VAE"]["dto"] == (1.08, 0.15)
     assert R.ROLINEK_TABLE2_DSPRITES["beta-VAE (full)"]["disent"] == (0.12, 0.06)
     assert R.BHOWAL_TABLE4_DSPRITES == {"beta-VAE": (0.25, 0.10), "VAE": (0.16, 0.05)}
+    assert R.ROLINEK_RANDOM_DECODER_DTO == (1.86, 0.11)
     # Rolinek et al.'s 50 epochs of 80 % of 737,280 images: the paper profile's table runs
     paper = get_profile("paper").dsprites
     assert R.ROLINEK_TRAIN_IMAGES == 50 * 0.8 * 737_280
@@ -280,6 +282,18 @@ def test_summarise_run_table_metrics(tiny_root: Path) -> None:
     assert 0 <= s["mig_sampled"] <= 1
     assert -1 <= s["knn_disent_chance"] <= 1  # each summand in [-1, 1]; the printed one is not
     assert s["knn_disent_chance"] != s["knn_disent"]
+
+
+def test_random_decoder_dto() -> None:
+    """An untrained decoder's DtO: reproducible per seed, and far from orthogonal."""
+    from seamlib.models import ModelConfig
+
+    cfg = ModelConfig("rolinek-dsprites", data_shape=(1, 32, 32), latent_dim=5)
+    a, b = (R.random_decoder_dto(cfg, n=16, seed=s) for s in (0, 1))
+    assert a == R.random_decoder_dto(cfg, n=16, seed=0) and a != b
+    assert 0.5 < a < 10**0.5  # a signed permutation scores 0; the maximum is sqrt(2 d)
+    # an orthogonal linear decoder has DtO 0 (the metric, not the draw, decides)
+    assert metrics.dto(torch.eye(5)[:, [2, 0, 1, 4, 3]].numpy(), jacobian=True) == 0.0
 
 
 def test_axis_match_is_one_for_signed_permuted_factors_and_drops_under_rotation() -> None:

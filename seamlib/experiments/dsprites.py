@@ -80,6 +80,7 @@ from seamlib.experiments.published import (
     ROLINEK_BETA,
     ROLINEK_D,
 )
+from seamlib.models import ModelConfig
 from seamlib.provenance import module_command
 from seamlib.theory.jacobian import jacobian_and_value
 
@@ -97,6 +98,7 @@ __all__ = [
     "eval_id",
     "summarise_run",
     "TABLE_METRICS",
+    "random_decoder_dto",
     "axis_match",
     "ORDINAL_FACTORS",
     "classify",
@@ -422,6 +424,35 @@ def _table_metrics(
         "knn_disent_chance": float(knn),  # type: ignore[arg-type]
         "mig_sampled": metrics.mig(mi.mi, mi.factor_entropy),
     }
+
+
+def random_decoder_dto(config: ModelConfig, *, n: int = 64, seed: int = 0) -> float:
+    """DtO of an untrained decoder: Rolinek et al.'s "Random Decoder" baseline (Table 2).
+
+    The model of ``config`` is initialised from ``seed`` (torch's default initialisation,
+    the same as a training run's at step 0) and :func:`seamlib.metrics.dto` is taken over its
+    decoder Jacobians at ``n`` latent points drawn from the prior N(0, I).
+
+    Returns
+    -------
+    float, in ``[0, sqrt(2 d)]``.
+
+    Examples
+    --------
+    >>> from seamlib.experiments import dsprites as R
+    >>> from seamlib.models import ModelConfig
+    >>> cfg = ModelConfig("rolinek-dsprites", data_shape=(1, 32, 32), latent_dim=5)
+    >>> 0 < R.random_decoder_dto(cfg, n=8) < 10 ** 0.5
+    True
+    """
+    from seamlib.models import build_model
+
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        model = build_model(config)
+        z = torch.randn(n, config.latent_dim)
+    jac, _ = _jacobian_at_means(model, z)
+    return metrics.dto(jac.numpy(), jacobian=True)
 
 
 def _jacobian_at_means(model: Any, means: Tensor) -> tuple[Tensor, Tensor]:

@@ -14,6 +14,7 @@ __all__ = [
     "BHOWAL_BETA",
     "BHOWAL_HIDDEN",
     "ROLINEK_TRAIN_IMAGES",
+    "ROLINEK_RANDOM_DECODER_DTO",
 ]
 
 #: Published dSprites numbers of Rolinek et al. (2019), Table 2 (mean, std over restarts):
@@ -32,6 +33,9 @@ BHOWAL_TABLE4_DSPRITES: dict[str, tuple[float, float]] = {
     "beta-VAE": (0.25, 0.10),
     "VAE": (0.16, 0.05),
 }
+
+#: Rolinek et al. (2019), Table 2, dSprites: DtO of a random (untrained) decoder (mean, std).
+ROLINEK_RANDOM_DECODER_DTO: tuple[float, float] = (1.86, 0.11)
 
 ROLINEK_BETA = 4.0  # Rolinek et al., Table S3
 ROLINEK_D = 5
