@@ -516,7 +516,7 @@ class DspritesSizes(Section):
         eval_n=10_000,
         live_subset=16_384,
         # Published tables at the same resolution and batch: 8,000 steps = 2.05M images,
-        # 7 % of Rolinek et al.'s 50 epochs (about 13 CPU-minutes per run on one thread)
+        # 7 % of Rolinek et al.'s 50 epochs (about 15 CPU-minutes per run on one thread)
         table_steps=8_000,
         table_activation="relu",
     )

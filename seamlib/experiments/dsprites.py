@@ -80,7 +80,7 @@ from seamlib.experiments.published import (
     ROLINEK_BETA,
     ROLINEK_D,
 )
-from seamlib.models import ModelConfig
+from seamlib.models import ModelConfig, build_model
 from seamlib.provenance import module_command
 from seamlib.theory.jacobian import jacobian_and_value
 
@@ -445,8 +445,6 @@ def random_decoder_dto(config: ModelConfig, *, n: int = 64, seed: int = 0) -> fl
     >>> 0 < R.random_decoder_dto(cfg, n=8) < 10 ** 0.5
     True
     """
-    from seamlib.models import build_model
-
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
         model = build_model(config)
