@@ -344,3 +344,41 @@ def test_celeba_fixture_trains_as_uint8_rgb(tmp_path: Path, monkeypatch):
     assert data.x.dtype == torch.uint8 and data.x.shape == (6, 3, 64, 64)
     assert data.scale == 1 / 255 and data.factors.shape == (6, 40)
     assert train(cfg, tmp_path / "run", data=data, progress=False).step == 2
+
+
+# --- no host round-trip per step (issue 18: the paper profile on CUDA) -------------------
+@pytest.mark.parametrize("posterior", ["diag", "full"])
+def test_training_steps_do_not_read_back_to_the_host(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, posterior: str
+) -> None:
+    """Between two metrics rows the loop only queues device work: the number of reads of a
+    tensor's value on the host (item, float, bool, cpu, numpy, tolist) made by the project's
+    code does not grow with the number of steps. On a GPU each such read is a
+    synchronisation. (torch's own reads are left out: Adam reads its step counter, a host
+    tensor by design, with .item() every step.)"""
+    import traceback
+
+    from seamlib.train import Trainer
+
+    reads: list[str] = []
+    for name in ("item", "cpu", "numpy", "tolist", "__float__", "__bool__", "__int__"):
+        original = getattr(torch.Tensor, name)
+
+        def counted(self, *args, _name=name, _original=original, **kwargs):
+            caller = traceback.extract_stack(limit=2)[0].filename
+            if f"{os.sep}torch{os.sep}" not in caller:
+                reads.append(f"{_name} from {caller}")
+            return _original(self, *args, **kwargs)
+
+        monkeypatch.setattr(torch.Tensor, name, counted)
+
+    def reads_for(steps: int) -> int:
+        cfg = tiny_config(steps=steps, log_every=steps, checkpoint_every=steps, posterior=posterior)
+        trainer = Trainer(cfg, tmp_path / f"{posterior}-{steps}", data=tiny_data(), progress=False)
+        reads.clear()
+        trainer.run(steps - 1)  # no row or checkpoint inside; one row after the loop
+        return len(reads)
+
+    few, many = reads_for(5), reads_for(50)
+    assert few == many  # reads per run, not per step
+    assert 1 <= many <= 2  # the metrics row after the loop: one copy of the stacked losses
