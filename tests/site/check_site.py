@@ -32,6 +32,8 @@ ERROR_PATTERNS = [
     re.compile(r"\b\w+Error: "),
     re.compile(r"Exception: "),
 ]
+#: ``$...$`` around a TeX command (``$\\beta = 1$``), as text: math that was never rendered.
+RAW_INLINE_TEX = re.compile(r"\$[^$\n]{0,80}?\\[A-Za-z]+[^$\n]{0,80}?\$")
 
 
 def pages(html_dir: Path) -> list[Path]:
@@ -76,6 +78,16 @@ def check_page(page, path: Path) -> list[str]:  # type: ignore[no-untyped-def]
         problems.append(f"{n_math} math blocks but no rendered MathJax output")
     if re.search(r"(?<!\\)\$\$|\\\(|\\\[", main):
         problems.append("raw TeX delimiters left in the page text")
+    # inline $...$ with a TeX command left as text (e.g. glued Markdown, which MyST does not
+    # parse for math), outside code, where a chapter's source may show it on purpose
+    prose = page.evaluate(
+        "() => { const m = document.querySelector('main'); if (!m) return '';"
+        " const c = m.cloneNode(true);"
+        " c.querySelectorAll('pre, code, .cell_input, mjx-container, script, style')"
+        ".forEach(e => e.remove()); return c.textContent; }"
+    )
+    for hit in RAW_INLINE_TEX.finditer(prose):
+        problems.append(f"raw inline TeX left in the page text: {hit.group(0)!r}")
     return problems
 
 
