@@ -87,6 +87,10 @@ def test_published_numbers_are_the_papers() -> None:
     # Rolinek et al.'s 50 epochs of 80 % of 737,280 images: the paper profile's table runs
     paper = get_profile("paper").dsprites
     assert R.ROLINEK_TRAIN_IMAGES == 50 * 0.8 * 737_280
+    t = R.ROLINEK_TRAINING
+    assert R.ROLINEK_TRAIN_IMAGES == t["epochs"] * t["split"] * 737_280  # type: ignore[operator]
+    assert (t["optimiser"], t["lr"], t["batch_size"]) == ("AdaGrad", 0.01, 64)
+    assert R.BHOWAL_TRAINING == {"optimiser": "Adam", "lr": 0.001}
     assert paper.table_steps * paper.batch_size == R.ROLINEK_TRAIN_IMAGES
 
 
@@ -294,6 +298,35 @@ def test_random_decoder_dto() -> None:
     assert 0.5 < a < 10**0.5  # a signed permutation scores 0; the maximum is sqrt(2 d)
     # an orthogonal linear decoder has DtO 0 (the metric, not the draw, decides)
     assert metrics.dto(torch.eye(5)[:, [2, 0, 1, 4, 3]].numpy(), jacobian=True) == 0.0
+
+
+def test_table_summary_groups_runs_by_model_and_adds_the_random_decoder() -> None:
+    def run(exp: str, variant: str, **metrics: float) -> dict:
+        cfg = {"latent_dim": 5, "resolution": 32}
+        return {"experiment": exp, "variant": variant, "config": cfg, **metrics}
+
+    doc = {
+        "provenance": {"eq6_n": 8},
+        "runs": [
+            run("rolinek", "beta-VAE", knn_disent=0.3, knn_disent_chance=0.2, dto=0.7, mig=0.1),
+            run("rolinek", "beta-VAE", knn_disent=0.5, knn_disent_chance=0.4, dto=0.9, mig=0.3),
+            run("rolinek", "VAE", knn_disent=0.1, knn_disent_chance=0.1, dto=1.2, mig=0.0),
+            run("bhowal", "VAE", mig_sampled=0.2, mig=0.1),
+        ],
+    }
+    s = R.table_summary(doc, random_seeds=3)
+    assert set(s) == set(R.TABLE_COLUMNS)
+    beta = s["rolinek"]["dto"]["beta-VAE"]
+    assert beta["n"] == 2 and beta["mean"] == pytest.approx(0.8)
+    assert beta["std"] == pytest.approx(np.std([0.7, 0.9], ddof=1))
+    assert s["rolinek"]["knn_disent_chance"]["VAE"]["mean"] == pytest.approx(0.1)
+    assert s["bhowal"]["mig_sampled"] == {"VAE": {"mean": 0.2, "std": 0.0, "n": 1}}
+    rand = s["rolinek"]["dto"]["random decoder"]
+    from seamlib.models import ModelConfig
+
+    cfg = ModelConfig("rolinek-dsprites", data_shape=(1, 32, 32), latent_dim=5)
+    expected = [R.random_decoder_dto(cfg, n=8, seed=k) for k in range(3)]
+    assert rand["n"] == 3 and rand["mean"] == pytest.approx(np.mean(expected))
 
 
 def test_axis_match_is_one_for_signed_permuted_factors_and_drops_under_rotation() -> None:

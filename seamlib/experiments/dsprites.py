@@ -48,6 +48,7 @@ from seamlib.experiments.common import (
     encode_images,
     eq6_fields,
     finite,
+    group_stats,
     model_eq6_terms,
     read_results,
     results_folder,
@@ -99,6 +100,8 @@ __all__ = [
     "summarise_run",
     "TABLE_METRICS",
     "random_decoder_dto",
+    "TABLE_COLUMNS",
+    "table_summary",
     "axis_match",
     "ORDINAL_FACTORS",
     "classify",
@@ -451,6 +454,62 @@ def random_decoder_dto(config: ModelConfig, *, n: int = 64, seed: int = 0) -> fl
         z = torch.randn(n, config.latent_dim)
     jac, _ = _jacobian_at_means(model, z)
     return metrics.dto(jac.numpy(), jacobian=True)
+
+
+TABLE_COLUMNS: dict[str, tuple[str, ...]] = {
+    "rolinek": ("knn_disent", "knn_disent_chance", "dto", "mig"),
+    "bhowal": ("mig_sampled", "mig"),
+}
+"""The summary fields each published table compares (:func:`table_summary`)."""
+
+
+def table_summary(
+    doc: Mapping[str, Any], *, random_seeds: int = 5
+) -> dict[str, dict[str, dict[str, dict[str, float]]]]:
+    """Our side of the published tables: per paper, metric and model, mean, sd and n.
+
+    Parameters
+    ----------
+    doc
+        A stored ``tables.json`` (:func:`collect`): runs of the ``rolinek`` and ``bhowal``
+        experiments, each with its ``variant`` (the papers' column names).
+    random_seeds
+        Initialisations of Rolinek et al.'s "random decoder" row (:func:`random_decoder_dto`
+        on the stored runs' architecture and resolution, at ``eq6_n`` prior samples), added
+        under ``["rolinek"]["dto"]["random decoder"]``.
+
+    Returns
+    -------
+    dict
+        ``{paper: {metric: {model: {"mean", "std", "n"}}}}`` for the metrics of
+        :data:`TABLE_COLUMNS`; ``std`` with ddof = 1 (0 for one run).
+
+    Examples
+    --------
+    >>> from seamlib.experiments import dsprites as R
+    >>> s = R.table_summary(R.load_results("tables"))  # doctest: +SKIP
+    >>> s["rolinek"]["dto"]["beta-VAE"]["mean"]  # doctest: +SKIP
+    """
+    out: dict[str, dict[str, dict[str, dict[str, float]]]] = {}
+    for paper, keys in TABLE_COLUMNS.items():
+        runs = [r for r in doc["runs"] if r["experiment"] == paper]
+        out[paper] = {
+            key: {k[0]: v for k, v in group_stats(runs, key, by=("variant",)).items()}
+            for key in keys
+        }
+    config = next(r["config"] for r in doc["runs"] if r["experiment"] == "rolinek")
+    side = int(config.get("resolution", 64))
+    model = ModelConfig(
+        "rolinek-dsprites", data_shape=(1, side, side), latent_dim=int(config["latent_dim"])
+    )
+    n = int(doc["provenance"]["eq6_n"])
+    rand = [random_decoder_dto(model, n=n, seed=s) for s in range(random_seeds)]
+    out["rolinek"]["dto"]["random decoder"] = {
+        "mean": float(np.mean(rand)),
+        "std": float(np.std(rand, ddof=1)) if random_seeds > 1 else 0.0,
+        "n": random_seeds,
+    }
+    return out
 
 
 def _jacobian_at_means(model: Any, means: Tensor) -> tuple[Tensor, Tensor]:

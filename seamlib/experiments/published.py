@@ -14,6 +14,8 @@ __all__ = [
     "BHOWAL_BETA",
     "BHOWAL_HIDDEN",
     "ROLINEK_TRAIN_IMAGES",
+    "ROLINEK_TRAINING",
+    "BHOWAL_TRAINING",
     "ROLINEK_RANDOM_DECODER_DTO",
 ]
 
@@ -39,8 +41,18 @@ ROLINEK_RANDOM_DECODER_DTO: tuple[float, float] = (1.86, 0.11)
 
 ROLINEK_BETA = 4.0  # Rolinek et al., Table S3
 ROLINEK_D = 5
-#: Images Rolinek et al.'s table runs see: 50 epochs of an 80 % training split of the
-#: 737,280 dSprites images (Bhowal et al. do not state their training length).
-ROLINEK_TRAIN_IMAGES = 50 * 589_824
+#: Rolinek et al.'s training of the table runs: epochs, training split of the 737,280
+#: dSprites images, optimiser, learning rate, batch size.
+ROLINEK_TRAINING: dict[str, float | str] = {
+    "epochs": 50,
+    "split": 0.8,
+    "optimiser": "AdaGrad",
+    "lr": 1e-2,
+    "batch_size": 64,
+}
+#: Bhowal et al.'s (Table 3; no training length or batch size stated).
+BHOWAL_TRAINING: dict[str, float | str] = {"optimiser": "Adam", "lr": 1e-3}
+#: Images Rolinek et al.'s table runs see: 50 epochs of 80 % of the data set.
+ROLINEK_TRAIN_IMAGES = round(50 * 0.8 * 737_280)
 BHOWAL_BETA = 6.0  # Bhowal et al., Table 3
 BHOWAL_HIDDEN = (1200, 1200)
