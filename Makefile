@@ -7,12 +7,13 @@ STAMP := $(VENV)/.installed
 NB_DIR := build/nb
 export SEAMLIB_PROFILE ?= laptop
 
-.PHONY: help venv test unit lint-chapters chapters chapter book check-site bench lint clean lab test-interactive chapter-times
+.PHONY: help venv chromium test unit lint-chapters chapters chapters-variant chapter book check-site bench lint clean lab test-interactive chapter-times
 
 help:
 	@echo "make test        set up .venv, lint + types, unit tests, every chapter under SEAMLIB_PROFILE=smoke,"
 	@echo "                 then the chapters as notebooks in JupyterLab (server + Chromium); the"
-	@echo "                 chapters' smoke ledger must match results/ledger/smoke.json (seamlib.ledger)"
+	@echo "                 chapters' smoke ledger must match results/ledger/smoke.json (seamlib.ledger),"
+	@echo "                 also when the trained chapters run on one thread with other kernels"
 	@echo "make book        set up .venv and build the HTML book (_build/html) under \$$SEAMLIB_PROFILE"
 	@echo "make chapter CH=linear_models   execute one chapter with nbmake (smoke)"
 	@echo "make check-site  open every built page in headless Chromium and fail on broken output"
@@ -60,17 +61,50 @@ chapters: $(STAMP)
 	  $(VENV)/bin/pytest --nbmake --nbmake-timeout=600 -q $(NB_DIR)
 	$(VENV)/bin/python -m seamlib.ledger compare results/ledger/smoke.json _build/ledger-test/smoke
 
+# The chapters with trained checks again, on one thread and with other kernels (ATen without
+# its AVX2 code, MKL's SSE4.2 path, OpenBLAS's Sandybridge kernels): what another machine
+# does to the last digits. Their ledger must match the same snapshot: statuses exactly,
+# values within the drift their kind allows (seamlib.ledger).
+VARIANT_ENV := OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 \
+  ATEN_CPU_CAPABILITY=default MKL_ENABLE_INSTRUCTIONS=SSE4_2 MKL_CBWR=COMPATIBLE \
+  OPENBLAS_CORETYPE=Sandybridge
+VARIANT_CHAPTERS := linear_models optimal_posteriors disentanglement identifiability
+comma := ,
+empty :=
+space := $(empty) $(empty)
+chapters-variant: $(STAMP)
+	rm -rf _build/ledger-variant/smoke && mkdir -p $(NB_DIR)
+	for c in $(VARIANT_CHAPTERS); do $(VENV)/bin/jupytext --quiet --to ipynb -o $(NB_DIR)/$$c.ipynb book/$$c.md || exit 1; done
+	$(VARIANT_ENV) SEAMLIB_PROFILE=smoke SEAMLIB_LEDGER_DIR=$(CURDIR)/_build/ledger-variant \
+	  $(VENV)/bin/pytest --nbmake --nbmake-timeout=600 -q $(VARIANT_CHAPTERS:%=$(NB_DIR)/%.ipynb)
+	$(VENV)/bin/python -m seamlib.ledger compare results/ledger/smoke.json _build/ledger-variant/smoke \
+	  --chapters $(subst $(space),$(comma),$(VARIANT_CHAPTERS))
+
 chapter: $(STAMP)
 	mkdir -p $(NB_DIR)
 	$(VENV)/bin/jupytext --quiet --to ipynb -o $(NB_DIR)/$(CH).ipynb book/$(CH).md
 	SEAMLIB_PROFILE=$${CH_PROFILE:-smoke} SEAMLIB_LEDGER_DIR=$(CURDIR)/_build/ledger-test \
 	  $(VENV)/bin/pytest --nbmake --nbmake-timeout=900 -q --durations=0 $(NB_DIR)/$(CH).ipynb
 
-test: lint unit chapters test-interactive
+test: chromium lint unit chapters chapters-variant test-interactive
+
+# Debian's chromium drives the JupyterLab tests and check-site (Playwright, no browser
+# download). Missing: installed with apt-get when run as root (as .ci/run does), otherwise
+# one line names the package, before any test runs.
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "chromium is missing: installing Debian's chromium package (apt-get install chromium)"; \
+	    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } \
+	      || { echo "error: apt-get could not install chromium; install Debian's chromium package and rerun"; exit 1; }; \
+	  else \
+	    echo "error: the browser tests need Debian's chromium package; install it with: sudo apt-get install chromium"; \
+	    exit 1; \
+	  fi; }
 
 # The chapters as notebooks in JupyterLab (tests/interactive, part of `make test`): a server on
 # a free loopback port over a copy of the repo, and Playwright driving Debian's chromium.
-test-interactive: $(STAMP)
+test-interactive: $(STAMP) chromium
 	SEAMLIB_PROFILE=smoke $(VENV)/bin/pytest tests/interactive -q -p no:cacheprovider --timeout=600
 
 # --- running the chapters interactively ----------------------------------------------------
@@ -92,7 +126,7 @@ chapter-times: $(STAMP)
 book: $(STAMP)
 	$(VENV)/bin/jupyter-book build . -W -n --keep-going
 
-check-site: $(STAMP)
+check-site: $(STAMP) chromium
 	$(PY) -m playwright --version >/dev/null
 	$(PY) tests/site/check_site.py _build/html
 

@@ -51,6 +51,7 @@ from seamlib.config import PROFILES, profile_name
 __all__ = [
     "Claim",
     "ClaimFailed",
+    "KINDS",
     "KnownFailure",
     "REGISTRY",
     "UnexpectedPass",
@@ -68,6 +69,12 @@ LEDGER_ENV = "SEAMLIB_LEDGER_DIR"
 KNOWN_FAILURES_ENV = "SEAMLIB_KNOWN_FAILURES"
 REGISTRY_FILE = Path(__file__).with_name("claims_registry.jsonl")
 _OPS = ("==", "<=", ">=", "<", ">")
+#: What a measured value is, which decides how far it may move between machines
+#: (see :func:`seamlib.ledger.allowed_drift`): ``"exact"`` for an identity, a closed form or a
+#: seeded computation without training, ``"trained"`` for the result of training or of a
+#: numerical optimiser, whose last digits follow the floating-point summation order of the
+#: CPU's kernels and the number of threads.
+KINDS = ("exact", "trained")
 
 
 @dataclass(frozen=True)
@@ -385,6 +392,7 @@ def check(
     item: str = "",
     chapter: str | None = None,
     note: str = "",
+    kind: str = "exact",
 ) -> bool:
     """Check a numbered claim of the paper and record the result in the ledger.
 
@@ -412,6 +420,11 @@ def check(
         chapter that checks a claim registered to *another* chapter passes its own name.
     note
         Free text shown in the ledger (e.g. which data set produced the number).
+    kind
+        ``"exact"`` (default) or ``"trained"`` (:data:`KINDS`): whether ``measured`` is the
+        result of training or of a numerical optimiser. It does not change whether the claim
+        holds; it sets how far the value may move on another machine before a comparison
+        of saved ledgers (:func:`seamlib.ledger.compare`) reports it.
 
     Returns
     -------
@@ -425,7 +438,8 @@ def check(
     KeyError
         ``claim_id`` is not in the registry (the message lists the known ids).
     ValueError
-        ``op`` unknown, ``tol`` negative or not finite; or the known-failures file is invalid.
+        ``op`` or ``kind`` unknown, ``tol`` negative or not finite; or the known-failures
+        file is invalid.
     ClaimFailed
         The claim did not hold and is not declared as a known failure; the message names
         the claim, the item, the measured and expected values and the size of the miss.
@@ -453,6 +467,8 @@ def check(
         raise ValueError(f"Unknown comparison op={op!r}; expected one of {_OPS}.")
     if not (math.isfinite(tol) and tol >= 0):
         raise ValueError(f"tol must be a finite number >= 0, got {tol!r}.")
+    if kind not in KINDS:
+        raise ValueError(f"Unknown kind={kind!r}; expected one of {KINDS}.")
     claim = REGISTRY[claim_id]
     profile = profile_name()
     known = load_known_failures().get((claim_id, item))
@@ -477,6 +493,7 @@ def check(
         "op": op,
         "tol": tol,
         "rel": rel,
+        "kind": kind,
         "deviation": deviation,
         "passed": passed,
         "status": status,
@@ -487,11 +504,13 @@ def check(
     }
     _record(record)
     label = f"Claim {claim.name} [{claim_id}]{' (' + item + ')' if item else ''}"
-    kind = "relative" if rel else "absolute"
-    comparison = f"measured {_fmt(m_val)} {op} expected {_fmt(e_val)} with {kind} tolerance {tol:g}"
+    scale = "relative" if rel else "absolute"
+    comparison = (
+        f"measured {_fmt(m_val)} {op} expected {_fmt(e_val)} with {scale} tolerance {tol:g}"
+    )
     if status == "fail":
         raise ClaimFailed(
-            f"{label} failed: {comparison} does not hold (largest {kind} deviation "
+            f"{label} failed: {comparison} does not hold (largest {scale} deviation "
             f"{deviation:.3g}). If this is a known, explained non-reproduction, declare "
             f"(claim={claim_id!r}, item={item!r}) with its reason and profiles in "
             "book/known_failures.yml."

@@ -2,7 +2,8 @@
 
 For the index and every chapter page: a traceback or error output in a cell, a broken image
 (not loaded or zero width), or math that MathJax did not render (raw ``$$``/``\\(`` left in
-the text, or a MathJax error node). Uses Playwright's Python API driving Debian's
+the text, or a MathJax error node), or a script or stylesheet loaded from another host (the
+site must work offline: :func:`remote_assets`). Uses Playwright's Python API driving Debian's
 ``/usr/bin/chromium`` (no browser download).
 
 Usage: ``python tests/site/check_site.py _build/html``
@@ -13,6 +14,7 @@ from __future__ import annotations
 import re
 import shutil
 import sys
+from html.parser import HTMLParser
 from pathlib import Path
 
 from playwright.sync_api import sync_playwright
@@ -36,6 +38,53 @@ ERROR_PATTERNS = [
 RAW_INLINE_TEX = re.compile(r"\$[^$\n]{0,80}?\\[A-Za-z]+[^$\n]{0,80}?\$")
 
 
+#: An address on another host: ``http://``, ``https://`` or protocol-relative ``//``.
+REMOTE_URL = re.compile(r"^\s*(?:https?:)?//", re.IGNORECASE)
+#: A remote script or stylesheet address named inside an inline script (loaded later by it).
+REMOTE_ASSET_IN_SCRIPT = re.compile(r"(?:https?:)?//[\w.-]+\.[a-z]{2,}/[^\s\"']*\.(?:js|css)\b")
+
+
+class _AssetParser(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.found: list[str] = []
+        self._in_script = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = {k: v or "" for k, v in attrs}
+        if tag == "script":
+            self._in_script = True
+            if REMOTE_URL.match(a.get("src", "")):
+                self.found.append(f"script {a['src']}")
+        elif tag == "link" and REMOTE_URL.match(a.get("href", "")):
+            rel = a.get("rel", "").lower()
+            if any(r in rel for r in ("stylesheet", "preload", "modulepreload", "prefetch")):
+                self.found.append(f"{rel} {a['href']}")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "script":
+            self._in_script = False
+
+    def handle_data(self, data: str) -> None:
+        if self._in_script:
+            self.found += [f"inline script loads {m}" for m in REMOTE_ASSET_IN_SCRIPT.findall(data)]
+
+
+def remote_assets(html: str) -> list[str]:
+    """Scripts and stylesheets a page loads from another host (empty for an offline page).
+
+    >>> remote_assets('<script src="https://unpkg.com/thebe@0.8/lib/index.js"></script>')
+    ['script https://unpkg.com/thebe@0.8/lib/index.js']
+    >>> remote_assets('<script>const U = "https://unpkg.com/thebe/lib/index.js"</script>')
+    ['inline script loads https://unpkg.com/thebe/lib/index.js']
+    >>> remote_assets('<link rel="stylesheet" href="_static/a.css"><script src="b.js"></script>')
+    []
+    """
+    parser = _AssetParser()
+    parser.feed(html)
+    return parser.found
+
+
 def pages(html_dir: Path) -> list[Path]:
     """The index and every chapter page of the built book."""
     found = [html_dir / "index.html"] + sorted((html_dir / "book").glob("*.html"))
@@ -44,6 +93,7 @@ def pages(html_dir: Path) -> list[Path]:
 
 def check_page(page, path: Path) -> list[str]:  # type: ignore[no-untyped-def]
     problems: list[str] = []
+    problems += [f"loads from another host: {a}" for a in remote_assets(path.read_text())]
     page.goto(path.as_uri(), wait_until="load")
     # wait for MathJax to typeset, if the page has math
     page.wait_for_function(
