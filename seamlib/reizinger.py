@@ -22,11 +22,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-import numpy as np
 import torch
 from torch import Tensor
 
-__all__ = ["QuadraticDecoder", "TaylorTerms", "gaussian_quadrature", "taylor_terms"]
+from seamlib.theory.posterior import gauss_hermite_rule
+
+__all__ = ["QuadraticDecoder", "TaylorTerms", "taylor_terms"]
 
 
 @dataclass(frozen=True)
@@ -56,42 +57,6 @@ class QuadraticDecoder:
     def __call__(self, z: Tensor) -> Tensor:
         """Decode ``z`` of shape (n, d) to shape (n, m)."""
         return z @ self.W.T + 0.5 * self.k * (z**2).sum(-1, keepdim=True) * self.v
-
-
-def gaussian_quadrature(mean: Tensor, cov: Tensor, n_nodes: int = 8) -> tuple[Tensor, Tensor]:
-    """Nodes and weights of Gauss-Hermite quadrature for ``N(mean, cov)``.
-
-    Exact for polynomials of degree ``< 2 n_nodes`` in each coordinate.
-
-    Parameters
-    ----------
-    mean : Tensor, shape (d,)
-    cov : Tensor, shape (d, d), positive definite
-    n_nodes : int
-        Nodes per dimension.
-
-    Returns
-    -------
-    nodes : Tensor, shape (n_nodes**d, d)
-    weights : Tensor, shape (n_nodes**d,), summing to 1
-
-    Examples
-    --------
-    >>> import torch
-    >>> from seamlib.reizinger import gaussian_quadrature
-    >>> eye = torch.eye(2, dtype=torch.float64)
-    >>> z, w = gaussian_quadrature(torch.zeros(2, dtype=torch.float64), eye)
-    >>> round(float((w * (z**2).sum(1)).sum()), 12)  # E||z||^2 = tr I = 2
-    2.0
-    """
-    d = mean.shape[0]
-    x, w = np.polynomial.hermite_e.hermegauss(n_nodes)
-    grids = np.meshgrid(*([x] * d), indexing="ij")
-    eps = np.stack([g.ravel() for g in grids], axis=1)
-    weights = np.prod(np.meshgrid(*([w] * d), indexing="ij"), axis=0).ravel()
-    eps_t = torch.as_tensor(eps, dtype=mean.dtype)
-    w_t = torch.as_tensor(weights / weights.sum(), dtype=mean.dtype)
-    return mean + eps_t @ torch.linalg.cholesky(cov).T, w_t
 
 
 @dataclass(frozen=True)
@@ -158,7 +123,8 @@ def taylor_terms(
     >>> t.remainder, t.cross
     (0.0, 0.0)
     """
-    z, w = gaussian_quadrature(mean, cov, n_nodes)
+    eps, w = gauss_hermite_rule(mean.shape[0], n_nodes, dtype=mean.dtype, device=str(mean.device))
+    z = mean + eps @ torch.linalg.cholesky(cov).T  # nodes of N(mean, cov)
     jac = torch.func.jacrev(lambda u: f(u[None])[0])(mean)  # (m, d)
     e = f(mean[None])[0]
     taylor = f(z) - (z - mean) @ jac.T  # d(z) = f(z) - J_mu (z - mu)

@@ -63,7 +63,7 @@ def test_project_root_found_from_subfolder(monkeypatch: pytest.MonkeyPatch) -> N
     assert config.project_root() == root
 
 
-# Issue 16: every seed of a chapter lives in its section's ``seeds`` dataclass.
+# Every seed of a chapter lives in its section's ``seeds`` dataclass.
 SEEDS = {
     "linear": config.LinearSeeds,
     "posterior": config.PosteriorSeeds,

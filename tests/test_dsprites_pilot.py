@@ -68,7 +68,7 @@ def test_collect_without_curves_is_a_clear_error(tmp_path, capsys):
 
 
 def test_stored_results_hold_no_machine_paths(tmp_path, monkeypatch):
-    """relative_path keeps stored run folders relative (issue 16: no run-root machine path)."""
+    """relative_path keeps stored run folders relative (no run-root machine path)."""
     from seamlib.provenance import relative_path
     from seamlib.sweep import write_results
 

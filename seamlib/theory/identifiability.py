@@ -42,7 +42,7 @@ __all__ = [
 
 
 # ======================================================================================
-# Identifiability (issue 7): the tangent Hessian of log p_mu (Lemmas 6.3, 6.4, Cor. D.1)
+# Identifiability: the tangent Hessian of log p_mu (Lemmas 6.3, 6.4, Cor. D.1)
 # and matching of directions up to permutation and sign (P&S).
 # Section appended by the identifiability chapter; it only adds names.
 # ======================================================================================
