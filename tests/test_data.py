@@ -276,7 +276,7 @@ def test_sprites_stay_inside_their_window_at_the_extremes() -> None:
 
 
 def test_a_vectorised_chunk_renders_fast_enough_for_the_full_set() -> None:
-    """The full set is 720 chunks of 1,024 images; at the bar the renderer is held to (2 minutes on 2
+    """The full set is 720 chunks of 1,024 images; at the renderer's bar (2 minutes on 2
     cores) one chunk may take 2 * 120 / 720 = 0.33 s of one core. Best of 3, with a
     factor-2 allowance for the shared test machine."""
     idx = np.concatenate([np.arange(342) + k * 245_760 + 123_456 for k in range(3)])
