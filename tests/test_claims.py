@@ -302,6 +302,10 @@ def test_tiny_book_shows_only_its_profile(tmp_path: Path) -> None:
 
     page, ledger = build("smoke")
     assert "built under smoke" in page and "tiny smoke" in ledger and "Profile smoke" in ledger
+    # counts first, then each claim's checks folded away, statements with math rendered
+    assert ledger.index("1 reproduced") < ledger.index('<details class="ledger-claim">')
+    assert ledger.count('<details class="ledger-claim">') == len(claims.REGISTRY)
+    assert 'class="math' in ledger and "W^T W" not in ledger
     page, ledger = build("laptop")
     assert "built under laptop" in page and "built under smoke" not in page
     assert "tiny laptop" in ledger and "tiny smoke" not in ledger

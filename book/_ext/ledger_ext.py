@@ -11,8 +11,10 @@ Usage in a MyST page::
     :summary:
     ```
 
-``:summary:`` gives one row per claim (status and number of checks); without it, every
-recorded check is listed with its measured value, tolerance and profile.
+Both forms open with the counts per status and a table with one row per claim (statement,
+chapter, status, number of checks); without ``:summary:`` every recorded check follows,
+folded per claim (an HTML ``<details>`` block), with its measured value, tolerance and
+profile. Inline ``$...$`` in a claim's statement is rendered as math.
 
 **Per-profile builds.** At ``config-inited`` the extension reads the build's profile
 (``SEAMLIB_PROFILE``, see :func:`seamlib.config.profile_name`) into the config value
@@ -140,7 +142,7 @@ def _chapter_link(app: Sphinx, fromdoc: str, chapter: str) -> nodes.Node:
 
 def _status(status: str) -> nodes.Node:
     para = nodes.paragraph()
-    para += nodes.strong(text=status, classes=[_STATUS_CLASS[status]])
+    para += nodes.strong(text=_STATUS_LABEL[status], classes=[_STATUS_CLASS[status]])
     return para
 
 
@@ -164,39 +166,100 @@ def _check_text(rec: dict[str, Any]) -> str:
     )
 
 
+#: What a reader sees for each status of :func:`seamlib.claims.summarise`.
+_STATUS_LABEL = {
+    "checked": "reproduced",
+    "not reproduced": "declared not reproduced",
+    "failed": "failed",
+    "not yet checked": "not checked",
+}
+
+
+def rich_text(text: str) -> list[nodes.Node]:
+    """Text with inline ``$...$`` TeX as docutils nodes (math rendered by MathJax).
+
+    >>> [type(n).__name__ for n in rich_text("cov $(I + W^T W)^{-1}$ holds")]
+    ['Text', 'math', 'Text']
+    >>> rich_text("no math")[0].astext()
+    'no math'
+    """
+    out: list[nodes.Node] = []
+    for i, part in enumerate(text.split("$")):
+        if not part:
+            continue
+        out.append(nodes.math(part, part) if i % 2 else nodes.Text(part))
+    return out
+
+
+def _claim_title(r: dict[str, Any]) -> nodes.paragraph:
+    name = nodes.paragraph()
+    name += nodes.strong(text=r["name"])
+    name += nodes.Text(" — ")
+    name += rich_text(r["statement"])
+    return name
+
+
+def _details(summary: list[nodes.Node], body: list[nodes.Node]) -> list[nodes.Node]:
+    """A block folded away until the reader opens it (HTML ``<details>``)."""
+    head = nodes.raw("", '<details class="ledger-claim"><summary>', format="html")
+    mid = nodes.raw("", "</summary>", format="html")
+    tail = nodes.raw("", "</details>", format="html")
+    line = nodes.inline()
+    for node in summary:
+        line += node
+    return [head, line, mid, *body, tail]
+
+
 def _build(app: Sphinx, fromdoc: str, summary: bool) -> list[nodes.Node]:
     profile = app.config.seamlib_profile
     records = claims.read_ledger(_ledger_folder(app))
     records = [r for r in records if r.get("profile") == profile]
     rows = claims.summarise(records)
-    n_checked = sum(r["status"] == "checked" for r in rows)
+    counts = {s: sum(r["status"] == s for r in rows) for s in _STATUS_LABEL}
     n_known = sum(claims.record_status(r) == "not reproduced" for r in records)
-    lead = nodes.paragraph(
-        text=f"Profile {profile}: {n_checked} of {len(rows)} claims checked in this build "
-        f"({len(records)} recorded checks, {n_known} of them declared known failures)."
+    lead = nodes.paragraph()
+    lead += nodes.Text(f"Profile {profile}, {len(rows)} claims: ")
+    parts = [(s, n) for s, n in counts.items() if n or s != "failed"]
+    for i, (status, n) in enumerate(parts):
+        lead += nodes.strong(text=f"{n} {_STATUS_LABEL[status]}", classes=[_STATUS_CLASS[status]])
+        lead += nodes.Text(", " if i < len(parts) - 1 else "")
+    lead += nodes.Text(
+        f". {len(records)} recorded checks, {n_known} of them declared known failures."
     )
     _warn_stale_declarations(app, records, profile)
-    body: list[list[nodes.Node]] = []
-    for r in rows:
-        name = nodes.paragraph()
-        name += nodes.strong(text=r["name"])
-        name += nodes.Text(f" — {r['statement']}")
-        cells: list[nodes.Node] = [
-            name,
+    table_rows = [
+        [
+            _claim_title(r),
             _chapter_link(app, fromdoc, r["chapter"]),
             _status(r["status"]),
+            nodes.paragraph(text=str(len(r["checks"]))),
         ]
-        if summary:
-            cells.append(nodes.paragraph(text=str(len(r["checks"]))))
-        else:
-            checks = nodes.bullet_list()
-            for rec in r["checks"]:
-                checks += nodes.list_item("", nodes.paragraph(text=_check_text(rec)))
-            cells.append(checks if r["checks"] else nodes.paragraph(text="—"))
-        body.append(cells)
-    header = ["Claim", "Chapter", "Status", "Checks" if summary else "Recorded checks"]
-    widths = [40, 15, 10, 8] if summary else [30, 12, 10, 48]
-    return [lead, _table(header, body, widths)]
+        for r in rows
+    ]
+    out: list[nodes.Node] = [
+        lead,
+        _table(["Claim", "Chapter", "Status", "Checks"], table_rows, [52, 18, 18, 8]),
+    ]
+    if summary:
+        return out
+    section_title = nodes.rubric(text="Every recorded check, per claim (click a claim to open it)")
+    out.append(section_title)
+    for r in rows:
+        line: list[nodes.Node] = [
+            nodes.strong(text=r["name"]),
+            nodes.Text(" — "),
+            nodes.inline(
+                text=f"{_STATUS_LABEL[r['status']]}, {len(r['checks'])} checks",
+                classes=[_STATUS_CLASS[r["status"]]],
+            ),
+        ]
+        body: list[nodes.Node] = [_claim_title(r), _chapter_link(app, fromdoc, r["chapter"])]
+        checks = nodes.bullet_list()
+        for rec in r["checks"]:
+            checks += nodes.list_item("", nodes.paragraph(text=_check_text(rec)))
+        body.append(checks if r["checks"] else nodes.paragraph(text="No check in this build."))
+        out += _details(line, body)
+    return out
 
 
 def _warn_stale_declarations(app: Sphinx, records: list[dict[str, Any]], profile: str) -> None:
