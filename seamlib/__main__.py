@@ -416,7 +416,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         with warnings.catch_warnings():
             warnings.showwarning = _show_warning
-            return _main(argv)
+            status = _main(argv)
+        sys.stdout.flush()  # here, not at exit, so that a closed pipe is caught below
+        return status
     except KeyboardInterrupt:  # e.g. Ctrl-C while torch is still being imported
         print("interrupted", file=sys.stderr)
         return 130

@@ -17,7 +17,11 @@ Used by :mod:`seamlib.train` (and :mod:`seamlib.sweep`); nothing here knows abou
   its name, so every checkpoint on disk has a recorded checksum even after a crash between
   two writes. :func:`read_checkpoint` returns the newest checkpoint that matches a recorded
   checksum and loads, and warns when it had to fall back. Run directories written before the
-  checksums existed (no records in ``state.json``) are verified by loading.
+  checksums existed (no records in ``state.json``) are verified by loading. A fall-back
+  names the step of the newest checkpoint and of the one used; when ``state.json`` records
+  checkpoints and none of them is left, the caller is refused (no silent restart from step
+  0). The temporary files of a writer killed mid-write are removed by
+  :func:`remove_temporaries`.
 * **Torn lines.** :func:`read_jsonl` drops a line that is not valid JSON (e.g. the last line
   of a file cut short) with a warning instead of failing; :func:`read_state` returns None
   (with a warning) for a corrupt ``state.json`` so the caller can rebuild it.
@@ -628,7 +632,8 @@ def set_aside(run_dir: Path, name: str) -> Path | None:
 # Tolerant readers
 # ======================================================================================
 def read_jsonl(path: str | os.PathLike[str]) -> list[dict[str, Any]]:
-    """Rows of a JSON-lines file; lines that are not JSON objects are dropped with a warning.
+    """Rows of a JSON-lines file of steps (metrics, learning curve); lines that are not JSON
+    objects with an integer ``"step"`` are dropped with a warning.
 
     Examples
     --------
@@ -655,7 +660,8 @@ def read_jsonl(path: str | os.PathLike[str]) -> list[dict[str, Any]]:
             row = json.loads(line)
         except ValueError:
             row = None
-        if isinstance(row, dict) and isinstance(row.get("step", 0), int):
+        step = row.get("step") if isinstance(row, dict) else None
+        if isinstance(step, int) and not isinstance(step, bool):
             rows.append(row)
         else:
             bad.append(i)

@@ -13,6 +13,12 @@ the runs are the cartesian product)::
 Each run gets its own run directory ``root/<name>`` with ``name`` built from the swept values
 (``posterior-diag_beta-0.1_seed-0``). Launchers:
 
+Before anything trains, every run directory the grid already holds is compared with the
+grid (:func:`check_stored_runs`): a run whose stored options differ only in those a resume may
+change (more ``steps``, another ``lr``, ...) is resumed with the grid's values; any other
+difference refuses the sweep, naming the runs and the options, so old results are never
+reported under a grid they do not match.
+
 ``local``
     One run after the other in this process (a run that already has a checkpoint is resumed,
     a finished one is skipped, a failed one is recorded and the sweep goes on; Ctrl-C stops

@@ -694,8 +694,9 @@ def check_fits(config: TrainConfig, data_shape: tuple[int, ...], device: torch.d
 
     The parameters are counted on the ``meta`` device (no memory); the estimate is 16 bytes
     per parameter (float32 weights, gradients and Adam's two moments) plus, per data point of
-    a batch, four float32 copies of the data point and of the posterior's parameters
-    (``d`` of them, ``d * d`` for the full posterior).
+    a batch, four float32 copies of the data point and of a ``d x d`` matrix (the loss
+    forms the posterior's covariance factor, a ``d x d`` matrix per point, for both
+    posteriors).
 
     Parameters
     ----------
@@ -724,7 +725,7 @@ def check_fits(config: TrainConfig, data_shape: tuple[int, ...], device: torch.d
         model = build_model(config.model_config(data_shape))
     n_params = sum(p.numel() for p in model.parameters())
     d = int(config.latent_dim)
-    per_point = 4 * 4 * (int(np.prod(data_shape)) + (d * d if config.posterior == "full" else d))
+    per_point = 4 * 4 * (int(np.prod(data_shape)) + d * d)
     need = 16 * n_params + int(config.batch_size) * per_point
     if need > free:
         gib = 1 << 30
@@ -954,11 +955,15 @@ def _train_locked(trainer: Trainer, stop_after: int | None, changed: dict) -> Tr
             raise
         except (RuntimeError, MemoryError) as exc:  # e.g. out of memory on the device
             reason = str(exc).strip().splitlines()[0][:300] if str(exc).strip() else repr(exc)
+            kept = (
+                f"the last good checkpoint (step {trainer.checkpoint_step}) is kept"
+                if trainer.checkpoint_step and trainer._has_checkpoint()
+                else "no checkpoint had been written yet"
+            )
             message = (
-                f"Training failed at step {trainer.step} of {config.steps} ({reason}); the "
-                f"last good checkpoint (step {trainer.checkpoint_step}) is kept. Lower "
-                "--batch-size, -d or --hidden, or free memory on the device, then start a new "
-                "run (or continue this one with: python -m seamlib train --resume "
+                f"Training failed at step {trainer.step} of {config.steps} ({reason}); {kept}. "
+                "Lower --batch-size, -d or --hidden, or free memory on the device, then start "
+                "a new run (or continue this one with: python -m seamlib train --resume "
                 f"{run_dir})."
             )
             trainer.record_failure(message)
