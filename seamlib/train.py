@@ -242,9 +242,18 @@ class Trainer:
         self.run_dir = Path(run_dir)
         _check_writable(self.run_dir)
         self.device = resolve_device(config.device)
-        self.data = data if data is not None else load_training_data(config)
-        _check_batch(config.batch_size, self.data.n, config.dataset)
-        self.x = self.data.x.to(self.device)
+        try:
+            self.data = data if data is not None else load_training_data(config)
+            _check_batch(config.batch_size, self.data.n, config.dataset)
+            self.x = self.data.x.to(self.device)
+        except (MemoryError, RuntimeError) as exc:  # RuntimeError: torch's allocators
+            if not isinstance(exc, MemoryError) and "memory" not in str(exc).lower():
+                raise
+            reason = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else "no memory"
+            raise ConfigError(
+                f"The training data ({config.dataset!r}, subset={config.subset}) do not fit in "
+                f"the memory of {self.device} ({reason}); lower --subset."
+            ) from None
         self.scale = float(self.data.scale)
         self.channels_last = _use_channels_last(config, self.device) and self.x.ndim == 4
         check_fits(config, self.data.data_shape, self.device)

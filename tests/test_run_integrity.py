@@ -282,6 +282,14 @@ def test_a_model_too_large_for_memory_is_refused_before_allocating(tmp_path: Pat
     assert not run.exists()
     train_run(run, "--stop-after", "5")  # a model that fits is not refused
 
+    def no_memory(config):
+        raise MemoryError("Unable to allocate 7.45 TiB for an array")
+
+    monkeypatch.setitem(train_module.DATASETS, "synth-lin", no_memory)
+    rc, _, err = cli(["train", *SYNTH, "--run-dir", str(tmp_path / "d")])
+    assert_clean_error(rc, err, "The training data ('synth-lin', subset=128) do not fit in")
+    assert not (tmp_path / "d").exists()
+
 
 # --- results --out where it cannot be written ------------------------------------------------
 def test_results_out_that_cannot_be_written_is_one_line(tmp_path: Path, monkeypatch):
