@@ -14,14 +14,20 @@ line, without a traceback, before anything is created; the exit status is 2 (130
 interrupt, which leaves a checkpoint). A damaged run directory that could be repaired (a torn
 metrics line, a corrupt state.json, a bad checkpoint with a good previous one) is reported as
 one ``seamlib: warning:`` line. ``train --resume RUN`` may change --steps, --lr, --log-every,
---checkpoint-every, --eval-every, --eval-n and --data-root (recorded in provenance.json).
+--checkpoint-every, --eval-every, --eval-n and --data-root (recorded in provenance.json);
+``train --resume RUN --restart`` starts a run over from step 0 with its stored options.
+A file system that refuses a write (full, read-only, a name too long) is one line too,
+exit status 2; a training run that fails says so in its state.json (status, reason, step).
+Output cut short by a closed pipe (``seamlib evaluate RUN --json | head``) ends quietly.
 """
 
 from __future__ import annotations
 
 import argparse
+import errno
 import json
 import math
+import os
 import sys
 import warnings
 from collections.abc import Sequence
@@ -176,6 +182,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     tr.add_argument("--resume", metavar="RUN_DIR", help="continue the run in RUN_DIR exactly")
     tr.add_argument(
+        "--restart",
+        action="store_true",
+        help="with --resume: start the run over from step 0 with its stored options (its "
+        "checkpoints and metrics are kept aside as *.before-restart)",
+    )
+    tr.add_argument(
         "--stop-after",
         type=_integer(1),
         help="stop (with a checkpoint) after this many steps in total; the run stays resumable",
@@ -266,6 +278,11 @@ def _cmd_train(args: argparse.Namespace) -> int:
 
     overrides = _train_overrides(args)
     progress = not args.no_progress
+    for option, value in (("--run-dir", args.run_dir), ("--resume", args.resume)):
+        if value is not None and not value.strip():
+            raise ConfigError(f"{option} expects a folder path, got {value!r}.")
+    if args.restart and not args.resume:
+        raise ConfigError("--restart starts a stored run over; use it with --resume RUN_DIR.")
     if args.resume:
         extra = sorted(set(overrides) - set(RESUME_CHANGES))
         if extra or args.run_dir:
@@ -286,6 +303,7 @@ def _cmd_train(args: argparse.Namespace) -> int:
             progress=progress,
             stop_after=args.stop_after,
             changes=overrides,
+            restart=args.restart,
         )
     else:
         config = TrainConfig.from_profile(args.profile, **overrides)
@@ -297,7 +315,9 @@ def _cmd_train(args: argparse.Namespace) -> int:
         )
         result = train(config, run_dir, progress=progress, stop_after=args.stop_after)
     last = result.metrics[-1] if result.metrics else {}
-    summary = ", ".join(f"{k}={last[k]:.4g}" for k in ("loss", "elbo", "kl") if k in last)
+    summary = ", ".join(
+        f"{k}={last[k]:.4g}" for k in ("loss", "elbo", "kl") if isinstance(last.get(k), float)
+    )
     print(f"{result.status}: step {result.step}/{result.steps} in {result.run_dir}  {summary}")
     if result.status != "complete":
         print(f"continue with: python -m seamlib train --resume {result.run_dir}")
@@ -333,10 +353,13 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
     if args.skip_stored:
         from seamlib.sweep import stored_run_names
 
-        stored = stored_run_names(args.skip_stored)
+        stored = stored_run_names(args.skip_stored, runs)
         runs = [run for run in runs if run.name not in stored]
         print(f"{len(runs)} not stored as complete in {args.skip_stored}")
     if args.dry_run:
+        from seamlib.sweep import check_stored_runs
+
+        check_stored_runs(runs, skip_busy=args.skip_busy)
         for run in runs:
             print(f"  {run.run_dir}")
         return 0
@@ -388,14 +411,61 @@ def _cmd_results(args: argparse.Namespace) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point; returns the exit status (0 ok, 2 user error, 130 interrupted)."""
+    """Entry point; returns the exit status (0 ok, 2 user error, 130 interrupted, 141 when
+    the reader of the output went away)."""
     try:
         with warnings.catch_warnings():
             warnings.showwarning = _show_warning
-            return _main(argv)
+            status = _main(argv)
+        sys.stdout.flush()  # here, not at exit, so that a closed pipe is caught below
+        return status
     except KeyboardInterrupt:  # e.g. Ctrl-C while torch is still being imported
         print("interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # `seamlib evaluate RUN --json | head`: the reader is done
+        _silence_stdout()
+        return 141  # what a shell reports for a process ended by SIGPIPE
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null so that the interpreter's final flush raises nothing."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError, AttributeError):  # stdout is not a real file (tests)
+        pass
+
+
+# options whose value is a number (the values of the rest never start with "-")
+_NUMERIC_FLAGS = {flag for flag, _n, typ, _h in _TRAIN_OPTIONS if typ is not str}
+_NUMERIC_FLAGS |= {"--stop-after", "--threads", "--n", "--n-jacobian", "--timeout-min", "--gpus"}
+
+
+def _numeric_values_attached(argv: list[str]) -> list[str]:
+    """``--beta -inf`` -> ``--beta=-inf``: argparse takes a value that starts with ``-`` but
+    is not a plain negative number (``-inf``, ``-1e5``, ``-nan``) for an option, so the
+    range check would never see it."""
+    out: list[str] = []
+    i = 0
+    while i < len(argv):
+        token = argv[i]
+        nxt = argv[i + 1] if i + 1 < len(argv) else None
+        if token in _NUMERIC_FLAGS and nxt is not None and nxt.startswith("-") and _is_number(nxt):
+            out.append(f"{token}={nxt}")
+            i += 2
+            continue
+        out.append(token)
+        i += 1
+    return out
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
 
 
 def _show_warning(
@@ -410,7 +480,8 @@ def _show_warning(
 
 def _main(argv: Sequence[str] | None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    argv = list(sys.argv[1:] if argv is None else argv)
+    args = parser.parse_args(_numeric_values_attached(argv))
     if args.command is None:
         parser.print_help()
         return 2
@@ -434,6 +505,31 @@ def _main(argv: Sequence[str] | None) -> int:
             return 130
         print(f"seamlib {args.command}: error: {exc}", file=sys.stderr)
         return 2
+    except BrokenPipeError:
+        raise
+    except OSError as exc:  # the file system refused: full, read-only, a name too long, ...
+        where = f" ({_short_path(exc.filename)})" if exc.filename else ""
+        what = exc.strerror or str(exc) or type(exc).__name__
+        hint = {
+            errno.ENOSPC: "free disk space",
+            errno.EROFS: "choose a writable folder",
+            errno.ENAMETOOLONG: "choose shorter folder and file names",
+            errno.EACCES: "choose a folder you may write to",
+        }.get(exc.errno or 0, "check the paths given")
+        print(f"seamlib {args.command}: error: {what}{where}; {hint}.", file=sys.stderr)
+        return 2
+    except MemoryError:
+        print(
+            f"seamlib {args.command}: error: out of memory; lower -d, --hidden, "
+            "--batch-size or --subset.",
+            file=sys.stderr,
+        )
+        return 2
+
+
+def _short_path(path: Any, limit: int = 120) -> str:
+    text = str(path)
+    return text if len(text) <= limit else f"{text[: limit // 2]}...{text[-limit // 2 :]}"
 
 
 if __name__ == "__main__":

@@ -223,7 +223,9 @@ def record_session(path: str | os.PathLike[str], **fields: Any) -> dict[str, Any
     A run directory's ``provenance.json`` holds one record per (re)start of training: its
     start step, device, versions, git commit, the options changed on resume and the
     command that ran it (:func:`invocation`; pass ``command=`` to override). A missing
-    or unreadable file starts a new list. Written atomically.
+    file starts a new list; a corrupt one (not UTF-8 JSON with a ``sessions`` list) is
+    kept aside as ``<name>.corrupt.json`` (``.corrupt-2.json``, ... when taken) with a
+    :class:`~seamlib.rundir.RunDirWarning`, and a new list is started. Written atomically.
 
     Returns
     -------
@@ -241,15 +243,30 @@ def record_session(path: str | os.PathLike[str], **fields: Any) -> dict[str, Any
     ...     [s["start_step"] for s in json.loads(path.read_text())["sessions"]]
     [0, 10]
     """
-    from seamlib.rundir import atomic_write_json
+    import warnings
+
+    from seamlib.rundir import RunDirWarning, atomic_write_json
 
     path = Path(path)
     sessions: list[Any] = []
     if path.is_file():
         try:
-            sessions = list(json.loads(path.read_text()).get("sessions", []))
-        except (ValueError, AttributeError, TypeError):
-            sessions = []
+            stored = json.loads(path.read_bytes().decode("utf-8"))
+            if not isinstance(stored, dict) or not isinstance(stored.get("sessions"), list):
+                raise ValueError("no 'sessions' list")
+            sessions = list(stored["sessions"])
+        except ValueError:  # not UTF-8, not JSON, or not a provenance record
+            aside = path.with_name(f"{path.stem}.corrupt.json")
+            n = 1
+            while aside.exists():
+                n += 1
+                aside = path.with_name(f"{path.stem}.corrupt-{n}.json")
+            os.replace(path, aside)
+            warnings.warn(
+                f"{path} is corrupt; kept as {aside.name} and a new record of sessions started.",
+                RunDirWarning,
+                stacklevel=2,
+            )
     fields.setdefault("command", invocation())
     record = provenance(**fields)
     sessions.append(record)

@@ -17,7 +17,11 @@ Used by :mod:`seamlib.train` (and :mod:`seamlib.sweep`); nothing here knows abou
   its name, so every checkpoint on disk has a recorded checksum even after a crash between
   two writes. :func:`read_checkpoint` returns the newest checkpoint that matches a recorded
   checksum and loads, and warns when it had to fall back. Run directories written before the
-  checksums existed (no records in ``state.json``) are verified by loading.
+  checksums existed (no records in ``state.json``) are verified by loading. A fall-back
+  names the step of the newest checkpoint and of the one used; when ``state.json`` records
+  checkpoints and none of them is left, the caller is refused (no silent restart from step
+  0). The temporary files of a writer killed mid-write are removed by
+  :func:`remove_temporaries`.
 * **Torn lines.** :func:`read_jsonl` drops a line that is not valid JSON (e.g. the last line
   of a file cut short) with a warning instead of failing; :func:`read_state` returns None
   (with a warning) for a corrupt ``state.json`` so the caller can rebuild it.
@@ -54,6 +58,8 @@ __all__ = [
     "sha256_file",
     "write_checkpoint",
     "read_checkpoint",
+    "read_text",
+    "remove_temporaries",
     "set_aside",
     "read_jsonl",
     "read_state",
@@ -96,6 +102,51 @@ def _warn(message: str) -> None:
 # ======================================================================================
 # Atomic files
 # ======================================================================================
+def _short(path: str | os.PathLike[str], limit: int = 120) -> str:
+    """``path`` for a one-line message: a very long path is cut in the middle."""
+    text = str(path)
+    return text if len(text) <= limit else f"{text[: limit // 2]}...{text[-limit // 2 :]}"
+
+
+def read_text(path: str | os.PathLike[str], what: str = "") -> str:
+    """The text of ``path`` as UTF-8; a file that is not UTF-8 text is a :class:`ConfigError`.
+
+    Parameters
+    ----------
+    path
+        The file to read.
+    what
+        How to fix it, appended to the message (e.g. ``"restore it from a copy"``).
+
+    Raises
+    ------
+    ConfigError
+        The file holds bytes that are not UTF-8.
+    OSError
+        The file cannot be read.
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> from seamlib.rundir import read_text
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     _ = pathlib.Path(tmp, "a.json").write_bytes(b"{\\xff}")
+    ...     try:
+    ...         read_text(pathlib.Path(tmp, "a.json"))
+    ...     except ValueError as exc:
+    ...         print(str(exc).split(" (")[0].endswith("a.json is not UTF-8 text"))
+    True
+    """
+    raw = Path(path).read_bytes()
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(
+            f"{_short(path)} is not UTF-8 text (byte {exc.start} is {raw[exc.start]:#04x})"
+            f"{'; ' + what if what else ''}."
+        ) from None
+
+
 def _umask() -> int:
     mask = os.umask(0)
     os.umask(mask)
@@ -186,7 +237,7 @@ def _pid_alive(pid: int) -> bool:
 
 def _read_owner(path: Path) -> dict[str, Any]:
     try:
-        owner = json.loads(path.read_text())
+        owner = json.loads(path.read_bytes().decode("utf-8"))
     except (OSError, ValueError):
         return {}
     return owner if isinstance(owner, dict) else {}
@@ -212,7 +263,7 @@ def _created_parents(path: Path) -> list[Path]:
     """The folders ``path.mkdir(parents=True)`` would create, deepest first."""
     out = []
     p = path.absolute()
-    while not p.exists():
+    while not os.path.lexists(p):
         out.append(p)
         if p.parent == p:
             break
@@ -257,18 +308,19 @@ def lock_run_dir(
     busy
     """
     run_dir = Path(run_dir)
-    created = _created_parents(run_dir) if create else []
+    created: list[Path] = []
     try:
+        created = _created_parents(run_dir) if create else []
         if create:
             run_dir.mkdir(parents=True, exist_ok=True)
         elif not run_dir.is_dir():
-            raise ConfigError(f"{run_dir} is not a folder; pass a run directory.")
+            raise ConfigError(f"{_short(run_dir)} is not a folder; pass a run directory.")
         fd, path = _acquire(run_dir, command or " ".join(Path(a).name for a in sys.argv[:2]))
     except OSError as exc:
         _remove_empty(created)
         raise ConfigError(
-            f"The run directory {run_dir} is not writable ({exc.strerror or exc}); choose "
-            "another one."
+            f"The run directory {_short(run_dir)} is not writable ({exc.strerror or exc}); "
+            "choose another one."
         ) from exc
     except BaseException:
         _remove_empty(created)
@@ -455,18 +507,26 @@ def read_checkpoint(
     """The newest good checkpoint of ``run_dir``: ``(state, file name)``.
 
     A checkpoint is good when its SHA-256 is one of ``records`` (when there are records:
-    old run directories have none) and it loads. Warns (:class:`RunDirWarning`) when the
-    current checkpoint is bad and an older one is used.
+    old run directories have none) and it loads. When the current checkpoint is missing or
+    bad and an older one is used, one :class:`RunDirWarning` names both steps.
+
+    Parameters
+    ----------
+    run_dir
+        The run directory.
+    records
+        The checksum records of ``state.json`` (``[{"step", "sha256"}, ...]``, newest first).
 
     Returns
     -------
     (dict, str) or (None, None)
-        ``(None, None)`` when the run has no checkpoint file at all.
+        ``(None, None)`` when the run has no checkpoint file and none is recorded.
 
     Raises
     ------
     ConfigError
-        Checkpoint files exist but none of them is good.
+        Checkpoints are recorded (or exist) but none of them is good, or a checkpoint's
+        name is taken by something that is not a file.
 
     Examples
     --------
@@ -476,11 +536,20 @@ def read_checkpoint(
     ...     read_checkpoint(pathlib.Path(tmp), None)
     (None, None)
     """
-    known = {r.get("sha256") for r in records or [] if isinstance(r, dict)}
+    records = [r for r in records or [] if isinstance(r, dict)]
+    known = {r["sha256"] for r in records if isinstance(r.get("sha256"), str)}
+    steps = [r["step"] for r in records if isinstance(r.get("step"), int)]
     problems: list[str] = []
     for name in CHECKPOINT_FILES:  # newest first
         path = run_dir / name
+        if os.path.lexists(path) and not path.is_file():
+            raise ConfigError(
+                f"{_short(path)} is not a checkpoint file (a folder or another non-file); move "
+                "it out of the run directory, then run the command again."
+            )
         if not path.is_file():
+            if records:
+                problems.append(f"{name} is missing")
             continue
         if known and sha256_file(path) not in known:
             problems.append(f"{name} does not match its checksum in state.json")
@@ -489,17 +558,54 @@ def read_checkpoint(
             state = _load(path)
         except Exception as exc:  # noqa: BLE001 - any failure to read means a bad file
             reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-            problems.append(f"{name} cannot be read ({reason})")
+            problems.append(f"{name} cannot be read ({reason[:200]})")
             continue
         if problems:
-            _warn(f"{'; '.join(problems)}; using {name} (step {state['step']}) of {run_dir}.")
+            newest = f"step {max(steps)}" if steps else "the newer one"
+            _warn(
+                f"{'; '.join(problems)}; using {name} (step {state['step']}) instead of the "
+                f"newest checkpoint ({newest}) of {_short(run_dir)}."
+            )
         return state, name
     if not problems:
         return None, None
-    raise ConfigError(
-        f"No usable checkpoint in {run_dir}: {'; '.join(problems)}. Start a new run (new "
-        "--run-dir), or restore a copy of the checkpoint."
+    recorded = (
+        f"state.json records checkpoints at step(s) {', '.join(map(str, steps))} but "
+        if steps
+        else ""
     )
+    raise ConfigError(
+        f"No usable checkpoint in {_short(run_dir)}: {recorded}{'; '.join(problems)}. Restore "
+        "a copy of the checkpoint, or start over from step 0 with `seamlib train --resume "
+        f"{_short(run_dir)} --restart` (or a new --run-dir)."
+    )
+
+
+def remove_temporaries(run_dir: Path) -> list[str]:
+    """Delete the temporary files (``.NAME.*.tmp``) a killed writer left in ``run_dir``.
+
+    Call only while holding the run directory's lock (no writer is active then).
+
+    Returns
+    -------
+    list of str
+        The names removed.
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> from seamlib.rundir import remove_temporaries
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     _ = pathlib.Path(tmp, ".checkpoint.x1.tmp").write_bytes(b"half")
+    ...     remove_temporaries(pathlib.Path(tmp))
+    ['.checkpoint.x1.tmp']
+    """
+    removed = []
+    for path in sorted(Path(run_dir).glob(".*.tmp")):
+        if path.is_file() and not path.is_symlink():
+            path.unlink(missing_ok=True)
+            removed.append(path.name)
+    return removed
 
 
 def set_aside(run_dir: Path, name: str) -> Path | None:
@@ -526,7 +632,8 @@ def set_aside(run_dir: Path, name: str) -> Path | None:
 # Tolerant readers
 # ======================================================================================
 def read_jsonl(path: str | os.PathLike[str]) -> list[dict[str, Any]]:
-    """Rows of a JSON-lines file; lines that are not JSON objects are dropped with a warning.
+    """Rows of a JSON-lines file of steps (metrics, learning curve); lines that are not JSON
+    objects with an integer ``"step"`` are dropped with a warning.
 
     Examples
     --------
@@ -545,7 +652,7 @@ def read_jsonl(path: str | os.PathLike[str]) -> list[dict[str, Any]]:
     if not path.is_file():
         return []
     rows, bad = [], []
-    lines = path.read_text(errors="replace").splitlines()
+    lines = path.read_bytes().decode("utf-8", errors="replace").splitlines()
     for i, line in enumerate(lines, 1):
         if not line.strip():
             continue
@@ -553,7 +660,8 @@ def read_jsonl(path: str | os.PathLike[str]) -> list[dict[str, Any]]:
             row = json.loads(line)
         except ValueError:
             row = None
-        if isinstance(row, dict) and isinstance(row.get("step", 0), int):
+        step = row.get("step") if isinstance(row, dict) else None
+        if isinstance(step, int) and not isinstance(step, bool):
             rows.append(row)
         else:
             bad.append(i)
@@ -578,8 +686,8 @@ def read_state(run_dir: Path) -> dict[str, Any] | None:
     if not path.is_file():
         return {}
     try:
-        state = json.loads(path.read_text())
-    except (OSError, ValueError):
+        state = json.loads(path.read_bytes().decode("utf-8"))
+    except (OSError, ValueError):  # also bytes that are not UTF-8
         state = None
     if not isinstance(state, dict):
         _warn(f"{path} is corrupt; it is rebuilt from the checkpoint.")

@@ -13,6 +13,12 @@ the runs are the cartesian product)::
 Each run gets its own run directory ``root/<name>`` with ``name`` built from the swept values
 (``posterior-diag_beta-0.1_seed-0``). Launchers:
 
+Before anything trains, every run directory the grid already holds is compared with the
+grid (:func:`check_stored_runs`): a run whose stored options differ only in those a resume may
+change (more ``steps``, another ``lr``, ...) is resumed with the grid's values; any other
+difference refuses the sweep, naming the runs and the options, so old results are never
+reported under a grid they do not match.
+
 ``local``
     One run after the other in this process (a run that already has a checkpoint is resumed,
     a finished one is skipped, a failed one is recorded and the sweep goes on; Ctrl-C stops
@@ -44,20 +50,24 @@ from typing import Any
 from seamlib.errors import ConfigError, TrainingError
 from seamlib.rundir import (
     RunDirLocked,
+    _short,
     atomic_write_json,
     atomic_write_text,
     lock_run_dir,
     read_jsonl,
     read_state,
+    read_text,
 )
 from seamlib.train import (
     CHECKPOINT_FILE,
     CONFIG_FILE,
     EVAL_FILE,
     METRICS_FILE,
+    RESUME_CHANGES,
     STATE_FILE,
     TrainConfig,
     TrainingInterrupted,
+    _read_config,
     train,
 )
 
@@ -65,6 +75,7 @@ __all__ = [
     "GridRun",
     "load_grid",
     "expand_grid",
+    "check_stored_runs",
     "launch",
     "TrainJob",
     "results",
@@ -111,9 +122,21 @@ def load_grid(path: str | os.PathLike[str]) -> dict[str, Any]:
     >>> runs = expand_grid(load_grid("experiments/dsprites_fig5.smoke.json"))  # doctest: +SKIP
     """
     path = Path(path)
-    if not path.is_file():
-        raise ConfigError(f"Grid file {path} does not exist; pass a JSON or YAML grid file.")
-    text = path.read_text()
+    try:
+        is_dir, exists = path.is_dir(), path.exists()
+        if exists and not is_dir:
+            text = read_text(path, "save the grid file as UTF-8")
+    except OSError as exc:
+        raise ConfigError(
+            f"Cannot read the grid file {_short(path)} ({exc.strerror or exc}); pass a JSON or "
+            "YAML grid file."
+        ) from None
+    if is_dir:
+        raise ConfigError(f"{_short(path)} is a folder; pass a JSON or YAML grid file in it.")
+    if not exists:
+        raise ConfigError(
+            f"Grid file {_short(path)} does not exist; pass a JSON or YAML grid file."
+        )
     if path.suffix.lower() in (".yaml", ".yml"):
         try:
             import yaml
@@ -137,8 +160,46 @@ def load_grid(path: str | os.PathLike[str]) -> dict[str, Any]:
 
 
 def _fmt(value: Any) -> str:
-    text = f"{value:g}" if isinstance(value, float) else str(value)
-    return "".join(ch if ch.isalnum() or ch in ".-" else "-" for ch in text)
+    """The name of a grid value: unique and reversible for the values of one option.
+
+    Floats as ``{:g}`` when that reads back as the same float (``1``, ``0.001``, ``1e+20``),
+    else their shortest exact form (``repr``); lists joined by ``x``; any character other
+    than an ASCII letter or digit, ``.``, ``-`` or ``+`` as ``~XX`` per UTF-8 byte, so ``_``
+    (which separates the options) never occurs in a value's name.
+
+    Examples
+    --------
+    >>> from seamlib.sweep import _fmt
+    >>> [_fmt(v) for v in (1.0, 1e20, 1e-20, 0.1 + 0.2, [8, 8], "a/b_c")]
+    ['1', '1e+20', '1e-20', '0.30000000000000004', '8x8', 'a~2fb~5fc']
+    """
+    if isinstance(value, (list, tuple)):
+        return "x".join(_fmt(v) for v in value)
+    if isinstance(value, float):
+        text = f"{value:g}"
+        if float(text) != value:
+            text = repr(value)
+    else:
+        text = str(value)
+    return "".join(
+        ch
+        if (ch.isascii() and ch.isalnum()) or ch in ".-+"
+        else "".join(f"~{b:02x}" for b in ch.encode("utf-8", "surrogatepass"))
+        for ch in text
+    )
+
+
+_NULLABLE = {f for f, v in TrainConfig.__dataclass_fields__.items() if v.default is None}
+
+
+def _check_value(where: str, key: str, value: Any) -> None:
+    """Refuse a null value (for an option whose default is not null) or an empty one."""
+    if value is None and key not in _NULLABLE:
+        raise ConfigError(
+            f"{where} {key!r} holds null; give it a value (leave {key!r} out to use its default)."
+        )
+    if value == "" or (isinstance(value, (list, dict)) and not value):
+        raise ConfigError(f"{where} {key!r} holds an empty value {value!r}; give it a value.")
 
 
 def expand_grid(spec: dict[str, Any], root: str | os.PathLike[str] | None = None) -> list[GridRun]:
@@ -187,6 +248,10 @@ def expand_grid(spec: dict[str, Any], root: str | os.PathLike[str] | None = None
     for key, values in grid.items():
         if not isinstance(values, list) or not values:
             raise ConfigError(f"grid entry {key!r} must be a non-empty list, got {values!r}.")
+        for value in values:
+            _check_value("grid entry", key, value)
+    for key, value in base.items():
+        _check_value("base option", key, value)
     folder = root if root is not None else spec.get("root", "runs/sweep")
     if not isinstance(folder, (str, os.PathLike)) or not str(folder):
         raise ConfigError(f"The grid's 'root' must be a folder path, got {folder!r}.")
@@ -208,8 +273,82 @@ def expand_grid(spec: dict[str, Any], root: str | os.PathLike[str] | None = None
     return runs
 
 
-def _is_complete(run_dir: Path) -> bool:
-    return bool((read_state(run_dir) or {}).get("status") == "complete")
+def _is_complete(run_dir: Path, config: TrainConfig | None = None) -> bool:
+    """The run in ``run_dir`` is complete (and was trained with ``config``, when given)."""
+    if (read_state(run_dir) or {}).get("status") != "complete":
+        return False
+    if config is None:
+        return True
+    try:
+        return _read_config(run_dir).to_dict() == config.to_dict()
+    except ConfigError:
+        return False
+
+
+def check_stored_runs(runs: Sequence[GridRun], skip_busy: bool = False) -> None:
+    """Refuse a grid whose stored runs were trained with other options.
+
+    For every run of ``runs`` whose run directory already exists, the stored ``config.json``
+    is compared with the grid's configuration. Differences in the options that may change on
+    resume (:data:`seamlib.train.RESUME_CHANGES`, e.g. more ``steps``) are allowed: the sweep
+    resumes those runs with the grid's values. Any other difference, fewer steps than a run
+    has done, or a run directory that cannot be read refuses the whole grid, naming the runs
+    and the options, before anything trains. Each run directory is read under its lock; one
+    that another process trains is left to that process with ``skip_busy``.
+
+    Raises
+    ------
+    ConfigError
+        One line naming (up to five of) the runs that differ and how.
+    RunDirLocked
+        Another process trains one of the runs (without ``skip_busy``).
+
+    Examples
+    --------
+    >>> from seamlib.sweep import check_stored_runs, expand_grid
+    >>> check_stored_runs(expand_grid({"base": {"dataset": "rings"}}, root="runs/none"))
+    """
+    problems: list[str] = []
+    for run in runs:
+        if not os.path.lexists(run.run_dir):
+            continue
+        try:
+            with lock_run_dir(run.run_dir, command="seamlib sweep"):
+                problem = _stored_difference(run)
+        except RunDirLocked:
+            if skip_busy:
+                continue
+            raise
+        if problem:
+            problems.append(problem)
+    if problems:
+        more = f"; and {len(problems) - 5} more" if len(problems) > 5 else ""
+        raise ConfigError(
+            f"{len(problems)} stored run(s) under {_short(runs[0].run_dir.parent)} differ from "
+            f"the grid in ways a resume cannot follow (only {', '.join(RESUME_CHANGES)} may "
+            f"change, and steps not below the steps done): {'; '.join(problems[:5])}{more}. "
+            "Set the grid back to the stored values, or sweep into a new --root."
+        )
+
+
+def _stored_difference(run: GridRun) -> str | None:
+    """How the stored run in ``run.run_dir`` differs from the grid's (None: it does not, or
+    only in options a resume may change)."""
+    if not (run.run_dir / CONFIG_FILE).exists():
+        if (run.run_dir / CHECKPOINT_FILE).exists():
+            return f"{run.name} (a checkpoint but no {CONFIG_FILE})"
+        return None
+    try:
+        stored = _read_config(run.run_dir)
+    except ConfigError as exc:
+        return f"{run.name} ({exc})"
+    have, want = stored.to_dict(), run.config.to_dict()
+    fixed = [k for k in want if k not in RESUME_CHANGES and have.get(k) != want.get(k)]
+    diffs = [f"{k}: {have.get(k)!r} stored, {want.get(k)!r} in the grid" for k in fixed]
+    done = (read_state(run.run_dir) or {}).get("step")
+    if isinstance(done, int) and done > run.config.steps:
+        diffs.append(f"steps: {done} done, {run.config.steps} in the grid")
+    return f"{run.name} ({'; '.join(diffs)})" if diffs else None
 
 
 class _CheckpointableBase:
@@ -244,11 +383,12 @@ class TrainJob(_Checkpointable):  # type: ignore[misc, valid-type]
     def __call__(self) -> dict[str, Any]:
         """Train or resume; returns ``{"run_dir", "step", "status"}``."""
         run_dir = Path(self.run_dir)
-        if _is_complete(run_dir):
+        config = TrainConfig.from_dict(self.config)
+        check_stored_runs([GridRun(run_dir.name, run_dir, config)])
+        if _is_complete(run_dir, config):
             state = read_state(run_dir) or {}
             return {"run_dir": str(run_dir), "step": state.get("step"), "status": "complete"}
         resume = (run_dir / CONFIG_FILE).exists()
-        config = TrainConfig.from_dict(self.config)
         out = train(config, run_dir, resume=resume, progress=False)
         return {"run_dir": str(run_dir), "step": out.step, "status": out.status}
 
@@ -301,6 +441,8 @@ def launch(
     RunDirLocked
         Another sweep works in the grid's folder, or (without ``skip_busy``) another process
         trains one of its runs.
+    ConfigError
+        A stored run differs from the grid (:func:`check_stored_runs`), before anything runs.
 
     Examples
     --------
@@ -320,9 +462,16 @@ def launch(
     with contextlib.ExitStack() as stack:
         for folder in folders:
             if skip_busy:
-                folder.mkdir(parents=True, exist_ok=True)
+                try:
+                    folder.mkdir(parents=True, exist_ok=True)
+                except OSError as exc:
+                    raise ConfigError(
+                        f"The sweep folder {_short(folder)} cannot be created ("
+                        f"{exc.strerror or exc}); choose another --root."
+                    ) from None
             else:
                 stack.enter_context(lock_run_dir(folder, command="seamlib sweep", create=True))
+        check_stored_runs(runs, skip_busy=skip_busy)
         return _launch_locked(
             runs, launcher, progress, cluster, wait, executor_params, submitit_folder, skip_busy
         )
@@ -341,7 +490,7 @@ def _launch_locked(
     if launcher == "local":
         out = []
         for run in runs:
-            if _is_complete(run.run_dir):
+            if _is_complete(run.run_dir, run.config):
                 out.append({"run_dir": str(run.run_dir), "status": "complete", "skipped": True})
                 continue
             resume = (run.run_dir / CONFIG_FILE).exists()
@@ -414,13 +563,15 @@ DEFAULT_COLUMNS: tuple[str, ...] = (
 
 def _read_json(path: Path) -> dict[str, Any]:
     try:
-        out = json.loads(path.read_text())
-    except (OSError, json.JSONDecodeError):
+        out = json.loads(path.read_bytes().decode("utf-8"))
+    except (OSError, ValueError):  # unreadable, not UTF-8 or not JSON
         return {}
     return out if isinstance(out, dict) else {}
 
 
-def stored_run_names(path: str | os.PathLike[str]) -> set[str]:
+def stored_run_names(
+    path: str | os.PathLike[str], runs: Sequence[GridRun] | None = None
+) -> set[str]:
     """Names of the complete runs in a stored results file (``{"runs": [{"name", "status"}]}``).
 
     A sweep can skip these (``seamlib sweep GRID --skip-stored FILE``): a grid trained over
@@ -431,6 +582,11 @@ def stored_run_names(path: str | os.PathLike[str]) -> set[str]:
     ----------
     path
         A results JSON with a ``runs`` list, e.g. ``results/dsprites/cpu/fig5.json``.
+    runs
+        The grid's runs: a complete stored run of the same name whose stored ``config``
+        differs from the grid's in an option that changes the result (anything but the
+        logging, checkpoint, evaluation, data location and device options) is refused, so
+        old results never stand in for a grid they do not match.
 
     Returns
     -------
@@ -440,7 +596,8 @@ def stored_run_names(path: str | os.PathLike[str]) -> set[str]:
     Raises
     ------
     ConfigError
-        The file is missing, not JSON, or has no ``runs`` list.
+        The file is missing, not UTF-8 JSON, or has no ``runs`` list; or a stored run
+        differs from the grid's run of the same name.
 
     Examples
     --------
@@ -453,7 +610,7 @@ def stored_run_names(path: str | os.PathLike[str]) -> set[str]:
     ['beta-1']
     """
     try:
-        data = json.loads(Path(path).read_text())
+        data = json.loads(read_text(path, "pass a results JSON written by a collect command"))
     except OSError as exc:
         raise ConfigError(
             f"Cannot read the stored results {path} ({exc.strerror or exc}); pass a results "
@@ -461,17 +618,48 @@ def stored_run_names(path: str | os.PathLike[str]) -> set[str]:
         ) from exc
     except json.JSONDecodeError as exc:
         raise ConfigError(f"The stored results {path} are not JSON ({exc.msg}).") from exc
-    runs = data.get("runs") if isinstance(data, dict) else None
-    if not isinstance(runs, list):
+    stored_rows = data.get("runs") if isinstance(data, dict) else None
+    if not isinstance(stored_rows, list):
         raise ConfigError(
             f"The stored results {path} have no 'runs' list; pass a results JSON written by a "
             "collect command (e.g. results/dsprites/cpu/fig5.json)."
         )
-    return {
-        str(r["name"])
-        for r in runs
+    stored = {
+        str(r["name"]): r
+        for r in stored_rows
         if isinstance(r, dict) and r.get("status") == "complete" and "name" in r
     }
+    problems = []
+    for run in runs or ():
+        config = stored.get(run.name, {}).get("config")
+        if run.name not in stored or not isinstance(config, dict):
+            continue
+        want = run.config.to_dict()
+        keys = [k for k in want if k not in _RESULT_NEUTRAL and k in config]
+        keys = [k for k in keys if config[k] != want[k]]
+        if keys:
+            diffs = ", ".join(f"{k}: {config[k]!r} stored, {want[k]!r} in the grid" for k in keys)
+            problems.append(f"{run.name} ({diffs})")
+    if problems:
+        raise ConfigError(
+            f"{len(problems)} run(s) stored as complete in {_short(path)} were trained with "
+            f"other options than the grid's: {'; '.join(problems[:5])}; drop --skip-stored, "
+            "or set the grid back to the stored values."
+        )
+    return set(stored)
+
+
+# options that do not change a run's result (how often it logs, saves and evaluates; where
+# the data are read from; the device)
+_RESULT_NEUTRAL = (
+    "log_every",
+    "checkpoint_every",
+    "eval_every",
+    "eval_n",
+    "data_root",
+    "device",
+    "channels_last",
+)
 
 
 def results(roots: Sequence[str | os.PathLike[str]] = ("runs",)) -> list[dict[str, Any]]:
@@ -489,7 +677,14 @@ def results(roots: Sequence[str | os.PathLike[str]] = ("runs",)) -> list[dict[st
     rows = []
     for root in roots:
         root = Path(root)
-        if not root.exists():
+        try:
+            exists = root.exists()
+        except OSError as exc:
+            raise ConfigError(
+                f"Cannot read {_short(root)} ({exc.strerror or exc}); pass folders holding run "
+                "directories."
+            ) from None
+        if not exists:
             raise ConfigError(f"{root} does not exist; pass folders holding run directories.")
         configs = [root / CONFIG_FILE] if (root / CONFIG_FILE).is_file() else []
         configs += sorted(p for p in root.rglob(CONFIG_FILE) if p.parent != root)
@@ -548,14 +743,34 @@ def write_results(rows: Sequence[dict[str, Any]], path: str | os.PathLike[str]) 
     --------
     >>> from seamlib.sweep import results, write_results
     >>> write_results(results(["runs/demo"]), "results/sweep/demo.json")  # doctest: +SKIP
+
+    Raises
+    ------
+    ConfigError
+        The file cannot be written (a folder of that name, a parent that is a file, a
+        read-only or full file system).
     """
+    path = Path(path)
+    try:
+        _write_results(rows, path)
+    except OSError as exc:
+        raise ConfigError(
+            f"Cannot write the results to {_short(path)} ({exc.strerror or exc}); pass a file "
+            "path (.json or .csv) in a writable folder with free space."
+        ) from None
+    return path
+
+
+def _write_results(rows: Sequence[dict[str, Any]], path: Path) -> None:
     from seamlib.provenance import provenance, relative_path
 
-    path = Path(path)
+    if path.is_dir():
+        raise IsADirectoryError(21, "a folder has this name")
     path.parent.mkdir(parents=True, exist_ok=True)
     # stored files hold no machine paths: run folders relative to the working directory
     rows = [{**r, "run": relative_path(r["run"])} if "run" in r else r for r in rows]
-    prov = provenance(seeds=sorted({int(r["seed"]) for r in rows if r.get("seed") is not None}))
+    seeds = {r["seed"] for r in rows if isinstance(r.get("seed"), int)}  # a hand-edited config
+    prov = provenance(seeds=sorted(seeds))  # may hold anything
     if path.suffix.lower() == ".csv":
         import io
 
@@ -568,4 +783,3 @@ def write_results(rows: Sequence[dict[str, Any]], path: str | os.PathLike[str]) 
         atomic_write_json(path.with_name(path.name + ".provenance.json"), prov)
     else:
         atomic_write_json(path, {"provenance": prov, "rows": list(rows)})
-    return path

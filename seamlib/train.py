@@ -62,6 +62,8 @@ from seamlib.errors import ConfigError, TrainingError
 from seamlib.models import VAE, build_model
 from seamlib.provenance import record_session
 from seamlib.rundir import (
+    CHECKPOINT_FILES,
+    _short,
     atomic_write_json,
     atomic_write_text,
     checkpoint_records,
@@ -69,6 +71,8 @@ from seamlib.rundir import (
     read_checkpoint,
     read_jsonl,
     read_state,
+    read_text,
+    remove_temporaries,
     set_aside,
     sha256_file,
     write_checkpoint,
@@ -103,6 +107,7 @@ __all__ = [
     "load_training_data",
     "resolve_device",
     "train",
+    "check_fits",
     "load_run",
     "atomic_write_text",
     "atomic_write_json",
@@ -237,11 +242,21 @@ class Trainer:
         self.run_dir = Path(run_dir)
         _check_writable(self.run_dir)
         self.device = resolve_device(config.device)
-        self.data = data if data is not None else load_training_data(config)
-        _check_batch(config.batch_size, self.data.n, config.dataset)
-        self.x = self.data.x.to(self.device)
+        try:
+            self.data = data if data is not None else load_training_data(config)
+            _check_batch(config.batch_size, self.data.n, config.dataset)
+            self.x = self.data.x.to(self.device)
+        except (MemoryError, RuntimeError) as exc:  # RuntimeError: torch's allocators
+            if not isinstance(exc, MemoryError) and "memory" not in str(exc).lower():
+                raise
+            reason = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else "no memory"
+            raise ConfigError(
+                f"The training data ({config.dataset!r}, subset={config.subset}) do not fit in "
+                f"the memory of {self.device} ({reason}); lower --subset."
+            ) from None
         self.scale = float(self.data.scale)
         self.channels_last = _use_channels_last(config, self.device) and self.x.ndim == 4
+        check_fits(config, self.data.data_shape, self.device)
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(config.seed)
             model = build_model(config.model_config(self.data.data_shape))
@@ -263,6 +278,7 @@ class Trainer:
         self._previous_handlers: dict[int, Any] = {}
         self._elapsed = 0.0
         self._t0 = time.perf_counter()
+        self._session_start = 0  # the step this session started from
 
     # --- state --------------------------------------------------------------------------
     def beta(self, step: int) -> float:
@@ -294,10 +310,24 @@ class Trainer:
         return state
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
-        """Restore from :meth:`state_dict`."""
-        self.model.load_state_dict(state["model"])
-        self.optimizer.load_state_dict(state["optimizer"])
-        self.generator.set_state(state["generator"])
+        """Restore from :meth:`state_dict`.
+
+        Raises
+        ------
+        ConfigError
+            The saved model, optimiser or RNG states do not fit this run's model.
+        """
+        try:
+            self.model.load_state_dict(state["model"])
+            self.optimizer.load_state_dict(state["optimizer"])
+            self.generator.set_state(state["generator"])
+        except (RuntimeError, ValueError, TypeError, KeyError) as exc:
+            reason = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else repr(exc)
+            raise ConfigError(
+                f"The checkpoint of {_short(self.run_dir)} does not fit the model that "
+                f"{CONFIG_FILE} describes ({reason}); restore {CONFIG_FILE} as it was when the "
+                "run started, or start a new run (new --run-dir)."
+            ) from None
         self.step = int(state["step"])
         self.checkpoint_step = self.step
         self._elapsed = float(state.get("elapsed_s", 0.0))
@@ -335,24 +365,36 @@ class Trainer:
         """
         bad = [n for n, p in self.model.named_parameters() if not bool(torch.isfinite(p).all())]
         if bad:
-            raise TrainingError(
-                f"Non-finite parameters ({', '.join(bad[:3])}) after step {self.step}; the last "
-                f"good checkpoint (step {self.checkpoint_step}) is kept in {self.run_dir}."
-            )
-        lines = "".join(json.dumps(row) + "\n" for row in self.metrics)
-        atomic_write_text(self.run_dir / METRICS_FILE, lines)
-        if self.config.eval_every:
-            rows = "".join(json.dumps(row) + "\n" for row in self.curve)
-            atomic_write_text(self.run_dir / CURVE_FILE, rows)
+            self._fail(self.step, f"Non-finite parameters ({', '.join(bad[:3])})", update=True)
         status = self.status
 
         def commit(records: list[dict[str, Any]]) -> None:
             self.checkpoints = records
             self.write_state(status)
 
-        self.checkpoints = write_checkpoint(
-            self.run_dir, self.state_dict(), self.checkpoints, commit
-        )
+        try:
+            lines = "".join(json.dumps(row) + "\n" for row in self.metrics)
+            atomic_write_text(self.run_dir / METRICS_FILE, lines)
+            if self.config.eval_every:
+                rows = "".join(json.dumps(row) + "\n" for row in self.curve)
+                atomic_write_text(self.run_dir / CURVE_FILE, rows)
+            self.checkpoints = write_checkpoint(
+                self.run_dir, self.state_dict(), self.checkpoints, commit
+            )
+        except (OSError, RuntimeError) as exc:  # a full disk, a folder gone, ...
+            reason = getattr(exc, "strerror", None) or str(exc).strip().splitlines()[0][:200]
+            kept = (
+                f"the checkpoint of step {self.checkpoint_step} is kept"
+                if self.checkpoint_step
+                else "no checkpoint had been written yet"
+            )
+            message = (
+                f"Could not write the checkpoint of step {self.step} in {_short(self.run_dir)} "
+                f"({reason}); {kept}. Free disk space (or repair the folder), then continue "
+                f"with: python -m seamlib train --resume {self.run_dir}"
+            )
+            self.record_failure(message)
+            raise TrainingError(message) from None
         self.checkpoint_step = self.step
 
     def load_checkpoint(
@@ -379,6 +421,7 @@ class Trainer:
         self.checkpoints = records or [
             {"step": self.step, "sha256": sha256_file(self.run_dir / name)}
         ]
+        self._session_start = self.step
         for group in self.optimizer.param_groups:
             group["lr"] = self.config.lr  # a learning rate changed on resume
         self.metrics = [
@@ -422,20 +465,63 @@ class Trainer:
         self._buf_start = self.step
         self._pending = []
 
-    def _fail(self, bad_step: int, what: str) -> None:
-        """Mark the run failed and raise a :class:`TrainingError` saying what to run next."""
-        self.write_state("failed", failed_step=bad_step)
+    def _has_checkpoint(self) -> bool:
+        return any((self.run_dir / name).is_file() for name in CHECKPOINT_FILES)
+
+    def record_failure(self, reason: str, step: int | None = None) -> None:
+        """Write ``state.json`` as failed, with the reason and the step (best effort: a full
+        disk may refuse even that)."""
+        try:
+            self.write_state("failed", failed_step=self.step if step is None else step,
+                             reason=reason)  # fmt: skip
+        except OSError:
+            pass
+
+    def _advice(self, bad_step: int, update: bool) -> str:
+        """What to do after a non-finite loss at ``bad_step`` (or a failed update there)."""
+        c = self.config
+        has_checkpoint = self.checkpoint_step > 0 and self._has_checkpoint()
+        start = self.checkpoint_step if has_checkpoint else 0
+        lower = min(c.lr / 10, 1e-3)
+        resume = f"python -m seamlib train --resume {self.run_dir} --lr {lower:g}"
+        if update or bad_step > start + 1:
+            # the updates after the checkpoint went wrong: a smaller step size changes them
+            return (
+                f"Lower the learning rate (lr={c.lr:g}) or check the data, e.g. continue "
+                f"with: {resume}"
+            )
+        if start > 0:  # the checkpoint's own parameters give the non-finite loss
+            return (
+                f"The parameters of the checkpoint of step {start} already give it, so no "
+                f"change allowed on resume can help: the run must start over (new --run-dir) "
+                f"with a lower --lr than {c.lr:g}, e.g. --lr {lower:g}"
+            )
+        options = [f"--beta (now {c.beta:g})"]
+        if c.likelihood == "gaussian":
+            options.insert(0, f"--sigma2 (now {c.sigma2:g})")
+        return (
+            "The loss is non-finite at the initial parameters, before any update, so no "
+            "change allowed on resume can help: the run must start over (new --run-dir) with "
+            f"another {' or '.join(options)}, or with other data"
+        )
+
+    def _fail(self, bad_step: int, what: str, update: bool = False) -> None:
+        """Mark the run failed and raise a :class:`TrainingError` saying what to run next.
+
+        ``update``: the failure is in a parameter update (a lower ``lr`` changes it), not in
+        a loss computed from parameters that are already there.
+        """
         kept = (
             f"the last good checkpoint (step {self.checkpoint_step}) is kept in {self.run_dir}"
-            if (self.run_dir / CHECKPOINT_FILE).exists()
+            if self._has_checkpoint()
             else f"no checkpoint had been written yet in {self.run_dir}"
         )
-        lower = min(self.config.lr / 10, 1e-3)
-        raise TrainingError(
-            f"{what} at training step {bad_step} (of {self.config.steps}); {kept}. Lower the "
-            f"learning rate (lr={self.config.lr:g}) or check the data, e.g. continue with: "
-            f"python -m seamlib train --resume {self.run_dir} --lr {lower:g}"
+        message = (
+            f"{what} at training step {bad_step} (of {self.config.steps}); {kept}. "
+            f"{self._advice(bad_step, update)}"
         )
+        self.record_failure(message, bad_step)
+        raise TrainingError(message)
 
     def run(self, until: int, bar: Any = None) -> None:
         """Train from ``self.step`` up to step ``until`` (checkpoints, logging, signals)."""
@@ -455,12 +541,12 @@ class Trainer:
             try:
                 opt.step()
             except RuntimeError as exc:  # e.g. a step too large for float32 (huge lr)
-                self._fail(self.step + 1, f"The optimiser step failed ({exc})")
+                self._fail(self.step + 1, f"The optimiser step failed ({exc})", update=True)
             # keep references only (no device op, no sync); checked in _flush
             pending += (loss.detach(), parts["nll"], parts["kl"], parts["elbo"])
             n_pending += 1
             self.step += 1
-            if n_pending == c.log_every or self.step % c.checkpoint_every == 0:
+            if self.step % c.log_every == 0 or self.step % c.checkpoint_every == 0:
                 self._flush()
                 pending = self._pending
                 n_pending = 0
@@ -568,11 +654,114 @@ def _read_config(run_dir: Path) -> TrainConfig:
             f"{run_dir} is not a run directory (no {CONFIG_FILE}); pass the folder a "
             "`seamlib train --run-dir` created."
         )
+    fix = "restore it from a copy, or start a new run (new --run-dir)"
     try:
-        values = json.loads(path.read_text())
+        values = json.loads(read_text(path, fix))
     except json.JSONDecodeError as exc:
-        raise ConfigError(f"{path} is not valid JSON ({exc}).") from exc
-    return TrainConfig.from_dict(values)
+        raise ConfigError(f"{_short(path)} is not valid JSON ({exc}); {fix}.") from None
+    try:
+        config = TrainConfig.from_dict(values)
+        # every field but the device (a run may be evaluated elsewhere) is checked here
+        dataclasses.replace(config, device="cpu").validate()
+    except (ConfigError, TypeError) as exc:
+        raise ConfigError(
+            f"{_short(path)} holds an invalid configuration: {exc} ({fix})."
+        ) from None
+    return config
+
+
+def _check_checkpoint_config(
+    run_dir: Path,
+    config: TrainConfig,
+    state: dict[str, Any],
+    name: str,
+    ignore: tuple[str, ...] = RESUME_CHANGES,
+) -> None:
+    """Refuse a ``config.json`` that differs from the configuration saved in the checkpoint
+    (except in the options ``ignore``, which may change on resume)."""
+    saved = state.get("config")
+    if not isinstance(saved, dict):  # checkpoints of old versions hold no configuration
+        return
+    try:
+        saved = TrainConfig.from_dict(saved).to_dict()
+    except (ConfigError, TypeError):
+        return
+    current = config.to_dict()
+    keys = [k for k in current if k not in ignore and saved.get(k) != current.get(k)]
+    if keys:
+        diffs = "; ".join(f"{k}: {saved.get(k)!r} there, {current.get(k)!r} here" for k in keys)
+        raise ConfigError(
+            f"{CONFIG_FILE} of {_short(run_dir)} differs from the configuration saved in its "
+            f"checkpoint ({name}, step {state.get('step')}) in {', '.join(keys)} ({diffs}); "
+            f"set {'it' if len(keys) == 1 else 'them'} back in {CONFIG_FILE}, or start a new "
+            "run (new --run-dir) to change the model, data or seed."
+        )
+
+
+def check_fits(config: TrainConfig, data_shape: tuple[int, ...], device: torch.device) -> None:
+    """Refuse a model too large for the memory of ``device``, before allocating it.
+
+    The parameters are counted on the ``meta`` device (no memory); the estimate is 16 bytes
+    per parameter (float32 weights, gradients and Adam's two moments) plus, per data point of
+    a batch, four float32 copies of the data point and of a ``d x d`` matrix (the loss
+    forms the posterior's covariance factor, a ``d x d`` matrix per point, for both
+    posteriors).
+
+    Parameters
+    ----------
+    config
+        The run's configuration.
+    data_shape
+        Shape of one data point, e.g. ``(1, 64, 64)``.
+    device
+        Where the run trains; devices whose free memory is unknown are not checked.
+
+    Raises
+    ------
+    ConfigError
+        The estimate exceeds the free memory; the message names the options to lower.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from seamlib.train import TrainConfig, check_fits
+    >>> check_fits(TrainConfig(dataset="rings", architecture="mlp"), (2,), torch.device("cpu"))
+    """
+    free = _free_memory(device)
+    if free is None:
+        return
+    with torch.random.fork_rng(devices=[]), torch.device("meta"):
+        model = build_model(config.model_config(data_shape))
+    n_params = sum(p.numel() for p in model.parameters())
+    d = int(config.latent_dim)
+    per_point = 4 * 4 * (int(np.prod(data_shape)) + d * d)
+    need = 16 * n_params + int(config.batch_size) * per_point
+    if need > free:
+        gib = 1 << 30
+        raise ConfigError(
+            f"The model of this run needs about {need / gib:.3g} GiB ({n_params:,} parameters, "
+            f"batch {config.batch_size}), more than the {free / gib:.3g} GiB free on {device}; "
+            "lower -d (latent_dim), --hidden or --batch-size, or use --posterior diag."
+        )
+
+
+def _free_memory(device: torch.device) -> int | None:
+    """Bytes free for a new model on ``device`` (None where unknown)."""
+    if device.type == "cuda":
+        free, _total = torch.cuda.mem_get_info(device)
+        return int(free)
+    if device.type != "cpu":
+        return None
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemAvailable:"):
+                return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    try:
+        return int(os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE"))
+    except (ValueError, OSError, AttributeError):
+        return None
 
 
 def train(
@@ -585,6 +774,7 @@ def train(
     stop_after: int | None = None,
     steps: int | None = None,
     changes: dict[str, Any] | None = None,
+    restart: bool = False,
 ) -> TrainResult:
     """Train a VAE in ``run_dir``, or continue the run there with ``resume=True``.
 
@@ -596,7 +786,9 @@ def train(
     run_dir
         Run directory. A fresh run refuses a folder that already holds a run.
     resume
-        Continue from ``checkpoint.pt`` (from step 0 when the run has no checkpoint yet).
+        Continue from ``checkpoint.pt`` (from step 0 when the run has no checkpoint yet and
+        ``state.json`` records none). With ``config`` given, it may differ from the stored one
+        only in :data:`RESUME_CHANGES` (applied like ``changes``).
     data
         Training data; default: loaded from ``config.dataset``.
     progress
@@ -610,13 +802,20 @@ def train(
     changes
         With ``resume``: new values of options in :data:`RESUME_CHANGES` (e.g.
         ``{"lr": 1e-4}`` after a non-finite loss); recorded in ``provenance.json``.
+    restart
+        With ``resume``: start the run over from step 0 with its stored configuration (and
+        ``changes``), ignoring its checkpoints; the old checkpoints and metrics are kept
+        aside with the suffix ``.before-restart``.
 
     Raises
     ------
     ConfigError
-        Invalid configuration, before any work.
+        Invalid configuration, before any work; a stored configuration that differs from
+        ``config`` (or from the checkpoint's) in options that cannot change; checkpoints
+        recorded in ``state.json`` of which none can be read.
     TrainingError
-        A non-finite loss (the message names the step).
+        A non-finite loss (the message names the step and what to change), or a failure
+        while training (``state.json`` then says ``failed``, with the reason and the step).
     TrainingInterrupted
         SIGINT/SIGTERM; a checkpoint was written first.
 
@@ -634,6 +833,8 @@ def train(
         raise ConfigError(
             f"stop_after must be an integer >= 1 (steps in total), got {stop_after!r}."
         )
+    if restart and not resume:
+        raise ConfigError("restart=True starts a stored run over; use it with resume=True.")
     if resume:
         _read_config(run_dir)  # a folder without a run: say so before anything else
     else:
@@ -644,14 +845,21 @@ def train(
         config.validate()
         changed: dict[str, Any] = {}
     with lock_run_dir(run_dir, command="seamlib train", create=not resume):
+        remove_temporaries(run_dir)  # left by a writer killed mid-write
         if resume:  # read under the lock: the run directory is ours now
             stored = _read_config(run_dir)
-            if config is not None and config.to_dict() != stored.to_dict():
-                raise ConfigError(
-                    f"The configuration differs from the one stored in {run_dir / CONFIG_FILE}; "
-                    f"resume without changing options (only {', '.join(RESUME_CHANGES)} may "
-                    "change)."
-                )
+            if config is not None:
+                wanted, have = config.to_dict(), stored.to_dict()
+                differ = [k for k in have if wanted.get(k) != have.get(k)]
+                fixed = [k for k in differ if k not in RESUME_CHANGES]
+                if fixed:
+                    raise ConfigError(
+                        f"The configuration differs from the one stored in "
+                        f"{_short(run_dir / CONFIG_FILE)} in {', '.join(fixed)}, which cannot "
+                        f"change on resume (only {', '.join(RESUME_CHANGES)} can); start a new "
+                        "run (new --run-dir) to change them."
+                    )
+                changes = {**{k: getattr(config, k) for k in differ}, **changes}
             config, changed = _apply_changes(stored, changes)
         elif (run_dir / CONFIG_FILE).exists() or (run_dir / CHECKPOINT_FILE).exists():
             raise ConfigError(
@@ -659,8 +867,13 @@ def train(
                 f"{run_dir}` or choose a new --run-dir."
             )
         assert config is not None
-        records = checkpoint_records(run_dir) if resume else []
-        checkpoint = read_checkpoint(run_dir, records) if resume else (None, None)
+        previous_step = (read_state(run_dir) or {}).get("step", 0) if restart else 0
+        if restart:
+            _set_aside_for_restart(run_dir)
+        records = checkpoint_records(run_dir) if resume and not restart else []
+        checkpoint = read_checkpoint(run_dir, records) if resume and not restart else (None, None)
+        if checkpoint[0] is not None and checkpoint[1] is not None:
+            _check_checkpoint_config(run_dir, config, checkpoint[0], checkpoint[1])
         done = int(checkpoint[0]["step"]) if checkpoint[0] is not None else 0
         if config.steps < done:
             raise ConfigError(
@@ -668,9 +881,23 @@ def train(
                 f"before that: pass --steps {done} or more (or leave --steps out)."
             )
         trainer = Trainer(config, run_dir, data=data, progress=progress)
-        if resume:
+        if resume and not restart:
             trainer.load_checkpoint(checkpoint, records)
+        if restart:
+            changed["restart"] = {"from": previous_step, "to": 0}
         return _train_locked(trainer, stop_after, changed)
+
+
+def _set_aside_for_restart(run_dir: Path) -> None:
+    """Rename the checkpoints, metrics and learning curve of a run that starts over."""
+    for name in (*CHECKPOINT_FILES, METRICS_FILE, CURVE_FILE):
+        path = run_dir / name
+        if path.is_file():
+            os.replace(path, path.with_name(path.name + ".before-restart"))
+    state = read_state(run_dir)
+    if state:
+        state.pop("checkpoints", None)
+        atomic_write_json(run_dir / STATE_FILE, {**state, "checkpoint_step": 0})
 
 
 def _apply_changes(stored: TrainConfig, changes: dict[str, Any]) -> tuple[TrainConfig, dict]:
@@ -727,10 +954,36 @@ def _train_locked(trainer: Trainer, stop_after: int | None, changed: dict) -> Tr
         trainer.write_state("running", pid=os.getpid())
         try:
             trainer.run(until, bar)
+            if trainer.checkpoint_step != trainer.step:  # else keep the previous generation
+                trainer.save_checkpoint()
+        except TrainingInterrupted:
+            raise
+        except TrainingError:
+            if trainer.status != "failed":
+                trainer.record_failure("training stopped with an error")
+            raise
+        except (RuntimeError, MemoryError) as exc:  # e.g. out of memory on the device
+            reason = str(exc).strip().splitlines()[0][:300] if str(exc).strip() else repr(exc)
+            kept = (
+                f"the last good checkpoint (step {trainer.checkpoint_step}) is kept"
+                if trainer.checkpoint_step and trainer._has_checkpoint()
+                else "no checkpoint had been written yet"
+            )
+            message = (
+                f"Training failed at step {trainer.step} of {config.steps} ({reason}); {kept}. "
+                "Lower --batch-size, -d or --hidden, or free memory on the device, then start "
+                "a new run (or continue this one with: python -m seamlib train --resume "
+                f"{run_dir})."
+            )
+            trainer.record_failure(message)
+            raise TrainingError(message) from None
+        except BaseException as exc:
+            # a host's signal handler may requeue (raise, exit) after the interrupt's checkpoint
+            if trainer.status not in ("interrupted", "failed"):
+                trainer.record_failure(f"{type(exc).__name__}: {exc}"[:300])
+            raise
         finally:
             bar.close()
-        if trainer.checkpoint_step != trainer.step:  # else keep the previous generation
-            trainer.save_checkpoint()
         trainer.write_state(status)
     return TrainResult(run_dir, trainer.step, config.steps, trainer.model, trainer.metrics, status)
 
@@ -756,10 +1009,21 @@ def load_run(
     state, name = read_checkpoint(run_dir, checkpoint_records(run_dir))
     if state is None or name is None:
         raise ConfigError(f"{run_dir} has no {CHECKPOINT_FILE} yet; train (or resume) it first.")
-    shape = tuple(int(v) for v in state["data_shape"])
-    with torch.random.fork_rng(devices=[]):
-        model = build_model(config.model_config(shape))
-    model.load_state_dict(state["model"])
+    _check_checkpoint_config(
+        run_dir, config, state, name, ignore=(*RESUME_CHANGES, "device", "channels_last")
+    )
+    try:
+        shape = tuple(int(v) for v in state["data_shape"])
+        with torch.random.fork_rng(devices=[]):
+            model = build_model(config.model_config(shape))
+        model.load_state_dict(state["model"])
+    except (RuntimeError, ValueError, TypeError) as exc:
+        reason = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else repr(exc)
+        raise ConfigError(
+            f"The checkpoint {name} of {_short(run_dir)} does not fit the model that "
+            f"{CONFIG_FILE} describes ({reason}); restore {CONFIG_FILE} as it was when the "
+            "run was trained."
+        ) from None
     model.to(dev).eval()
     info = read_state(run_dir)
     step = int(state["step"])

@@ -17,7 +17,7 @@ import torch
 
 from seamlib.errors import ConfigError
 from seamlib.models import ACTIVATIONS, ARCHITECTURES, ModelConfig
-from seamlib.train_data import DATASETS, RESOLUTIONS, _dataset_size_hint
+from seamlib.train_data import _SIZE_HINTS, DATASETS, RESOLUTIONS, _dataset_size_hint
 
 __all__ = ["SCHEDULES", "TrainConfig", "beta_at", "resolve_device"]
 
@@ -179,6 +179,12 @@ class TrainConfig:
             value = getattr(self, name)
             if not _is_real(value) or not (value > 0 and math.isfinite(value)):
                 raise ConfigError(f"{name} must be a finite number > 0, got {value!r}.")
+        if not _SIGMA2_RANGE[0] <= self.sigma2 <= _SIGMA2_RANGE[1]:
+            raise ConfigError(
+                f"sigma2 must lie between {_SIGMA2_RANGE[0]:g} and {_SIGMA2_RANGE[1]:g} (the "
+                f"likelihood is computed in float32, where 1/sigma2 must be finite), got "
+                f"{self.sigma2!r}."
+            )
         if self.beta_schedule != "constant" and self.beta_end is None:
             raise ConfigError(
                 f"The {self.beta_schedule!r} schedule needs beta_end > 0 (the final beta), "
@@ -191,14 +197,21 @@ class TrainConfig:
             _is_int(h) and 1 <= h <= _MAX_WIDTH for h in hidden
         ):
             raise ConfigError(f"hidden must be a list of sizes >= 1 like [64, 64], got {hidden!r}.")
+        if not hidden:
+            raise ConfigError(
+                "hidden must name at least one layer size, like [64, 64] (or --hidden 64,64), "
+                "got none."
+            )
         if self.data_root is not None and not isinstance(self.data_root, str):
             raise ConfigError(f"data_root must be a path (text), got {self.data_root!r}.")
         if self.channels_last not in (None, True, False) or _is_int(self.channels_last):
             raise ConfigError(
                 f"channels_last must be true, false or null, got {self.channels_last!r}."
             )
-        if self.activation not in ACTIVATIONS or (
-            self.activation != "tanh" and self.architecture != "mlp"
+        if (
+            not isinstance(self.activation, str)
+            or self.activation not in ACTIVATIONS
+            or (self.activation != "tanh" and self.architecture != "mlp")
         ):
             raise ConfigError(
                 f"activation {self.activation!r} is not available for {self.architecture!r}: the "
@@ -218,6 +231,12 @@ class TrainConfig:
         if not isinstance(self.device, str):
             raise ConfigError(f"device must be 'auto', 'cpu' or 'cuda', got {self.device!r}.")
         resolve_device(self.device)
+        full = _SIZE_HINTS.get(self.dataset) if self.dataset.startswith("dsprites") else None
+        if full is not None and self.subset > full:
+            raise ConfigError(
+                f"subset={self.subset} is larger than the {self.dataset!r} data set ({full} "
+                f"images); use --subset {full} or less (0 = all)."
+            )
         n_hint = _dataset_size_hint(self)
         if n_hint is not None:
             _check_batch(self.batch_size, n_hint, self.dataset)
@@ -260,6 +279,7 @@ def _parse_hidden(value: Any) -> tuple[int, ...]:
 
 
 _MAX_WIDTH = 1 << 16  # largest latent dimension / hidden size accepted
+_SIGMA2_RANGE = (1e-30, 1e30)  # 1/sigma2 and sigma2 stay finite (and normal) in float32
 _INT_MAX = (1 << 63) - 1  # every count and the seed fit in int64
 _INT_RANGES: dict[str, tuple[int, int]] = {
     "warmup_steps": (0, _INT_MAX),
@@ -301,6 +321,19 @@ def resolve_device(device: str | None = "auto") -> torch.device:
         raise ConfigError(f"Unknown device {device!r}; use 'auto', 'cpu' or 'cuda'.") from exc
     if dev.type == "cuda" and not torch.cuda.is_available():
         raise ConfigError(f"Device {device!r} requested but CUDA is not available; use 'auto'.")
+    if dev.type == "meta":
+        raise ConfigError(
+            f"Device {device!r} holds no data (tensors there have shapes only); use 'auto', "
+            "'cpu' or 'cuda'."
+        )
+    if dev.type != "cpu":
+        try:  # any other accelerator: it must exist and take a tensor
+            torch.empty(1, device=dev)
+        except (RuntimeError, AssertionError, ValueError) as exc:
+            reason = str(exc).strip().splitlines()[0][:120] if str(exc).strip() else repr(exc)
+            raise ConfigError(
+                f"Device {device!r} cannot be used here ({reason}); use 'auto', 'cpu' or 'cuda'."
+            ) from None
     return dev
 
 
