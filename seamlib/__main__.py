@@ -38,10 +38,10 @@ from seamlib.errors import SeamlibError
 
 __all__ = ["main", "build_parser"]
 
-_INT_MAX = (1 << 63) - 1
+INT_MAX = (1 << 63) - 1
 
 
-def _integer(low: int | None = None, high: int = _INT_MAX) -> Any:
+def _integer(low: int | None = None, high: int = INT_MAX) -> Any:
     """argparse type: an integer, in [low, high] when ``low`` is given (else the range is
     checked by TrainConfig.validate)."""
 
@@ -51,7 +51,7 @@ def _integer(low: int | None = None, high: int = _INT_MAX) -> Any:
         except ValueError:
             raise argparse.ArgumentTypeError(f"expects an integer, got {text!r}") from None
         if low is not None and not low <= value <= high:
-            bound = f">= {low}" if high == _INT_MAX else f"between {low} and {high}"
+            bound = f">= {low}" if high == INT_MAX else f"between {low} and {high}"
             raise argparse.ArgumentTypeError(f"expects an integer {bound}, got {text!r}")
         return value
 

@@ -20,8 +20,8 @@ from torch import Tensor
 from seamlib.errors import ConfigError
 from seamlib.models import VAE
 from seamlib.rundir import atomic_write_json, lock_run_dir
-from seamlib.train import EVAL_FILE, STATE_FILE, _read_config, load_run
-from seamlib.train_config import _INT_MAX, _is_int
+from seamlib.train import EVAL_FILE, STATE_FILE, load_run, read_config
+from seamlib.train_config import INT_MAX, is_int
 from seamlib.train_data import TrainingData, load_training_data
 
 __all__ = ["evaluate", "evaluate_model"]
@@ -101,12 +101,12 @@ def evaluate(
     from seamlib.provenance import provenance
 
     for name, value, low in (("n", n, 1), ("n_jacobian", n_jacobian, 1), ("seed", seed, 0)):
-        if value is not None and (not _is_int(value) or not low <= value <= _INT_MAX):
+        if value is not None and (not is_int(value) or not low <= value <= INT_MAX):
             raise ConfigError(
-                f"{name} must be an integer between {low} and {_INT_MAX}, got {value!r}."
+                f"{name} must be an integer between {low} and {INT_MAX}, got {value!r}."
             )
     run_dir = Path(run_dir)
-    _read_config(run_dir)
+    read_config(run_dir)
     with lock_run_dir(run_dir, command="seamlib evaluate"):
         config, model, info = load_run(run_dir, device)
         if info.pop("rebuilt", False):

@@ -102,7 +102,7 @@ def _warn(message: str) -> None:
 # ======================================================================================
 # Atomic files
 # ======================================================================================
-def _short(path: str | os.PathLike[str], limit: int = 120) -> str:
+def short_path(path: str | os.PathLike[str], limit: int = 120) -> str:
     """``path`` for a one-line message: a very long path is cut in the middle."""
     text = str(path)
     return text if len(text) <= limit else f"{text[: limit // 2]}...{text[-limit // 2 :]}"
@@ -142,7 +142,7 @@ def read_text(path: str | os.PathLike[str], what: str = "") -> str:
         return raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise ConfigError(
-            f"{_short(path)} is not UTF-8 text (byte {exc.start} is {raw[exc.start]:#04x})"
+            f"{short_path(path)} is not UTF-8 text (byte {exc.start} is {raw[exc.start]:#04x})"
             f"{'; ' + what if what else ''}."
         ) from None
 
@@ -314,12 +314,12 @@ def lock_run_dir(
         if create:
             run_dir.mkdir(parents=True, exist_ok=True)
         elif not run_dir.is_dir():
-            raise ConfigError(f"{_short(run_dir)} is not a folder; pass a run directory.")
+            raise ConfigError(f"{short_path(run_dir)} is not a folder; pass a run directory.")
         fd, path = _acquire(run_dir, command or " ".join(Path(a).name for a in sys.argv[:2]))
     except OSError as exc:
         _remove_empty(created)
         raise ConfigError(
-            f"The run directory {_short(run_dir)} is not writable ({exc.strerror or exc}); "
+            f"The run directory {short_path(run_dir)} is not writable ({exc.strerror or exc}); "
             "choose another one."
         ) from exc
     except BaseException:
@@ -544,7 +544,7 @@ def read_checkpoint(
         path = run_dir / name
         if os.path.lexists(path) and not path.is_file():
             raise ConfigError(
-                f"{_short(path)} is not a checkpoint file (a folder or another non-file); move "
+                f"{short_path(path)} is not a checkpoint file (a folder or another non-file); move "
                 "it out of the run directory, then run the command again."
             )
         if not path.is_file():
@@ -564,7 +564,7 @@ def read_checkpoint(
             newest = f"step {max(steps)}" if steps else "the newer one"
             _warn(
                 f"{'; '.join(problems)}; using {name} (step {state['step']}) instead of the "
-                f"newest checkpoint ({newest}) of {_short(run_dir)}."
+                f"newest checkpoint ({newest}) of {short_path(run_dir)}."
             )
         return state, name
     if not problems:
@@ -575,9 +575,9 @@ def read_checkpoint(
         else ""
     )
     raise ConfigError(
-        f"No usable checkpoint in {_short(run_dir)}: {recorded}{'; '.join(problems)}. Restore "
+        f"No usable checkpoint in {short_path(run_dir)}: {recorded}{'; '.join(problems)}. Restore "
         "a copy of the checkpoint, or start over from step 0 with `seamlib train --resume "
-        f"{_short(run_dir)} --restart` (or a new --run-dir)."
+        f"{short_path(run_dir)} --restart` (or a new --run-dir)."
     )
 
 

@@ -50,13 +50,13 @@ from typing import Any
 from seamlib.errors import ConfigError, TrainingError
 from seamlib.rundir import (
     RunDirLocked,
-    _short,
     atomic_write_json,
     atomic_write_text,
     lock_run_dir,
     read_jsonl,
     read_state,
     read_text,
+    short_path,
 )
 from seamlib.train import (
     CHECKPOINT_FILE,
@@ -67,7 +67,7 @@ from seamlib.train import (
     STATE_FILE,
     TrainConfig,
     TrainingInterrupted,
-    _read_config,
+    read_config,
     train,
 )
 
@@ -128,14 +128,14 @@ def load_grid(path: str | os.PathLike[str]) -> dict[str, Any]:
             text = read_text(path, "save the grid file as UTF-8")
     except OSError as exc:
         raise ConfigError(
-            f"Cannot read the grid file {_short(path)} ({exc.strerror or exc}); pass a JSON or "
+            f"Cannot read the grid file {short_path(path)} ({exc.strerror or exc}); pass a JSON or "
             "YAML grid file."
         ) from None
     if is_dir:
-        raise ConfigError(f"{_short(path)} is a folder; pass a JSON or YAML grid file in it.")
+        raise ConfigError(f"{short_path(path)} is a folder; pass a JSON or YAML grid file in it.")
     if not exists:
         raise ConfigError(
-            f"Grid file {_short(path)} does not exist; pass a JSON or YAML grid file."
+            f"Grid file {short_path(path)} does not exist; pass a JSON or YAML grid file."
         )
     if path.suffix.lower() in (".yaml", ".yml"):
         try:
@@ -280,7 +280,7 @@ def _is_complete(run_dir: Path, config: TrainConfig | None = None) -> bool:
     if config is None:
         return True
     try:
-        return _read_config(run_dir).to_dict() == config.to_dict()
+        return read_config(run_dir).to_dict() == config.to_dict()
     except ConfigError:
         return False
 
@@ -324,7 +324,7 @@ def check_stored_runs(runs: Sequence[GridRun], skip_busy: bool = False) -> None:
     if problems:
         more = f"; and {len(problems) - 5} more" if len(problems) > 5 else ""
         raise ConfigError(
-            f"{len(problems)} stored run(s) under {_short(runs[0].run_dir.parent)} differ from "
+            f"{len(problems)} stored run(s) under {short_path(runs[0].run_dir.parent)} differ from "
             f"the grid in ways a resume cannot follow (only {', '.join(RESUME_CHANGES)} may "
             f"change, and steps not below the steps done): {'; '.join(problems[:5])}{more}. "
             "Set the grid back to the stored values, or sweep into a new --root."
@@ -339,7 +339,7 @@ def _stored_difference(run: GridRun) -> str | None:
             return f"{run.name} (a checkpoint but no {CONFIG_FILE})"
         return None
     try:
-        stored = _read_config(run.run_dir)
+        stored = read_config(run.run_dir)
     except ConfigError as exc:
         return f"{run.name} ({exc})"
     have, want = stored.to_dict(), run.config.to_dict()
@@ -466,7 +466,7 @@ def launch(
                     folder.mkdir(parents=True, exist_ok=True)
                 except OSError as exc:
                     raise ConfigError(
-                        f"The sweep folder {_short(folder)} cannot be created ("
+                        f"The sweep folder {short_path(folder)} cannot be created ("
                         f"{exc.strerror or exc}); choose another --root."
                     ) from None
             else:
@@ -642,7 +642,7 @@ def stored_run_names(
             problems.append(f"{run.name} ({diffs})")
     if problems:
         raise ConfigError(
-            f"{len(problems)} run(s) stored as complete in {_short(path)} were trained with "
+            f"{len(problems)} run(s) stored as complete in {short_path(path)} were trained with "
             f"other options than the grid's: {'; '.join(problems[:5])}; drop --skip-stored, "
             "or set the grid back to the stored values."
         )
@@ -681,7 +681,7 @@ def results(roots: Sequence[str | os.PathLike[str]] = ("runs",)) -> list[dict[st
             exists = root.exists()
         except OSError as exc:
             raise ConfigError(
-                f"Cannot read {_short(root)} ({exc.strerror or exc}); pass folders holding run "
+                f"Cannot read {short_path(root)} ({exc.strerror or exc}); pass folders holding run "
                 "directories."
             ) from None
         if not exists:
@@ -755,7 +755,7 @@ def write_results(rows: Sequence[dict[str, Any]], path: str | os.PathLike[str]) 
         _write_results(rows, path)
     except OSError as exc:
         raise ConfigError(
-            f"Cannot write the results to {_short(path)} ({exc.strerror or exc}); pass a file "
+            f"Cannot write the results to {short_path(path)} ({exc.strerror or exc}); pass a file "
             "path (.json or .csv) in a writable folder with free space."
         ) from None
     return path

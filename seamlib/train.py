@@ -63,7 +63,6 @@ from seamlib.models import VAE, build_model
 from seamlib.provenance import record_session
 from seamlib.rundir import (
     CHECKPOINT_FILES,
-    _short,
     atomic_write_json,
     atomic_write_text,
     checkpoint_records,
@@ -75,14 +74,15 @@ from seamlib.rundir import (
     remove_temporaries,
     set_aside,
     sha256_file,
+    short_path,
     write_checkpoint,
 )
 from seamlib.train_config import (
     SCHEDULES,
     TrainConfig,
-    _check_batch,
-    _is_int,
     beta_at,
+    check_batch,
+    is_int,
     resolve_device,
 )
 from seamlib.train_data import (
@@ -244,7 +244,7 @@ class Trainer:
         self.device = resolve_device(config.device)
         try:
             self.data = data if data is not None else load_training_data(config)
-            _check_batch(config.batch_size, self.data.n, config.dataset)
+            check_batch(config.batch_size, self.data.n, config.dataset)
             self.x = self.data.x.to(self.device)
         except (MemoryError, RuntimeError) as exc:  # RuntimeError: torch's allocators
             if not isinstance(exc, MemoryError) and "memory" not in str(exc).lower():
@@ -324,7 +324,7 @@ class Trainer:
         except (RuntimeError, ValueError, TypeError, KeyError) as exc:
             reason = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else repr(exc)
             raise ConfigError(
-                f"The checkpoint of {_short(self.run_dir)} does not fit the model that "
+                f"The checkpoint of {short_path(self.run_dir)} does not fit the model that "
                 f"{CONFIG_FILE} describes ({reason}); restore {CONFIG_FILE} as it was when the "
                 "run started, or start a new run (new --run-dir)."
             ) from None
@@ -389,7 +389,7 @@ class Trainer:
                 else "no checkpoint had been written yet"
             )
             message = (
-                f"Could not write the checkpoint of step {self.step} in {_short(self.run_dir)} "
+                f"Could not write the checkpoint of step {self.step} in {short_path(self.run_dir)} "
                 f"({reason}); {kept}. Free disk space (or repair the folder), then continue "
                 f"with: python -m seamlib train --resume {self.run_dir}"
             )
@@ -647,7 +647,7 @@ class Trainer:
             self._previous_handlers = {}
 
 
-def _read_config(run_dir: Path) -> TrainConfig:
+def read_config(run_dir: Path) -> TrainConfig:
     path = Path(run_dir) / CONFIG_FILE
     if not path.is_file():
         raise ConfigError(
@@ -658,14 +658,14 @@ def _read_config(run_dir: Path) -> TrainConfig:
     try:
         values = json.loads(read_text(path, fix))
     except json.JSONDecodeError as exc:
-        raise ConfigError(f"{_short(path)} is not valid JSON ({exc}); {fix}.") from None
+        raise ConfigError(f"{short_path(path)} is not valid JSON ({exc}); {fix}.") from None
     try:
         config = TrainConfig.from_dict(values)
         # every field but the device (a run may be evaluated elsewhere) is checked here
         dataclasses.replace(config, device="cpu").validate()
     except (ConfigError, TypeError) as exc:
         raise ConfigError(
-            f"{_short(path)} holds an invalid configuration: {exc} ({fix})."
+            f"{short_path(path)} holds an invalid configuration: {exc} ({fix})."
         ) from None
     return config
 
@@ -691,7 +691,7 @@ def _check_checkpoint_config(
     if keys:
         diffs = "; ".join(f"{k}: {saved.get(k)!r} there, {current.get(k)!r} here" for k in keys)
         raise ConfigError(
-            f"{CONFIG_FILE} of {_short(run_dir)} differs from the configuration saved in its "
+            f"{CONFIG_FILE} of {short_path(run_dir)} differs from the configuration saved in its "
             f"checkpoint ({name}, step {state.get('step')}) in {', '.join(keys)} ({diffs}); "
             f"set {'it' if len(keys) == 1 else 'them'} back in {CONFIG_FILE}, or start a new "
             "run (new --run-dir) to change the model, data or seed."
@@ -829,14 +829,14 @@ def train(
     changes = dict(changes or {})
     if steps is not None:
         changes["steps"] = steps
-    if stop_after is not None and (not _is_int(stop_after) or stop_after < 1):
+    if stop_after is not None and (not is_int(stop_after) or stop_after < 1):
         raise ConfigError(
             f"stop_after must be an integer >= 1 (steps in total), got {stop_after!r}."
         )
     if restart and not resume:
         raise ConfigError("restart=True starts a stored run over; use it with resume=True.")
     if resume:
-        _read_config(run_dir)  # a folder without a run: say so before anything else
+        read_config(run_dir)  # a folder without a run: say so before anything else
     else:
         if config is None:
             raise ConfigError("train() needs a TrainConfig unless resume=True.")
@@ -847,7 +847,7 @@ def train(
     with lock_run_dir(run_dir, command="seamlib train", create=not resume):
         remove_temporaries(run_dir)  # left by a writer killed mid-write
         if resume:  # read under the lock: the run directory is ours now
-            stored = _read_config(run_dir)
+            stored = read_config(run_dir)
             if config is not None:
                 wanted, have = config.to_dict(), stored.to_dict()
                 differ = [k for k in have if wanted.get(k) != have.get(k)]
@@ -855,7 +855,7 @@ def train(
                 if fixed:
                     raise ConfigError(
                         f"The configuration differs from the one stored in "
-                        f"{_short(run_dir / CONFIG_FILE)} in {', '.join(fixed)}, which cannot "
+                        f"{short_path(run_dir / CONFIG_FILE)} in {', '.join(fixed)}, which cannot "
                         f"change on resume (only {', '.join(RESUME_CHANGES)} can); start a new "
                         "run (new --run-dir) to change them."
                     )
@@ -1004,7 +1004,7 @@ def load_run(
     >>> config, model, state = load_run("runs/dsprites-beta4", device="cpu")  # doctest: +SKIP
     """
     run_dir = Path(run_dir)
-    config = _read_config(run_dir)
+    config = read_config(run_dir)
     dev = resolve_device(device)
     state, name = read_checkpoint(run_dir, checkpoint_records(run_dir))
     if state is None or name is None:
@@ -1020,7 +1020,7 @@ def load_run(
     except (RuntimeError, ValueError, TypeError) as exc:
         reason = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else repr(exc)
         raise ConfigError(
-            f"The checkpoint {name} of {_short(run_dir)} does not fit the model that "
+            f"The checkpoint {name} of {short_path(run_dir)} does not fit the model that "
             f"{CONFIG_FILE} describes ({reason}); restore {CONFIG_FILE} as it was when the "
             "run was trained."
         ) from None

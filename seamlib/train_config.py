@@ -17,7 +17,7 @@ import torch
 
 from seamlib.errors import ConfigError
 from seamlib.models import ACTIVATIONS, ARCHITECTURES, ModelConfig
-from seamlib.train_data import _SIZE_HINTS, DATASETS, RESOLUTIONS, _dataset_size_hint
+from seamlib.train_data import DATASETS, RESOLUTIONS, SIZE_HINTS, dataset_size_hint
 
 __all__ = ["SCHEDULES", "TrainConfig", "beta_at", "resolve_device"]
 
@@ -164,14 +164,14 @@ class TrainConfig:
                     f"Unknown {name.replace('_', ' ')} {value!r}; expected one of "
                     f"{', '.join(choices)}."
                 )
-        if not _is_int(self.latent_dim) or not 1 <= self.latent_dim <= _MAX_WIDTH:
+        if not is_int(self.latent_dim) or not 1 <= self.latent_dim <= _MAX_WIDTH:
             raise ConfigError(
                 f"The latent dimension d must be an integer between 1 and {_MAX_WIDTH}, got "
                 f"{self.latent_dim!r}."
             )
         for name, (low, high) in _INT_RANGES.items():
             value = getattr(self, name)
-            if not _is_int(value) or not low <= value <= high:
+            if not is_int(value) or not low <= value <= high:
                 raise ConfigError(
                     f"{name} must be an integer between {low} and {high}, got {value!r}."
                 )
@@ -194,7 +194,7 @@ class TrainConfig:
             raise ConfigError(f"warmup_steps must be >= 1, got {self.warmup_steps!r}.")
         hidden = self.hidden
         if not isinstance(hidden, tuple) or not all(
-            _is_int(h) and 1 <= h <= _MAX_WIDTH for h in hidden
+            is_int(h) and 1 <= h <= _MAX_WIDTH for h in hidden
         ):
             raise ConfigError(f"hidden must be a list of sizes >= 1 like [64, 64], got {hidden!r}.")
         if not hidden:
@@ -204,7 +204,7 @@ class TrainConfig:
             )
         if self.data_root is not None and not isinstance(self.data_root, str):
             raise ConfigError(f"data_root must be a path (text), got {self.data_root!r}.")
-        if self.channels_last not in (None, True, False) or _is_int(self.channels_last):
+        if self.channels_last not in (None, True, False) or is_int(self.channels_last):
             raise ConfigError(
                 f"channels_last must be true, false or null, got {self.channels_last!r}."
             )
@@ -218,7 +218,7 @@ class TrainConfig:
                 f"'mlp' architecture takes one of {', '.join(ACTIVATIONS)}; the others have fixed "
                 "nonlinearities."
             )
-        if not _is_int(self.resolution) or self.resolution not in RESOLUTIONS:
+        if not is_int(self.resolution) or self.resolution not in RESOLUTIONS:
             raise ConfigError(
                 f"resolution must be one of {', '.join(map(str, RESOLUTIONS))} (pixels per side "
                 f"of the dSprites images), got {self.resolution!r}."
@@ -231,15 +231,15 @@ class TrainConfig:
         if not isinstance(self.device, str):
             raise ConfigError(f"device must be 'auto', 'cpu' or 'cuda', got {self.device!r}.")
         resolve_device(self.device)
-        full = _SIZE_HINTS.get(self.dataset) if self.dataset.startswith("dsprites") else None
+        full = SIZE_HINTS.get(self.dataset) if self.dataset.startswith("dsprites") else None
         if full is not None and self.subset > full:
             raise ConfigError(
                 f"subset={self.subset} is larger than the {self.dataset!r} data set ({full} "
                 f"images); use --subset {full} or less (0 = all)."
             )
-        n_hint = _dataset_size_hint(self)
+        n_hint = dataset_size_hint(self)
         if n_hint is not None:
-            _check_batch(self.batch_size, n_hint, self.dataset)
+            check_batch(self.batch_size, n_hint, self.dataset)
 
     def model_config(self, data_shape: tuple[int, ...]) -> ModelConfig:
         """The :class:`ModelConfig` of this run for data of shape ``data_shape``."""
@@ -255,7 +255,7 @@ class TrainConfig:
         )
 
 
-def _is_int(x: Any) -> bool:
+def is_int(x: Any) -> bool:
     return isinstance(x, (int, np.integer)) and not isinstance(x, (bool, np.bool_))
 
 
@@ -280,21 +280,21 @@ def _parse_hidden(value: Any) -> tuple[int, ...]:
 
 _MAX_WIDTH = 1 << 16  # largest latent dimension / hidden size accepted
 _SIGMA2_RANGE = (1e-30, 1e30)  # 1/sigma2 and sigma2 stay finite (and normal) in float32
-_INT_MAX = (1 << 63) - 1  # every count and the seed fit in int64
+INT_MAX = (1 << 63) - 1  # every count and the seed fit in int64
 _INT_RANGES: dict[str, tuple[int, int]] = {
-    "warmup_steps": (0, _INT_MAX),
-    "steps": (1, _INT_MAX),
-    "batch_size": (1, _INT_MAX),
-    "seed": (0, _INT_MAX),
-    "subset": (0, _INT_MAX),
-    "checkpoint_every": (1, _INT_MAX),
-    "log_every": (1, _INT_MAX),
-    "eval_every": (0, _INT_MAX),
-    "eval_n": (1, _INT_MAX),
+    "warmup_steps": (0, INT_MAX),
+    "steps": (1, INT_MAX),
+    "batch_size": (1, INT_MAX),
+    "seed": (0, INT_MAX),
+    "subset": (0, INT_MAX),
+    "checkpoint_every": (1, INT_MAX),
+    "log_every": (1, INT_MAX),
+    "eval_every": (0, INT_MAX),
+    "eval_n": (1, INT_MAX),
 }
 
 
-def _check_batch(batch_size: int, n: int, dataset: str) -> None:
+def check_batch(batch_size: int, n: int, dataset: str) -> None:
     if batch_size > n:
         raise ConfigError(
             f"batch_size={batch_size} is larger than the data ({n} points of {dataset!r}); "

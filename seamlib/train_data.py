@@ -184,11 +184,11 @@ CelebA under ``data_root``, 64x64 RGB uint8 (the 40 attributes as factors);
 """
 
 
-_SIZE_HINTS: dict[str, int] = {"dsprites": 737_280, "dsprites-npz": 737_280, "lfw": 100}
+SIZE_HINTS: dict[str, int] = {"dsprites": 737_280, "dsprites-npz": 737_280, "lfw": 100}
 
 
-def _dataset_size_hint(config: TrainConfig) -> int | None:
-    full = _SIZE_HINTS.get(config.dataset)
+def dataset_size_hint(config: TrainConfig) -> int | None:
+    full = SIZE_HINTS.get(config.dataset)
     if config.dataset in ("synth-lin", "synth-nonlin", "rings"):
         full = config.subset or 50_000
     if full is None:

@@ -184,9 +184,6 @@ KNOWN_REEXPORT_MODULES = {"seamlib/dsprites_results.py", "seamlib/faces_results.
 # is to make the helper public (in a private module if it is package-internal) or to move
 # it. This list must only shrink.
 KNOWN_PRIVATE_IMPORTS = {
-    "seamlib/evaluation.py: seamlib.train._read_config",
-    "seamlib/evaluation.py: seamlib.train_config._INT_MAX",
-    "seamlib/evaluation.py: seamlib.train_config._is_int",
     "seamlib/experiments/dsprites_stats.py: seamlib.experiments.common._num",
     "seamlib/metrics/aas.py: seamlib.metrics._validate._mi_matrix_arg",
     "seamlib/metrics/dci.py: seamlib.metrics._validate._labels",
@@ -202,9 +199,6 @@ KNOWN_PRIVATE_IMPORTS = {
     "seamlib/metrics/mig.py: seamlib.metrics._validate._mi_matrix_arg",
     "seamlib/metrics/od.py: seamlib.metrics._validate._matrix",
     "seamlib/metrics/offdiag.py: seamlib.metrics._validate._matrix",
-    "seamlib/train.py: seamlib.train_config._check_batch",
-    "seamlib/train.py: seamlib.train_config._is_int",
-    "seamlib/train_config.py: seamlib.train_data._dataset_size_hint",
 }
 
 
