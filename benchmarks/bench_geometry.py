@@ -1,8 +1,8 @@
-"""Benchmarks of seamlib.geometry (issue 6) on the Burgess et al. conv decoder (d = 10, 64x64).
+"""Benchmarks of seamlib.theory's Jacobians, C1 scores and Hessian term (d = 10, 64x64).
 
 Rows (ratio = baseline_s / candidate_s; higher is better for the candidate):
 
-1. ``jacobian+svd+c1 (256 points)``: :func:`seamlib.geometry.c1_score` -- one batched
+1. ``jacobian+svd+c1 (256 points)``: :func:`seamlib.theory.scores.c1_score` -- one batched
    ``vmap(jacfwd)`` Jacobian, a batched SVD and the C1 scores -- against a per-sample loop of
    ``torch.autograd.functional.jacobian`` (default settings: reverse mode, one backward pass
    per output pixel) followed by a per-sample SVD and the same scores. The reverse-mode loop
@@ -38,8 +38,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from _timing import best_time  # noqa: E402
 
-from seamlib import geometry as G  # noqa: E402
 from seamlib.models import burgess_decoder  # noqa: E402
+from seamlib.theory.jacobian import hessian_term, jacobian  # noqa: E402
+from seamlib.theory.scores import c1_from_jacobian, c1_score  # noqa: E402
 
 ISSUE = 6
 
@@ -63,7 +64,7 @@ def _loop_c1(dec: torch.nn.Module, z: torch.Tensor, **jac_kwargs: object) -> tup
     J = torch.stack(Js)
     scores = []
     for b in range(J.shape[0]):  # per-sample SVD and scores, as a loop would do
-        scores.append(G.c1_from_jacobian(J[b : b + 1]))
+        scores.append(c1_from_jacobian(J[b : b + 1]))
     return J, torch.cat([s.v_distance for s in scores]), torch.cat([s.offdiag for s in scores])
 
 
@@ -77,9 +78,9 @@ def run(quick: bool = False) -> list[dict]:
     rows = []
 
     # 1. candidate vs reverse-mode per-sample loop (timed on n_base points, scaled)
-    cand = G.c1_score(dec, z)
-    J_cand = G.jacobian(dec, z)
-    t_cand = best_time(lambda: G.c1_score(dec, z), repeats=2)
+    cand = c1_score(dec, z)
+    J_cand = jacobian(dec, z)
+    t_cand = best_time(lambda: c1_score(dec, z), repeats=2)
     out: list[tuple] = []
     t_base_small = best_time(lambda: out.append(_loop_c1(dec, z[:n_base])), 1, warmup=0)
     J_b, dist_b, off_b = out[0]
@@ -94,7 +95,7 @@ def run(quick: bool = False) -> list[dict]:
             issue=ISSUE,
             name=f"jacobian+svd+c1 ({n} points, Burgess decoder d=10, 64x64)",
             baseline="per-sample torch.autograd.functional.jacobian loop (default, reverse)",
-            candidate="seamlib.geometry.c1_score (vmap(jacfwd) + batched SVD)",
+            candidate="seamlib.theory.scores.c1_score (vmap(jacfwd) + batched SVD)",
             baseline_s=t_base,
             candidate_s=t_cand,
             ratio=t_base / t_cand,
@@ -122,7 +123,7 @@ def run(quick: bool = False) -> list[dict]:
             issue=ISSUE,
             name=f"jacobian+svd+c1 ({n} points), forward-mode loop",
             baseline="per-sample autograd.functional.jacobian(forward-mode, vectorize=True)",
-            candidate="seamlib.geometry.c1_score",
+            candidate="seamlib.theory.scores.c1_score",
             baseline_s=t_fwd,
             candidate_s=t_cand,
             ratio=t_fwd / t_cand,
@@ -160,15 +161,15 @@ def run(quick: bool = False) -> list[dict]:
 
     outs: list[torch.Tensor] = []
     t_nested = best_time(lambda: outs.append(nested()), repeats=1, warmup=0)
-    H_c = G.hessian_term(dec64, x, zh)
+    H_c = hessian_term(dec64, x, zh)
     err = (outs[0] - H_c).abs().max().item()
-    t_h = best_time(lambda: G.hessian_term(dec64, x, zh), repeats=3)
+    t_h = best_time(lambda: hessian_term(dec64, x, zh), repeats=3)
     rows.append(
         dict(
             issue=ISSUE,
             name=f"hessian_term ({nh} points, tanh MLP decoder d=10 -> 16x16, float64)",
             baseline="vmap(jacrev(jacrev(decoder))) contracted with x - d(z)",
-            candidate="seamlib.geometry.hessian_term (jacfwd(grad), forward-over-reverse)",
+            candidate="seamlib.theory.jacobian.hessian_term (jacfwd(grad), forward-over-reverse)",
             baseline_s=t_nested,
             candidate_s=t_h,
             ratio=t_nested / t_h,

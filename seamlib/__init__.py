@@ -7,9 +7,10 @@ paper's concepts:
 
 ``config``      sizes for every experiment, chosen by ``SEAMLIB_PROFILE``
 ``claims``      ``check`` a numbered claim of the paper, record it in the ledger
-``theory``      the exact mathematics, one module per concept, re-exported by
-                ``linear`` (PPCA, the linear VAE), ``posterior`` (optimal posteriors, Eq. 6)
-                and ``geometry`` (Jacobians, s.v. paths, seams, C1/C2 scores)
+``theory``      the exact mathematics, one module per concept: ``theory.linear`` (PPCA,
+                the linear VAE), ``theory.posterior`` and ``theory.eq6`` (optimal
+                posteriors, Eq. 6), ``theory.jacobian``, ``theory.seams``,
+                ``theory.scores`` (Jacobians, s.v. paths, seams, C1/C2 scores)
 ``generators``  ground-truth decoders with known properties
 ``align``       matching up to permutation and sign (the one signed-permutation matcher)
 ``metrics``     MIG, AAS, DtO, MCC, ... (Appendix E), one module per metric family

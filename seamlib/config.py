@@ -125,11 +125,11 @@ class Section:
 
 
 # --------------------------------------------------------------------------------------
-# Chapter "Linear models" (seamlib.linear)
+# Chapter "Linear models" (seamlib.theory.linear)
 # --------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class LinearSizes(Section):
-    """Sizes of the chapter "Linear models" (``seamlib.linear``).
+    """Sizes of the chapter "Linear models" (``seamlib.theory.linear``).
 
     Defaults are the laptop sizes; ``SMOKE`` and ``PAPER`` hold the overrides.
 
@@ -182,11 +182,11 @@ class LinearSizes(Section):
 
 
 # --------------------------------------------------------------------------------------
-# Chapter "Optimal posteriors and decoder derivatives" (seamlib.posterior)
+# Chapter "Optimal posteriors and decoder derivatives" (seamlib.theory.posterior)
 # --------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class PosteriorSizes(Section):
-    """Sizes of the chapter "Optimal posteriors and decoder derivatives" (``seamlib.posterior``).
+    """Sizes of the chapter "Optimal posteriors and decoder derivatives" (``theory.posterior``).
 
     Defaults are the laptop sizes; ``SMOKE`` and ``PAPER`` hold the overrides.
 
@@ -236,11 +236,11 @@ class PosteriorSizes(Section):
 
 # --------------------------------------------------------------------------------------
 # Chapters "Jacobians, singular-vector paths and seams" and "Disentanglement = C1 + C2"
-# (seamlib.geometry, seamlib.generators)
+# (seamlib.theory, seamlib.generators)
 # --------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class SeamsSizes(Section):
-    """Sizes of the chapters on seams and on "Disentanglement = C1 + C2" (``seamlib.geometry``).
+    """Sizes of the chapters on seams and on "Disentanglement = C1 + C2" (``seamlib.theory``).
 
     Defaults are the laptop sizes; ``SMOKE`` and ``PAPER`` hold the overrides.
 

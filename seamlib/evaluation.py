@@ -46,7 +46,7 @@ def _derivative_terms(model: VAE, x: Tensor, z: Tensor) -> tuple[Tensor, Tensor]
     Eq. 6; for a Bernoulli likelihood Eq. 6's terms weight the logits' Jacobian instead
     (:func:`seamlib.theory.eq6.point_terms`). Shapes (n, d, d).
     """
-    from seamlib.geometry import hessian_term, jacobian
+    from seamlib.theory.jacobian import hessian_term, jacobian
 
     f = _mean_function(model)
     J = jacobian(f, z)
@@ -157,7 +157,7 @@ def evaluate_model(
     >>> 0 <= scores["jtj_off_diagonal_per_point"] <= 1
     True
     """
-    from seamlib.geometry import normalised_off_diagonal
+    from seamlib.theory.scores import normalised_off_diagonal
 
     was_training = model.training
     model.eval()

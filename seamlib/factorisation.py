@@ -30,9 +30,9 @@ import torch
 from torch import Tensor
 from torch.func import grad, jacfwd, vmap
 
-from seamlib.geometry import Decoder, jacobian, normalised_off_diagonal, svd_of_jacobian
-from seamlib.theory.jacobian import _flat
-from seamlib.theory.scores import _max_off_diagonal
+from seamlib.theory._validate import flat_decoder
+from seamlib.theory.jacobian import Decoder, jacobian, svd_of_jacobian
+from seamlib.theory.scores import max_off_diagonal, normalised_off_diagonal
 
 __all__ = [
     "hadamard_gap",
@@ -119,13 +119,13 @@ def factor_cross_dependence(decoder: Decoder, z: Tensor) -> Tensor:
     0.0
     """
     zb = _batch(z)
-    f = _flat(decoder)
+    f = flat_decoder(decoder)
 
     def log_lengths(z1: Tensor) -> Tensor:
         return jacfwd(f)(z1).norm(dim=0).log()
 
     D = vmap(jacfwd(log_lengths))(zb)  # (n, i, j)
-    return _max_off_diagonal(D)
+    return max_off_diagonal(D)
 
 
 def tangent_directed_hessians(decoder: Decoder, z: Tensor) -> Tensor:
@@ -158,7 +158,7 @@ def tangent_directed_hessians(decoder: Decoder, z: Tensor) -> Tensor:
     0.0
     """
     zb = _batch(z)
-    f = _flat(decoder)
+    f = flat_decoder(decoder)
     U = svd_of_jacobian(jacobian(decoder, zb)).U  # (n, m, d)
 
     def per_point(z1: Tensor, U1: Tensor) -> Tensor:
@@ -197,7 +197,7 @@ def jacobian_derivative_in_seam_basis(decoder: Decoder, z: Tensor) -> Tensor:
     0.5547
     """
     zb = _batch(z)
-    f = _flat(decoder)
+    f = flat_decoder(decoder)
     U = svd_of_jacobian(jacobian(decoder, zb)).U
     dJ = vmap(jacfwd(jacfwd(f)))(zb)  # (n, m, q, p)
     return torch.einsum("nli,nlqp->npiq", U, dJ)
@@ -228,7 +228,7 @@ def p1_violation(decoder: Decoder, z: Tensor) -> Tensor:
     zb = _batch(z)
     J = jacobian(decoder, zb)
     M = tangent_directed_hessians(decoder, zb)
-    off = _max_off_diagonal(M).amax(-1)  # over i of (M_i)_{pq}, p != q
+    off = max_off_diagonal(M).amax(-1)  # over i of (M_i)_{pq}, p != q
     s1 = torch.linalg.svdvals(J)[:, 0]
     return torch.maximum(normalised_off_diagonal(J.transpose(-1, -2) @ J), off / s1)
 

@@ -1,7 +1,7 @@
 """Ground-truth generators ``g: R^d -> R^m`` with known geometry (Allen 2025, Sec. 5).
 
 Each generator is a callable mapping latents ``z`` of shape (n, d) to points ``x`` of shape
-(n, m), made of torch operations (so :func:`seamlib.geometry.jacobian` can differentiate it)
+(n, m), made of torch operations (so :func:`seamlib.theory.jacobian.jacobian` can differentiate it)
 and with a closed-form Jacobian :meth:`Generator.jacobian` to test against.
 
 ``c1c2``

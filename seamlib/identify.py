@@ -29,8 +29,8 @@ import torch
 from torch import Tensor
 
 from seamlib.align import assignment
-from seamlib.geometry import Decoder, jacobian
-from seamlib.posterior import gauss_hermite_rule
+from seamlib.theory.jacobian import Decoder, jacobian
+from seamlib.theory.posterior import gauss_hermite_rule
 
 __all__ = [
     "ROTATION_FLOOR",

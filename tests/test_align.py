@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 import torch
 
-from seamlib import align, linear, metrics
+from seamlib import align, metrics
+from seamlib.theory import linear
 
 
 def _brute_force_distance(V: np.ndarray) -> float:

@@ -163,11 +163,10 @@ def test_data_package_imports_without_optional_packages() -> None:
     assert out.returncode == 0, out.stderr
 
 
-def test_synth_lin_agrees_with_the_copy_in_seamlib_linear() -> None:
-    """seamlib.linear has its own Synth Lin; both must give the same data (to be deduped)."""
-    linear = pytest.importorskip("seamlib.linear", reason="seamlib.linear not written yet")
-    if not hasattr(linear, "synth_lin"):
-        pytest.skip("seamlib.linear no longer defines synth_lin (deduplicated)")
+def test_synth_lin_agrees_with_the_copy_in_seamlib_theory_linear() -> None:
+    """seamlib.theory.linear has its own Synth Lin; both must give the same data."""
+    from seamlib.theory import linear
+
     x, v = linear.synth_lin(500, 3)
     ours = synthetic.synth_lin(500, seed=3)
     np.testing.assert_array_equal(v, ours.factors)

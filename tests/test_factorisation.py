@@ -9,8 +9,8 @@ import torch
 
 from seamlib import factorisation as fz
 from seamlib import generators
-from seamlib.geometry import singular_value_jacobian
 from seamlib.identify import rotate_latents
+from seamlib.theory.scores import singular_value_jacobian
 
 F64 = torch.float64
 

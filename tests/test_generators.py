@@ -7,7 +7,8 @@ import pytest
 import torch
 
 from seamlib import generators as gen
-from seamlib.geometry import c1_score, c2_score, jacobian, regular_gap
+from seamlib.theory.jacobian import jacobian, regular_gap
+from seamlib.theory.scores import c1_score, c2_score
 
 GENERATORS = {
     "c1c2": lambda: gen.c1c2(),

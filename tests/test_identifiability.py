@@ -1,4 +1,4 @@
-"""Identifiability helpers of seamlib.geometry: tangent Hessian (Lemmas 6.3, 6.4), P&S matching."""
+"""Identifiability helpers of seamlib.theory: tangent Hessian (Lemmas 6.3, 6.4), P&S matching."""
 
 from __future__ import annotations
 
@@ -14,17 +14,17 @@ from torch import Tensor
 from torch.func import grad
 
 from seamlib import generators
-from seamlib.geometry import (
-    hessian_term,
-    log_pushforward_density,
-    match_directions,
-    offdiagonal_ratio,
+from seamlib.align import match_directions
+from seamlib.theory.identifiability import (
+    max_off_diagonal_ratio,
     seam_alignment,
     spectral_gap,
     standard_normal_log_prior,
     tangent_eigh,
     tangent_hessian,
 )
+from seamlib.theory.jacobian import hessian_term, jacobian
+from seamlib.theory.seams import log_pushforward_density
 
 F64 = torch.float64
 
@@ -82,7 +82,7 @@ def test_c1c2_tangent_hessian_is_the_lemma_6_4_diagonal(seed: int | None) -> Non
     z = _z(6)
     th = tangent_hessian(g, z)
     assert th.ambient.shape == (6, 3, 3) and th.seam.shape == (6, 2, 2)
-    assert float(offdiagonal_ratio(th.seam).max()) < 1e-12
+    assert float(max_off_diagonal_ratio(th.seam).max()) < 1e-12
     expected = _lemma64_diagonal(g, z, _gauss1)
     got = torch.diagonal(th.seam, dim1=-2, dim2=-1)
     torch.testing.assert_close(got, expected, rtol=1e-10, atol=1e-10)
@@ -96,7 +96,7 @@ def test_non_gaussian_factorised_prior() -> None:
         return _sech1(z1).sum()
 
     th = tangent_hessian(g, z, log_prior=log_prior)
-    assert float(offdiagonal_ratio(th.seam).max()) < 1e-12
+    assert float(max_off_diagonal_ratio(th.seam).max()) < 1e-12
     got = torch.diagonal(th.seam, dim1=-2, dim2=-1)
     torch.testing.assert_close(got, _lemma64_diagonal(g, z, _sech1), rtol=1e-10, atol=1e-10)
 
@@ -133,13 +133,11 @@ def test_tangent_hessian_is_intrinsic_but_the_naive_one_is_not() -> None:
         Jp = torch.linalg.pinv(J)
         return Jp.transpose(-1, -2) @ th.naive @ Jp  # type: ignore[attr-defined]
 
-    from seamlib.geometry import jacobian
-
     diff = naive_ambient(th_s, jacobian(_swirl(g, alpha), y)) - naive_ambient(th_g, jacobian(g, z))
     assert float(diff.abs().max()) > 1e-2 * scale
     # the swirled chart violates C1: its own seam basis does not diagonalise H_x, and its u^i
     # are not the eigenvectors, whereas g's are (Lemma 6.4)
-    assert float(offdiagonal_ratio(th_s.seam).max()) > 1e-2
+    assert float(max_off_diagonal_ratio(th_s.seam).max()) > 1e-2
     _, E = tangent_eigh(th_s.ambient, th_s.svd.U)
     assert float(match_directions(th_g.svd.U, E).cos.min()) > 1 - 1e-10
     assert float(match_directions(th_s.svd.U, E).cos.min()) < 0.99
@@ -160,7 +158,7 @@ def test_christoffel_term_is_the_directed_hessian_with_the_score() -> None:
 def test_c1_only_and_neither_are_not_diagonal() -> None:
     z = _z(16, seed=7)
     for g in (generators.c1_only(2), generators.neither(2, 3)):
-        r = offdiagonal_ratio(tangent_hessian(g, z).seam)
+        r = max_off_diagonal_ratio(tangent_hessian(g, z).seam)
         assert float(r.median()) > 1e-3, g.name
 
 
@@ -241,7 +239,7 @@ def test_seam_alignment_left_vectors_are_rotation_invariant() -> None:
 
 def test_offdiagonal_ratio_known_values() -> None:
     M = torch.tensor([[[2.0, 0.5], [0.5, -4.0]], [[1.0, 0.0], [0.0, 3.0]]], dtype=F64)
-    torch.testing.assert_close(offdiagonal_ratio(M), torch.tensor([0.125, 0.0], dtype=F64))
+    torch.testing.assert_close(max_off_diagonal_ratio(M), torch.tensor([0.125, 0.0], dtype=F64))
 
 
 def test_standard_normal_log_prior() -> None:
@@ -266,7 +264,7 @@ def test_bad_inputs_raise_value_error() -> None:
     with pytest.raises(ValueError, match="finite"):
         match_directions(torch.full((3, 2), float("nan")), torch.ones(3, 2))
     with pytest.raises(ValueError, match=r"\(n, d, d\)|\(\.\.\., d, d\)"):
-        offdiagonal_ratio(torch.zeros(3, 2, dtype=F64))
+        max_off_diagonal_ratio(torch.zeros(3, 2, dtype=F64))
     with pytest.raises(ValueError, match="one candidate point"):
         seam_alignment(g, _z(3), g, _z(4))
     with pytest.raises(ValueError, match="shape"):

@@ -1,4 +1,4 @@
-"""Known-answer and bad-input tests of seamlib.linear (PPCA and the linear VAE)."""
+"""Known-answer and bad-input tests of PPCA and the linear VAE (seamlib.theory.linear, lvae)."""
 
 from __future__ import annotations
 
@@ -8,8 +8,10 @@ import numpy as np
 import pytest
 import torch
 
-from seamlib import linear as lin
+from seamlib.align import ps_align
 from seamlib.metrics import dto
+from seamlib.theory import linear as lin
+from seamlib.theory import lvae
 
 DT = torch.float64
 
@@ -129,13 +131,13 @@ def test_optimal_posterior_is_stationary(data: dict[str, torch.Tensor]) -> None:
 def test_training_fig2_known_answer(data: dict[str, torch.Tensor]) -> None:
     U_star, S_star, _ = torch.linalg.svd(data["W_mle"], full_matrices=False)
     h = {
-        k: lin.train_lvae(
+        k: lvae.train_lvae(
             data["X"], 2, covariance=k, steps=600, lr=0.1, lr_decay=0.1, seed=7, record_every=100
         )
         for k in ("diag", "full")
     }
     for k in ("diag", "full"):
-        assert lin.ps_align(h[k].U[-1], U_star.numpy())[1] < 1e-3
+        assert ps_align(h[k].U[-1], U_star.numpy())[1] < 1e-3
         assert np.abs(h[k].S[-1] - S_star.numpy()).max() < 1e-3
         assert h[k].sigma2[-1] == pytest.approx(float(data["s2"]), abs=1e-4)
         assert h[k].D.shape == (7, 5, 2) and h[k].V.shape == (7, 2, 2)
@@ -148,7 +150,7 @@ def test_training_fig2_known_answer(data: dict[str, torch.Tensor]) -> None:
 
 def test_newton_small_beta_synth_lin() -> None:
     X, v = lin.synth_lin(2_000, seed=0)
-    h = lin.train_lvae(
+    h = lvae.train_lvae(
         X,
         2,
         covariance="diag",
@@ -178,7 +180,7 @@ def test_half_life_and_ps_align() -> None:
     assert lin.half_life([1.0, 0.8, 0.4, 0.6, 0.3, 0.1]) == 4.0
     assert lin.half_life([1.0, 2.0, 0.9]) == math.inf
     A = np.eye(3)[:, :2]
-    aligned, err = lin.ps_align(A[:, ::-1] * np.array([-2.0, 1.0]), A)
+    aligned, err = ps_align(A[:, ::-1] * np.array([-2.0, 1.0]), A)
     assert err < 1e-12
     np.testing.assert_allclose(aligned, A)
 
@@ -188,7 +190,7 @@ def test_fewer_rows_than_d() -> None:
     with pytest.raises(ValueError, match="rows"):
         lin.ppca_mle(np.ones((2, 5)), 3)
     with pytest.raises(ValueError, match="rows"):
-        lin.train_lvae(np.ones((1, 5)), 2, covariance="diag", steps=1, lr=0.1, seed=0)
+        lvae.train_lvae(np.ones((1, 5)), 2, covariance="diag", steps=1, lr=0.1, seed=0)
 
 
 def test_d_greater_than_m() -> None:
@@ -198,7 +200,7 @@ def test_d_greater_than_m() -> None:
     with pytest.raises(ValueError, match="d=3"):
         lin.ppca_mle(X, 3)  # PPCA needs a discarded direction
     with pytest.raises(ValueError, match="exceeds"):
-        lin.train_lvae(X, 4, covariance="full", steps=1, lr=0.1, seed=0)
+        lvae.train_lvae(X, 4, covariance="full", steps=1, lr=0.1, seed=0)
 
 
 @pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
@@ -208,7 +210,7 @@ def test_non_finite(bad: float) -> None:
     with pytest.raises(ValueError, match="non-finite"):
         lin.ppca_mle(X, 2)
     with pytest.raises(ValueError, match="non-finite"):
-        lin.train_lvae(X, 2, covariance="diag", steps=1, lr=0.1, seed=0)
+        lvae.train_lvae(X, 2, covariance="diag", steps=1, lr=0.1, seed=0)
     with pytest.raises(ValueError, match="non-finite"):
         lin.second_moment(X)
 
@@ -220,8 +222,8 @@ def test_other_bad_arguments() -> None:
     with pytest.raises(ValueError, match="positive integer"):
         lin.ppca_mle(X, 0)
     with pytest.raises(ValueError, match="covariance"):
-        lin.train_lvae(X, 2, covariance="bogus", steps=1, lr=0.1, seed=0)  # type: ignore[arg-type]
+        lvae.train_lvae(X, 2, covariance="bogus", steps=1, lr=0.1, seed=0)  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="optimizer"):
-        lin.train_lvae(X, 2, covariance="diag", steps=1, lr=0.1, seed=0, optimizer="sgd")  # type: ignore[arg-type]
+        lvae.train_lvae(X, 2, covariance="diag", steps=1, lr=0.1, seed=0, optimizer="sgd")  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="beta"):
         lin.optimal_posterior(np.ones((4, 2)), 0.1, covariance="full", beta=0.0)

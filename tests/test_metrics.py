@@ -167,12 +167,12 @@ def test_aas_hand_computed_and_floor() -> None:
 
 
 def test_normalized_off_diagonal_known_answers() -> None:
-    assert M.normalized_off_diagonal(np.diag([1.0, 4.0, 9.0])) == 0.0
+    assert M.mean_normalised_off_diagonal(np.diag([1.0, 4.0, 9.0])) == 0.0
     u = np.array([1.0, -2.0, 3.0])
-    assert M.normalized_off_diagonal(np.outer(u, u)) == pytest.approx(1.0)
+    assert M.mean_normalised_off_diagonal(np.outer(u, u)) == pytest.approx(1.0)
     m = np.array([[4.0, 1.0], [1.0, 1.0]])  # off-diagonal 1 / sqrt(4 * 1) = 0.5
-    assert M.normalized_off_diagonal(m) == pytest.approx(0.5)
-    assert M.normalized_off_diagonal(np.stack([np.eye(2), m])) == pytest.approx(0.25)
+    assert M.mean_normalised_off_diagonal(m) == pytest.approx(0.5)
+    assert M.mean_normalised_off_diagonal(np.stack([np.eye(2), m])) == pytest.approx(0.25)
 
 
 def test_greedy_order_puts_peaks_on_diagonal() -> None:
@@ -333,10 +333,10 @@ def test_aas_bounds(values: list[float], k: int) -> None:
 def test_normalized_off_diagonal_psd_in_unit_interval(d: int, seed: int) -> None:
     rng = np.random.default_rng(seed)
     j = rng.standard_normal((d + 2, d))
-    score = M.normalized_off_diagonal(j.T @ j)
+    score = M.mean_normalised_off_diagonal(j.T @ j)
     assert 0.0 <= score <= 1.0
     p = _signed_permutation(d, rng)  # relabelling latents leaves the score unchanged
-    assert M.normalized_off_diagonal(p.T @ j.T @ j @ p) == pytest.approx(score, abs=1e-12)
+    assert M.mean_normalised_off_diagonal(p.T @ j.T @ j @ p) == pytest.approx(score, abs=1e-12)
 
 
 # --------------------------------------------------------------------------------------
@@ -367,9 +367,9 @@ def test_bad_inputs_raise_actionable_errors() -> None:
     with pytest.raises(ValueError, match="> 0"):
         M.mig(np.ones((3, 2)), np.array([1.0, 0.0]))
     with pytest.raises(ValueError, match="zero on its diagonal"):
-        M.normalized_off_diagonal(np.array([[0.0, 1.0], [1.0, 1.0]]))
+        M.mean_normalised_off_diagonal(np.array([[0.0, 1.0], [1.0, 1.0]]))
     with pytest.raises(ValueError, match="square"):
-        M.normalized_off_diagonal(np.ones((2, 3)))
+        M.mean_normalised_off_diagonal(np.ones((2, 3)))
     with pytest.raises(ValueError, match="jacobian=True"):
         M.dto(rng.standard_normal((4, 4)))
     with pytest.raises(ValueError, match="jacobian=True"):
@@ -434,18 +434,18 @@ def test_mig_error_points_at_codes_not_clipping() -> None:
 def test_offdiag_numpy_and_torch_are_one_implementation() -> None:
     import torch
 
-    from seamlib import geometry
+    from seamlib.theory.scores import normalised_off_diagonal
 
     rng = np.random.default_rng(1)
     a = rng.normal(size=(6, 4, 4))
     m = a @ np.swapaxes(a, 1, 2)
     per = M.offdiag_per_matrix(m)
     assert isinstance(per, np.ndarray) and per.shape == (6,)
-    t = geometry.normalised_off_diagonal(torch.as_tensor(m))
+    t = normalised_off_diagonal(torch.as_tensor(m))
     assert np.allclose(t.numpy(), per, rtol=0, atol=1e-14)
-    assert M.normalized_off_diagonal(m) == pytest.approx(per.mean(), abs=1e-14)
+    assert M.mean_normalised_off_diagonal(m) == pytest.approx(per.mean(), abs=1e-14)
     x = torch.as_tensor(m[0], dtype=torch.float64).requires_grad_()
-    geometry.normalised_off_diagonal(x).backward()  # still differentiable
+    normalised_off_diagonal(x).backward()  # still differentiable
     assert x.grad is not None and torch.isfinite(x.grad).all()
 
 

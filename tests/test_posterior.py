@@ -1,4 +1,4 @@
-"""Tests of seamlib.posterior: integration rules, the optimal posterior and the Eq. 6 terms."""
+"""Tests of seamlib.theory.posterior and .eq6: integration rules, optimal posterior, Eq. 6 terms."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 import torch
 
-from seamlib import linear, posterior
 from seamlib.models import mlp
+from seamlib.theory import eq6, linear, posterior
 
 DT = torch.float64
 
@@ -140,7 +140,7 @@ def test_eq6_terms_known_answer_bilinear_decoder() -> None:
     S = torch.tensor([[0.5, 0.2], [0.2, 0.4]], dtype=DT)
     x = torch.tensor([0.9], dtype=DT)
     s2 = 0.2
-    t = posterior.eq6_terms(lambda z: (z[:, 0] * z[:, 1])[:, None], x, mu, S, s2)
+    t = eq6.eq6_terms(lambda z: (z[:, 0] * z[:, 1])[:, None], x, mu, S, s2)
     m11, m22 = float(S[0, 0] + mu[0] ** 2), float(S[1, 1] + mu[1] ** 2)
     m12 = float(S[0, 1] + mu[0] * mu[1])
     jtj = torch.tensor([[m22, m12], [m12, m11]], dtype=DT)
@@ -155,7 +155,7 @@ def test_eq6_terms_match_finite_differences(mlp_problem) -> None:  # type: ignor
     """With q ~ a point mass at z0 the terms equal FD derivatives of the decoder at z0."""
     dec, x, s2 = mlp_problem
     z0 = torch.tensor([0.4, -0.3], dtype=DT)
-    t = posterior.eq6_terms(dec, x, z0, 1e-14 * torch.eye(2, dtype=DT), s2)
+    t = eq6.eq6_terms(dec, x, z0, 1e-14 * torch.eye(2, dtype=DT), s2)
     h = 1e-4
 
     def f(z: torch.Tensor) -> torch.Tensor:
@@ -213,18 +213,18 @@ def test_eq6_identity_and_sign_nonlinear_quadrature(mlp_problem) -> None:  # typ
     dec, x, s2 = mlp_problem
     fit = posterior.fit_gaussian_posterior(dec, x, s2, 1.0)
     assert fit.grad_norm < 1e-10
-    terms = posterior.eq6_terms(dec, x, fit.mean, fit.cov, s2)
+    terms = eq6.eq6_terms(dec, x, fit.mean, fit.cov, s2)
     prec = torch.linalg.inv(fit.cov)
-    forms = posterior.eq6_forms(terms, s2, 1.0)
-    assert posterior.relative_residual(prec, forms["hessian"]) < 1e-6
-    assert posterior.relative_residual(prec, forms["appendix_eq9"]) < 1e-6
-    assert posterior.relative_residual(prec, forms["main_text_eq6"]) > 1e-2
-    rhs = posterior.eq6_rhs(dec, x, fit.mean, fit.cov, s2, 1.0)
+    forms = eq6.eq6_forms(terms, s2, 1.0)
+    assert eq6.relative_residual(prec, forms["hessian"]) < 1e-6
+    assert eq6.relative_residual(prec, forms["appendix_eq9"]) < 1e-6
+    assert eq6.relative_residual(prec, forms["main_text_eq6"]) > 1e-2
+    rhs = eq6.eq6_rhs(dec, x, fit.mean, fit.cov, s2, 1.0)
     torch.testing.assert_close(rhs, forms["appendix_eq9"])
     # the mean condition E_q[grad log p] = beta mu holds too (first-order optimality)
     fd = posterior.fit_gaussian_posterior(dec, x, s2, 1.0, "diag")
-    td = posterior.eq6_terms(dec, x, fd.mean, fd.cov, s2)
-    rhs_d = torch.diagonal(posterior.eq6_forms(td, s2)["hessian"])
+    td = eq6.eq6_terms(dec, x, fd.mean, fd.cov, s2)
+    rhs_d = torch.diagonal(eq6.eq6_forms(td, s2)["hessian"])
     assert float(((1 / torch.diagonal(fd.cov) - rhs_d).abs() / rhs_d).max()) < 1e-6
     assert fit.elbo >= fd.elbo - 1e-12
 
@@ -244,7 +244,7 @@ def test_monte_carlo_fit_is_deterministic_and_checks_eq6() -> None:
     f1 = posterior.fit_gaussian_posterior(dec, x, 0.1, method="mc", n_samples=500, seed=7)
     f2 = posterior.fit_gaussian_posterior(dec, x, 0.1, method="mc", n_samples=500, seed=7)
     assert torch.equal(f1.cov, f2.cov) and f1.grad_norm < 1e-7
-    res = posterior.eq6_mc_residual(dec, x, 0.1, n_samples=1_000, n_replicates=4)
+    res = eq6.eq6_mc_residual(dec, x, 0.1, n_samples=1_000, n_replicates=4)
     assert res.norm_ratio["appendix_eq9"] < 3.0
     assert res.norm_ratio["main_text_eq6"] > 3.0
 
@@ -258,7 +258,7 @@ def test_axis_aligned_decoder_gap() -> None:
         fd = posterior.fit_gaussian_posterior(dec, x, 0.3, covariance="diag", latent_dim=2)
         gaps.append(ff.elbo - fd.elbo)
         if angle == 0.0:
-            t = posterior.eq6_terms(dec, x, ff.mean, ff.cov, 0.3)
+            t = eq6.eq6_terms(dec, x, ff.mean, ff.cov, 0.3)
             assert float(t.jtj[0, 1].abs() + t.hessian_term[0, 1].abs()) < 1e-12
     assert abs(gaps[0]) < 1e-10 and gaps[1] > 1e-3
 
@@ -318,13 +318,13 @@ def test_bad_data_and_decoder() -> None:
 def test_bad_mean_and_cov() -> None:
     x, mu = torch.zeros(3, dtype=DT), torch.zeros(2, dtype=DT)
     with pytest.raises(ValueError, match="positive definite"):
-        posterior.eq6_terms(_lin(), x, mu, torch.tensor([[1.0, 2.0], [2.0, 1.0]], dtype=DT), 0.1)
+        eq6.eq6_terms(_lin(), x, mu, torch.tensor([[1.0, 2.0], [2.0, 1.0]], dtype=DT), 0.1)
     with pytest.raises(ValueError, match="shape"):
-        posterior.eq6_terms(_lin(), x, mu, torch.eye(3, dtype=DT), 0.1)
+        eq6.eq6_terms(_lin(), x, mu, torch.eye(3, dtype=DT), 0.1)
     with pytest.raises(ValueError, match="symmetric"):
-        posterior.eq6_terms(_lin(), x, mu, torch.tensor([[1.0, 0.5], [0.0, 1.0]], dtype=DT), 0.1)
+        eq6.eq6_terms(_lin(), x, mu, torch.tensor([[1.0, 0.5], [0.0, 1.0]], dtype=DT), 0.1)
     with pytest.raises(ValueError, match="n_replicates"):
-        posterior.eq6_mc_residual(_lin(), x, 0.1, n_replicates=1)
+        eq6.eq6_mc_residual(_lin(), x, 0.1, n_replicates=1)
     with pytest.raises(ValueError, match="n_samples"):
         posterior.monte_carlo_rule(2, 1, seed=0)
 

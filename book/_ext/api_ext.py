@@ -8,8 +8,9 @@ Usage in a MyST page::
 It emits an ``autosummary`` table of the module's public names (its ``__all__``, each with
 the first line of its docstring) followed by ``automodule`` with every member, so a new
 public function appears in the book without editing the page. A function or class that the
-module re-exports from another public seamlib module (``seamlib.geometry`` gathers
-``seamlib.theory.*``) is documented once, on its home module's page, and linked from here.
+module re-exports from another public seamlib module (a package ``__init__`` such as
+``seamlib.metrics`` gathers its submodules' names) is documented once, on its home module's
+page, and linked from here.
 """
 
 from __future__ import annotations
@@ -125,7 +126,7 @@ def _canonical(module: Any, item: str) -> str:
 def _resolve_reexport(
     app: Sphinx, env: Any, node: Any, contnode: nodes.Element
 ) -> nodes.Element | None:
-    """Resolve ``seamlib.geometry.jacobian`` to its home ``seamlib.theory.jacobian.jacobian``."""
+    """Resolve ``seamlib.metrics.mig`` to its home ``seamlib.metrics.mig.mig``."""
     if node.get("refdomain") != "py":
         return None
     target = str(node.get("reftarget", ""))

@@ -281,7 +281,7 @@ def c1_c2_scores(
     >>> sorted(scores)
     ['c1_offdiag', 'c1_v_distance', 'c2_offdiag', 'c2_offdiag_fraction']
     """
-    from seamlib import geometry
+    from seamlib.theory.scores import c1_score, c2_score
 
     idx = np.flatnonzero(np.asarray(active, dtype=bool))
     nan = float("nan")
@@ -294,9 +294,9 @@ def c1_c2_scores(
         }
     dev = next(model.parameters()).device
     decode, za = _restricted_decoder(model, z.to(dev, torch.float32).detach(), idx)
-    c1 = geometry.c1_score(decode, za)
+    c1 = c1_score(decode, za)
     zc = za[: (n_c2 or za.shape[0])]
-    c2 = geometry.c2_score(decode, zc)
+    c2 = c2_score(decode, zc)
     return {
         "c1_v_distance": float(c1.v_distance.detach().mean()),
         "c1_offdiag": float(c1.offdiag.detach().mean()),

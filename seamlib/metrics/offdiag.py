@@ -3,7 +3,7 @@
 :func:`offdiag_per_matrix` is the formula, written once for numpy arrays and torch tensors
 alike (only ``abs``, indexing, ``**`` and ``sum``), so the batched, differentiable torch
 measure :func:`seamlib.theory.scores.normalised_off_diagonal` and the metric
-:func:`normalized_off_diagonal` are the same code. :func:`normalise_by_diagonal` is the matrix
+:func:`mean_normalised_off_diagonal` are the same code. :func:`normalise_by_diagonal` is the matrix
 whose off-diagonal mean is the score (the heatmaps of Fig. 5), and :func:`offdiag_active`
 restricts the score to the active latents of a trained model.
 """
@@ -21,7 +21,7 @@ from seamlib.metrics._validate import _matrix
 __all__ = [
     "normalise_by_diagonal",
     "offdiag_per_matrix",
-    "normalized_off_diagonal",
+    "mean_normalised_off_diagonal",
     "offdiag_active",
 ]
 
@@ -76,8 +76,8 @@ def offdiag_per_matrix(M: Any, eps: float = 0.0) -> Any:
     return off / (d * (d - 1))
 
 
-def normalized_off_diagonal(matrix: ArrayLike) -> float:
-    """Normalised off-diagonal magnitude of a d x d matrix (Allen, 2025, Appendix E).
+def mean_normalised_off_diagonal(matrix: ArrayLike) -> float:
+    """Normalised off-diagonal of a d x d matrix, or its mean over a batch (Appendix E).
 
     With ``A = |M|`` (entrywise) and ``N = D^{-1/2} A D^{-1/2}``, ``D = diag(A)``, the score is
     the mean off-diagonal entry ``(sum N - tr N) / (d (d - 1))``. It is 0 for a diagonal
@@ -99,7 +99,7 @@ def normalized_off_diagonal(matrix: ArrayLike) -> float:
     --------
     >>> import numpy as np
     >>> from seamlib import metrics
-    >>> metrics.normalized_off_diagonal(np.array([[1.0, 0.5], [0.5, 1.0]]))
+    >>> metrics.mean_normalised_off_diagonal(np.array([[1.0, 0.5], [0.5, 1.0]]))
     0.5
     """
     arr = np.asarray(matrix, dtype=float)
@@ -147,4 +147,4 @@ def offdiag_active(matrix: ArrayLike, active: Sequence[bool] | np.ndarray) -> fl
     sub = m[np.ix_(idx, idx)]
     if np.any(np.abs(np.diag(sub)) <= 0):
         return float("nan")
-    return float(normalized_off_diagonal(sub))
+    return float(mean_normalised_off_diagonal(sub))

@@ -16,7 +16,7 @@ from numpy.typing import ArrayLike
 from seamlib.plots import COLORS
 
 __all__ = [
-    "offdiagonal_strip",
+    "off_diagonal_strip",
     "rotation_alignment",
     "vae_scores",
     "source_scatter",
@@ -24,7 +24,7 @@ __all__ = [
 ]
 
 
-def offdiagonal_strip(ratios: Mapping[str, ArrayLike], floor: float = 1e-17) -> Figure:
+def off_diagonal_strip(ratios: Mapping[str, ArrayLike], floor: float = 1e-17) -> Figure:
     """Strip plot (log scale) of the off-diagonal ratio of ``U^T H_x U`` per generator.
 
     Parameters
@@ -37,8 +37,8 @@ def offdiagonal_strip(ratios: Mapping[str, ArrayLike], floor: float = 1e-17) -> 
     Examples
     --------
     >>> import matplotlib.pyplot as plt
-    >>> from seamlib.plots.identifiability import offdiagonal_strip
-    >>> fig = offdiagonal_strip({"linear": [0.0, 1e-16], "tanh": [0.1, 0.3]})
+    >>> from seamlib.plots.identifiability import off_diagonal_strip
+    >>> fig = off_diagonal_strip({"linear": [0.0, 1e-16], "tanh": [0.1, 0.3]})
     >>> plt.close(fig)
     """
     fig, ax = plt.subplots(figsize=(6.4, 3.4))

@@ -1,7 +1,7 @@
 """Figures of the chapter "Linear models" (PPCA, the linear VAE, Fig. 2 of Allen, 2025).
 
 Every function takes computed arrays (no training happens here) and returns a matplotlib
-``Figure``; the chapter calls them after :mod:`seamlib.linear` has produced the numbers.
+``Figure``; the chapter calls them after :mod:`seamlib.theory.linear` has produced the numbers.
 """
 
 from __future__ import annotations
@@ -55,7 +55,7 @@ def gap_vs_angle(theta: ArrayLike, gap: ArrayLike, ax: Axes | None = None) -> Fi
     theta : array, shape (k,)
         Angles (radians) of the rotation ``R(theta)`` applied to the decoder.
     gap : array, shape (k,)
-        :func:`seamlib.linear.diagonal_gap` of ``W_* R(theta)``.
+        :func:`seamlib.theory.linear.diagonal_gap` of ``W_* R(theta)``.
 
     Examples
     --------

@@ -25,7 +25,7 @@ __all__ = [
     "plot_app_g",
 ]
 
-#: Display names of the forms returned by :func:`seamlib.posterior.eq6_forms`.
+#: Display names of the forms returned by :func:`seamlib.theory.eq6.eq6_forms`.
 FORM_LABELS: dict[str, str] = {
     "hessian": r"$I - \frac{1}{\beta}E_q[\nabla^2_z \log p]$",
     "appendix_eq9": r"App. A Eq. 9: $-\sum_l r_l H_l$",

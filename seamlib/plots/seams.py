@@ -15,8 +15,8 @@ import torch
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from seamlib.geometry import Seam, SVPath
 from seamlib.plots import COLORS
+from seamlib.theory.seams import Seam, SVPath
 
 __all__ = [
     "plot_paths",
@@ -53,7 +53,7 @@ def plot_paths(ax: Axes, paths: Sequence[SVPath], lim: float = 3.0) -> None:
     >>> import matplotlib.pyplot as plt
     >>> from seamlib.plots.seams import plot_paths
     >>> fig, ax = plt.subplots()
-    >>> plot_paths(ax, paths)  # paths: s.v. paths of seamlib.geometry  # doctest: +SKIP
+    >>> plot_paths(ax, paths)  # paths: s.v. paths of seamlib.theory.seams  # doctest: +SKIP
     """
     for path in paths:
         for k in range(path.z.shape[1]):
@@ -86,14 +86,14 @@ def plot_seams_3d(
     decoder
         ``g: R^2 -> R^3``.
     seams, paths
-        Seams from :func:`seamlib.geometry.seam` and the paths they came from.
+        Seams from :func:`seamlib.theory.seams.seam` and the paths they came from.
 
     Examples
     --------
     >>> import matplotlib.pyplot as plt
     >>> from seamlib.plots.seams import plot_seams_3d
     >>> ax = plt.figure().add_subplot(projection="3d")
-    >>> plot_seams_3d(ax, decoder, seams, paths)  # from seamlib.geometry  # doctest: +SKIP
+    >>> plot_seams_3d(ax, decoder, seams, paths)  # from seamlib.theory.seams  # doctest: +SKIP
     """
     lin = torch.linspace(-lim, lim, grid, dtype=torch.float64)
     zz = torch.cartesian_prod(lin, lin)

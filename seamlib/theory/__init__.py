@@ -1,8 +1,7 @@
 """The exact mathematics of Allen (2025), *Unpicking Data at the Seams*, in torch.
 
-One module per concept of the paper; the chapters call them through the modules of the same
-names at the top of the package (:mod:`seamlib.linear`, :mod:`seamlib.posterior`,
-:mod:`seamlib.geometry`), which re-export them:
+One module per concept of the paper, each the one home of its names (the chapters import
+from these modules directly):
 
 * ``linear``: PPCA and the linear VAE's objectives (Eq. 2-4, Cor. 6.1);
 * ``lvae``: training a linear VAE on its analytic objective;

@@ -3,7 +3,7 @@
 * :func:`point_terms` -- the two decoder-derivative terms at each pair ``(x_b, z_b)``:
   ``J^T J`` and ``sum_l (x - d(z))_l H_l`` (Gaussian likelihood), or their Bernoulli
   analogues. Every other function here averages it.
-* :func:`batch_terms` -- their means over a batch (``seamlib.geometry.eq6_terms``).
+* :func:`batch_terms` -- their means over a batch.
 * :func:`eq6_terms` -- their expectations under a Gaussian ``q`` by quadrature or Monte
   Carlo, with the log-likelihood Hessian differentiated directly as a check.
 """
@@ -19,15 +19,18 @@ import torch
 from torch import Tensor
 from torch.func import hessian, vmap
 
-from seamlib.theory.jacobian import Decoder, _flat, hessian_term, jacobian, jacobian_and_value
+from seamlib.theory._validate import (
+    check_mean_cov,
+    check_positive,
+    check_x,
+    decode_rows,
+    flat_decoder,
+)
+from seamlib.theory.jacobian import Decoder, hessian_term, jacobian, jacobian_and_value
+from seamlib.theory.linear import Covariance
 from seamlib.theory.posterior import (
     MIN_QUAD_NODES,
-    CovarianceKind,
     Method,
-    _check_mean_cov,
-    _check_positive,
-    _check_x,
-    _decode,
     fit_gaussian_posterior,
     standard_normal_rule,
 )
@@ -110,7 +113,7 @@ def batch_terms(
 
     ``E[J_z^T J_z]`` and ``E[sum_l (x - d(z))_l H_l(z)]`` over the pairs ``(x[b], z[b])``
     (the means of :func:`point_terms`); pass ``z`` drawn from the posteriors ``q(z|x)`` to
-    estimate the expectations of Eq. 6. Exported as ``seamlib.geometry.eq6_terms``.
+    estimate the expectations of Eq. 6.
 
     Parameters
     ----------
@@ -128,9 +131,9 @@ def batch_terms(
     Examples
     --------
     >>> import torch
-    >>> from seamlib import geometry
+    >>> from seamlib.theory import eq6
     >>> z, x = torch.ones(2, 2, dtype=torch.float64), torch.full((2, 2), 2.0, dtype=torch.float64)
-    >>> jtj, hess = geometry.eq6_terms(lambda z: z.pow(2), x, z)
+    >>> jtj, hess = eq6.batch_terms(lambda z: z.pow(2), x, z)
     >>> jtj.tolist(), hess.tolist()
     ([[4.0, 0.0], [0.0, 4.0]], [[2.0, 0.0], [0.0, 2.0]])
     """
@@ -158,9 +161,9 @@ class Eq6Terms:
     Examples
     --------
     >>> import torch
-    >>> from seamlib import posterior
+    >>> from seamlib.theory import eq6
     >>> x, eye = torch.ones(1, dtype=torch.float64), torch.eye(1, dtype=torch.float64)
-    >>> terms = posterior.eq6_terms(lambda z: 2 * z, x, 0 * x, eye, 1.0)
+    >>> terms = eq6.eq6_terms(lambda z: 2 * z, x, 0 * x, eye, 1.0)
     >>> terms.n_points, round(float(terms.jtj[0, 0]), 6)
     (20, 4.0)
     """
@@ -177,7 +180,7 @@ class Eq6Terms:
 def _loglik_hessians(decoder: Decoder, x: Tensor, z: Tensor, sigma2: float) -> Tensor:
     """``nabla_z^2 log N(x; d(z), sigma^2 I)`` per point, (n, d, d), by ``torch.func.hessian``."""
 
-    f = _flat(decoder)
+    f = flat_decoder(decoder)
 
     def ll(z1: Tensor) -> Tensor:
         return -0.5 * (x - f(z1)).pow(2).sum() / sigma2
@@ -228,15 +231,15 @@ def eq6_terms(
     Examples
     --------
     >>> import torch
-    >>> from seamlib import posterior
+    >>> from seamlib.theory import eq6
     >>> x, eye = torch.ones(1, dtype=torch.float64), torch.eye(1, dtype=torch.float64)
-    >>> terms = posterior.eq6_terms(lambda z: 2 * z, x, 0 * x, eye, 1.0)
+    >>> terms = eq6.eq6_terms(lambda z: 2 * z, x, 0 * x, eye, 1.0)
     >>> round(float(terms.jtj[0, 0]), 6), round(float(terms.loglik_hessian[0, 0]), 6)
     (4.0, -4.0)
     """
-    xf = _check_x(x).detach()
-    s2 = _check_positive(sigma2, "sigma2")
-    mean, L = _check_mean_cov(mean.detach(), cov.detach())
+    xf = check_x(x).detach()
+    s2 = check_positive(sigma2, "sigma2")
+    mean, L = check_mean_cov(mean.detach(), cov.detach())
     d = mean.shape[0]
     eps, w = standard_normal_rule(
         d,
@@ -249,7 +252,7 @@ def eq6_terms(
     )
     z_all = mean + eps @ L.T
     m = xf.shape[0]
-    _decode(decoder, z_all[:1], m)  # shape check with a clear message
+    decode_rows(decoder, z_all[:1], m)  # shape check with a clear message
     sums = {k: torch.zeros(d, d, dtype=xf.dtype, device=xf.device) for k in ("L", "J", "H")}
     sq = {k: torch.zeros(d, d, dtype=xf.dtype, device=xf.device) for k in ("L", "J", "H")}
     for start in range(0, z_all.shape[0], chunk_size):
@@ -295,14 +298,14 @@ def eq6_forms(terms: Eq6Terms, sigma2: float, beta: float = 1.0) -> dict[str, Te
     Examples
     --------
     >>> import torch
-    >>> from seamlib import posterior
+    >>> from seamlib.theory import eq6
     >>> x, eye = torch.ones(1, dtype=torch.float64), torch.eye(1, dtype=torch.float64)
-    >>> terms = posterior.eq6_terms(lambda z: 2 * z, x, 0 * x, eye, 1.0)
-    >>> sorted(posterior.eq6_forms(terms, 1.0))
+    >>> terms = eq6.eq6_terms(lambda z: 2 * z, x, 0 * x, eye, 1.0)
+    >>> sorted(eq6.eq6_forms(terms, 1.0))
     ['appendix_eq9', 'hessian', 'main_text_eq6']
     """
-    s2 = _check_positive(sigma2, "sigma2")
-    b = _check_positive(beta, "beta")
+    s2 = check_positive(sigma2, "sigma2")
+    b = check_positive(beta, "beta")
     eye = torch.eye(terms.jtj.shape[0], dtype=terms.jtj.dtype, device=terms.jtj.device)
     return {
         "hessian": eye - terms.loglik_hessian / b,
@@ -333,9 +336,9 @@ def eq6_rhs(
     Examples
     --------
     >>> import torch
-    >>> from seamlib import posterior
+    >>> from seamlib.theory import eq6
     >>> x, eye = torch.ones(1, dtype=torch.float64), torch.eye(1, dtype=torch.float64)
-    >>> rhs = posterior.eq6_rhs(lambda z: 2 * z, x, 0.4 * x, 0.2 * eye, 1.0)
+    >>> rhs = eq6.eq6_rhs(lambda z: 2 * z, x, 0.4 * x, 0.2 * eye, 1.0)
     >>> round(float(rhs[0, 0]), 6)  # = Sigma^-1 = 1 / 0.2 at the optimum
     5.0
     """
@@ -349,8 +352,8 @@ def relative_residual(A: Tensor, B: Tensor) -> float:
     Examples
     --------
     >>> import torch
-    >>> from seamlib import posterior
-    >>> round(posterior.relative_residual(torch.tensor([1.1, 0.0]), torch.tensor([1.0, 0.0])), 6)
+    >>> from seamlib.theory import eq6
+    >>> round(eq6.relative_residual(torch.tensor([1.1, 0.0]), torch.tensor([1.0, 0.0])), 6)
     0.1
     """
     return float(torch.linalg.norm(A - B) / torch.linalg.norm(B))
@@ -382,9 +385,9 @@ class McResidual:
     Examples
     --------
     >>> import torch
-    >>> from seamlib import posterior
+    >>> from seamlib.theory import eq6
     >>> x, eye = torch.ones(1, dtype=torch.float64), torch.eye(1, dtype=torch.float64)
-    >>> res = posterior.eq6_mc_residual(
+    >>> res = eq6.eq6_mc_residual(
     ...     lambda z: 2 * z, x, 1.0, latent_dim=1, n_samples=200, n_replicates=2
     ... )
     >>> sorted(res.relative), res.n_replicates
@@ -404,7 +407,7 @@ def eq6_mc_residual(
     x: Tensor,
     sigma2: float,
     beta: float = 1.0,
-    covariance: CovarianceKind = "full",
+    covariance: Covariance = "full",
     *,
     latent_dim: int | None = None,
     n_samples: int = 4_000,
@@ -424,9 +427,9 @@ def eq6_mc_residual(
     Examples
     --------
     >>> import torch
-    >>> from seamlib import posterior
+    >>> from seamlib.theory import eq6
     >>> x, eye = torch.ones(1, dtype=torch.float64), torch.eye(1, dtype=torch.float64)
-    >>> res = posterior.eq6_mc_residual(
+    >>> res = eq6.eq6_mc_residual(
     ...     lambda z: 2 * z, x, 1.0, latent_dim=1, n_samples=200, n_replicates=2
     ... )
     >>> tuple(res.mean["appendix_eq9"].shape), tuple(res.se["appendix_eq9"].shape)

@@ -16,25 +16,22 @@ from torch import Tensor
 from torch.func import grad, jacfwd, vmap
 
 from seamlib.align import DirectionMatch, match_directions
+from seamlib.theory._validate import as_batch, check_finite, check_square, flat_decoder
 from seamlib.theory.jacobian import (
     SVD,
     Decoder,
-    _as_batch,
-    _check_finite,
-    _check_square,
-    _flat,
     jacobian_and_value,
     jacobian_svd,
     svd_of_jacobian,
 )
-from seamlib.theory.scores import _max_off_diagonal
+from seamlib.theory.scores import max_off_diagonal
 
 __all__ = [
     "LogPrior",
     "standard_normal_log_prior",
     "TangentHessian",
     "tangent_hessian",
-    "offdiagonal_ratio",
+    "max_off_diagonal_ratio",
     "tangent_eigh",
     "spectral_gap",
     "seam_alignment",
@@ -59,8 +56,8 @@ def standard_normal_log_prior(z1: Tensor) -> Tensor:
     Examples
     --------
     >>> import torch
-    >>> from seamlib import geometry
-    >>> round(geometry.standard_normal_log_prior(torch.zeros(2)).item(), 4)  # -log(2 pi)
+    >>> from seamlib.theory.identifiability import standard_normal_log_prior
+    >>> round(standard_normal_log_prior(torch.zeros(2)).item(), 4)  # -log(2 pi)
     -1.8379
     """
     return -0.5 * (z1**2).sum(-1) - 0.5 * z1.shape[-1] * math.log(2 * math.pi)
@@ -92,10 +89,10 @@ class TangentHessian:
     Examples
     --------
     >>> import torch
-    >>> from seamlib import geometry
+    >>> from seamlib.theory.identifiability import tangent_hessian
     >>> W = torch.tensor([[2.0, 0.0], [0.0, 1.0], [0.0, 0.0]], dtype=torch.float64)
     >>> z = torch.zeros(1, 2, dtype=torch.float64)
-    >>> th = geometry.tangent_hessian(lambda z: z @ W.T, z)
+    >>> th = tangent_hessian(lambda z: z @ W.T, z)
     >>> tuple(th.ambient.shape), round(th.log_density.item(), 4)
     ((1, 3, 3), -2.531)
     """
@@ -170,16 +167,16 @@ def tangent_hessian(
     Examples
     --------
     >>> import torch
-    >>> from seamlib import geometry
+    >>> from seamlib.theory.identifiability import tangent_hessian
     >>> W = torch.tensor([[2.0, 0.0], [0.0, 1.0], [0.0, 0.0]], dtype=torch.float64)
     >>> z = torch.zeros(1, 2, dtype=torch.float64)
-    >>> th = geometry.tangent_hessian(lambda z: z @ W.T, z)
+    >>> th = tangent_hessian(lambda z: z @ W.T, z)
     >>> [round(v, 6) for v in torch.diagonal(th.seam[0]).tolist()]  # -1 / s_i^2
     [-0.25, -1.0]
     """
-    zb, _ = _as_batch(z)
+    zb, _ = as_batch(z)
     lp = standard_normal_log_prior if log_prior is None else log_prior
-    f = _flat(decoder)
+    f = flat_decoder(decoder)
     J, _ = jacobian_and_value(decoder, zb)
     if J.shape[1] < J.shape[2]:
         raise ValueError(
@@ -209,7 +206,7 @@ def tangent_hessian(
         return Jp.T @ K @ Jp, K, d2f, w, log_density(z1)
 
     H, K, naive, w, logp = vmap(per_point)(zb)
-    _check_finite(H, "tangent Hessian")
+    check_finite(H, "tangent Hessian")
     svd = svd_of_jacobian(J)
     seam_h = svd.U.transpose(-1, -2) @ H @ svd.U
     return TangentHessian(
@@ -223,21 +220,24 @@ def tangent_hessian(
     )
 
 
-def offdiagonal_ratio(M: Tensor) -> Tensor:
+def max_off_diagonal_ratio(M: Tensor) -> Tensor:
     """``max_{i != j} |M_ij| / max_i |M_ii|`` per matrix of ``M`` (..., d, d).
+
+    Largest off-diagonal over largest diagonal entry (unlike the mean of Appendix E,
+    :func:`seamlib.theory.scores.normalised_off_diagonal`).
 
     Zero exactly for a diagonal matrix; a scale-free size of the off-diagonal part.
 
     Examples
     --------
     >>> import torch
-    >>> from seamlib import geometry
-    >>> geometry.offdiagonal_ratio(torch.tensor([[2.0, 0.5], [0.5, 1.0]])).item()
+    >>> from seamlib.theory.identifiability import max_off_diagonal_ratio
+    >>> max_off_diagonal_ratio(torch.tensor([[2.0, 0.5], [0.5, 1.0]])).item()
     0.25
     """
-    _check_square(M)
+    check_square(M)
     diag = torch.diagonal(M, dim1=-2, dim2=-1).abs().amax(-1)
-    return _max_off_diagonal(M) / diag.clamp_min(torch.finfo(M.dtype).tiny)
+    return max_off_diagonal(M) / diag.clamp_min(torch.finfo(M.dtype).tiny)
 
 
 def tangent_eigh(H: Tensor, basis: Tensor) -> tuple[Tensor, Tensor]:
@@ -261,9 +261,9 @@ def tangent_eigh(H: Tensor, basis: Tensor) -> tuple[Tensor, Tensor]:
     Examples
     --------
     >>> import torch
-    >>> from seamlib import geometry
+    >>> from seamlib.theory.identifiability import tangent_eigh
     >>> H = torch.diag(torch.tensor([-1.0, -4.0, 0.0], dtype=torch.float64)).unsqueeze(0)
-    >>> evals, vecs = geometry.tangent_eigh(H, torch.eye(3, 2, dtype=torch.float64).unsqueeze(0))
+    >>> evals, vecs = tangent_eigh(H, torch.eye(3, 2, dtype=torch.float64).unsqueeze(0))
     >>> evals.tolist()
     [[-4.0, -1.0]]
     """
@@ -286,8 +286,8 @@ def spectral_gap(eigenvalues: Tensor) -> Tensor:
     Examples
     --------
     >>> import torch
-    >>> from seamlib import geometry
-    >>> geometry.spectral_gap(torch.tensor([-4.0, -1.0, 0.0])).item()
+    >>> from seamlib.theory.identifiability import spectral_gap
+    >>> spectral_gap(torch.tensor([-4.0, -1.0, 0.0])).item()
     0.25
     """
     lam = torch.sort(eigenvalues, dim=-1).values
@@ -313,14 +313,14 @@ def seam_alignment(
     Examples
     --------
     >>> import torch
-    >>> from seamlib import geometry
+    >>> from seamlib.theory.identifiability import seam_alignment
     >>> W = torch.tensor([[2.0, 0.0], [0.0, 1.0], [0.0, 0.0]], dtype=torch.float64)
     >>> g, z = lambda z: z @ W.T, torch.zeros(2, 2, dtype=torch.float64)
-    >>> geometry.seam_alignment(g, z, lambda z: -g(z), z).cos.tolist()
+    >>> seam_alignment(g, z, lambda z: -g(z), z).cos.tolist()
     [[1.0, 1.0], [1.0, 1.0]]
     """
-    zr, _ = _as_batch(z_reference, "z_reference")
-    zc, _ = _as_batch(z_candidate, "z_candidate")
+    zr, _ = as_batch(z_reference, "z_reference")
+    zc, _ = as_batch(z_candidate, "z_candidate")
     if zr.shape[0] != zc.shape[0]:
         raise ValueError(
             f"Need one candidate point per reference point, got {zr.shape[0]} and {zc.shape[0]}."

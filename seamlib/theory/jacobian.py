@@ -31,6 +31,8 @@ import torch
 from torch import Tensor
 from torch.func import grad, jacfwd, jvp, vmap
 
+from seamlib.theory._validate import as_batch, check_finite, flat_decoder
+
 # torch registers its forward-mode (jvp) decompositions with torch.jit.script on first use,
 # which emits a harmless DeprecationWarning in torch >= 2.10; load them once, quietly.
 with warnings.catch_warnings():
@@ -61,60 +63,6 @@ JacobianFn = Callable[[Tensor], Tensor]
 
 
 # --------------------------------------------------------------------------------------
-# Input validation
-# --------------------------------------------------------------------------------------
-def _as_batch(z: Tensor, name: str = "z") -> tuple[Tensor, bool]:
-    """Return ``z`` as shape (n, d) and whether the input was a single point (d,)."""
-    if not isinstance(z, Tensor):
-        raise ValueError(
-            f"{name} must be a torch.Tensor of shape (n, d) or (d,), got {type(z).__name__}. "
-            "Fix: wrap it with torch.as_tensor(..., dtype=torch.float64)."
-        )
-    if not torch.is_floating_point(z):
-        raise ValueError(f"{name} must be a floating-point tensor, got dtype {z.dtype}.")
-    if z.ndim == 1:
-        z, single = z.unsqueeze(0), True
-    elif z.ndim == 2:
-        single = False
-    else:
-        raise ValueError(
-            f"{name} must have shape (n, d) or (d,), got shape {tuple(z.shape)}. "
-            "Fix: reshape the latents to one row per point."
-        )
-    if z.shape[1] < 1 or z.shape[0] < 1:
-        raise ValueError(
-            f"{name} must hold at least one point of dimension >= 1, got shape {tuple(z.shape)}."
-        )
-    if not torch.isfinite(z).all():
-        raise ValueError(f"{name} contains NaN or inf; latents must be finite.")
-    return z, single
-
-
-def _check_finite(t: Tensor, what: str) -> None:
-    if not torch.isfinite(t).all():
-        bad = (~torch.isfinite(t)).flatten(1).any(1).nonzero().flatten()[:5].tolist()
-        raise ValueError(
-            f"The decoder's {what} contains NaN or inf (first bad points: {bad}). Check the "
-            "decoder's parameters and that the latents lie in its domain."
-        )
-
-
-def _check_square(M: Tensor) -> None:
-    """Reject anything but a batch of square matrices ``M`` of shape (..., d, d)."""
-    if M.ndim < 2 or M.shape[-1] != M.shape[-2]:
-        raise ValueError(f"M must have shape (..., d, d), got {tuple(M.shape)}.")
-
-
-def _flat(decoder: Decoder) -> Callable[[Tensor], Tensor]:
-    """Single-point version of ``decoder``: (d,) -> (m,)."""
-
-    def f(z1: Tensor) -> Tensor:
-        return decoder(z1.unsqueeze(0)).reshape(-1)
-
-    return f
-
-
-# --------------------------------------------------------------------------------------
 # Jacobian and its SVD (Def. D2)
 # --------------------------------------------------------------------------------------
 def jacobian_and_value(decoder: Decoder, z: Tensor) -> tuple[Tensor, Tensor]:
@@ -140,22 +88,22 @@ def jacobian_and_value(decoder: Decoder, z: Tensor) -> tuple[Tensor, Tensor]:
     Examples
     --------
     >>> import torch
-    >>> from seamlib import geometry
+    >>> from seamlib.theory.jacobian import jacobian_and_value
     >>> g = lambda z: torch.cat([z, z.pow(2)], dim=1)
-    >>> J, x = geometry.jacobian_and_value(g, torch.ones(4, 2, dtype=torch.float64))
+    >>> J, x = jacobian_and_value(g, torch.ones(4, 2, dtype=torch.float64))
     >>> tuple(J.shape), tuple(x.shape)
     ((4, 4, 2), (4, 4))
     """
-    zb, single = _as_batch(z)
-    f = _flat(decoder)
+    zb, single = as_batch(z)
+    f = flat_decoder(decoder)
 
     def f_aux(z1: Tensor) -> tuple[Tensor, Tensor]:
         y = f(z1)
         return y, y
 
     J, y = vmap(jacfwd(f_aux, has_aux=True))(zb)
-    _check_finite(y, "output")
-    _check_finite(J, "Jacobian")
+    check_finite(y, "output")
+    check_finite(J, "Jacobian")
     if single:
         return J[0], y[0]
     return J, y
@@ -185,9 +133,9 @@ def jacobian(decoder: Decoder, z: Tensor) -> Tensor:
     Examples
     --------
     >>> import torch
-    >>> from seamlib import geometry
+    >>> from seamlib.theory.jacobian import jacobian
     >>> g = lambda z: torch.cat([z, z.pow(2)], dim=1)
-    >>> J = geometry.jacobian(g, torch.zeros(5, 2, dtype=torch.float64))
+    >>> J = jacobian(g, torch.zeros(5, 2, dtype=torch.float64))
     >>> tuple(J.shape)
     (5, 4, 2)
     """
@@ -210,8 +158,8 @@ class SVD:
     Examples
     --------
     >>> import torch
-    >>> from seamlib import geometry
-    >>> svd = geometry.svd_of_jacobian(torch.eye(3, 2, dtype=torch.float64).repeat(4, 1, 1))
+    >>> from seamlib.theory.jacobian import svd_of_jacobian
+    >>> svd = svd_of_jacobian(torch.eye(3, 2, dtype=torch.float64).repeat(4, 1, 1))
     >>> tuple(svd.U.shape), tuple(svd[0].S.shape)
     ((4, 3, 2), (2,))
     """
@@ -233,9 +181,9 @@ def svd_of_jacobian(J: Tensor) -> SVD:
     Examples
     --------
     >>> import torch
-    >>> from seamlib import geometry
+    >>> from seamlib.theory.jacobian import svd_of_jacobian
     >>> J = torch.tensor([[[1.0, 0.0], [0.0, 3.0]]], dtype=torch.float64)
-    >>> svd = geometry.svd_of_jacobian(J)
+    >>> svd = svd_of_jacobian(J)
     >>> svd.S.tolist(), svd.V.tolist()
     ([[3.0, 1.0]], [[[0.0, 1.0], [1.0, 0.0]]])
     """
@@ -276,16 +224,16 @@ def jacobian_svd(decoder: Decoder, z: Tensor, *, jacobian_fn: JacobianFn | None 
     Examples
     --------
     >>> import torch
-    >>> from seamlib import geometry
+    >>> from seamlib.theory.jacobian import jacobian_svd
     >>> W = torch.tensor([[2.0, 0.0], [0.0, 1.0], [0.0, 0.0]], dtype=torch.float64)
-    >>> svd = geometry.jacobian_svd(lambda z: z @ W.T, torch.zeros(3, 2, dtype=torch.float64))
+    >>> svd = jacobian_svd(lambda z: z @ W.T, torch.zeros(3, 2, dtype=torch.float64))
     >>> svd.S[0].tolist()
     [2.0, 1.0]
     """
-    zb, _ = _as_batch(z)
+    zb, _ = as_batch(z)
     J = jacobian(decoder, zb) if jacobian_fn is None else jacobian_fn(zb)
     if jacobian_fn is not None:
-        _check_finite(J, "Jacobian")
+        check_finite(J, "Jacobian")
     return svd_of_jacobian(J)
 
 
@@ -315,10 +263,10 @@ def continue_svd(reference_V: Tensor, svd: SVD) -> tuple[SVD, Tensor]:
     Examples
     --------
     >>> import torch
-    >>> from seamlib import geometry
-    >>> svd = geometry.svd_of_jacobian(torch.eye(3, 2, dtype=torch.float64).unsqueeze(0) * 2)
-    >>> flipped = geometry.SVD(-svd.U, svd.S, -svd.V)
-    >>> same, overlap = geometry.continue_svd(svd.V, flipped)
+    >>> from seamlib.theory.jacobian import SVD, continue_svd, svd_of_jacobian
+    >>> svd = svd_of_jacobian(torch.eye(3, 2, dtype=torch.float64).unsqueeze(0) * 2)
+    >>> flipped = SVD(-svd.U, svd.S, -svd.V)
+    >>> same, overlap = continue_svd(svd.V, flipped)
     >>> bool(torch.equal(same.V, svd.V)), overlap.tolist()
     (True, [[1.0, 1.0]])
     """
@@ -337,8 +285,8 @@ def regular_gap(S: Tensor) -> Tensor:
     Examples
     --------
     >>> import torch
-    >>> from seamlib import geometry
-    >>> geometry.regular_gap(torch.tensor([4.0, 2.0, 1.0])).item()
+    >>> from seamlib.theory.jacobian import regular_gap
+    >>> regular_gap(torch.tensor([4.0, 2.0, 1.0])).item()
     0.25
     """
     gaps = S[..., :-1] - S[..., 1:]
@@ -373,19 +321,19 @@ def hessian_term(decoder: Decoder, x: Tensor, z: Tensor) -> Tensor:
     Examples
     --------
     >>> import torch
-    >>> from seamlib import geometry
+    >>> from seamlib.theory.jacobian import hessian_term
     >>> z = torch.ones(1, 2, dtype=torch.float64)
     >>> x = torch.tensor([[2.0, 3.0]], dtype=torch.float64)
-    >>> geometry.hessian_term(lambda z: z.pow(2), x, z).tolist()
+    >>> hessian_term(lambda z: z.pow(2), x, z).tolist()
     [[[2.0, 0.0], [0.0, 4.0]]]
     """
-    zb, _ = _as_batch(z)
+    zb, _ = as_batch(z)
     if not isinstance(x, Tensor) or x.shape[0] != zb.shape[0]:
         raise ValueError(
             f"x must be a tensor with one row per latent point (n={zb.shape[0]}), got "
             f"{tuple(x.shape) if isinstance(x, Tensor) else type(x).__name__}."
         )
-    f = _flat(decoder)
+    f = flat_decoder(decoder)
     xf = x.reshape(x.shape[0], -1).to(zb.dtype)
     with torch.no_grad():
         y = decoder(zb).reshape(zb.shape[0], -1)
@@ -394,7 +342,7 @@ def hessian_term(decoder: Decoder, x: Tensor, z: Tensor) -> Tensor:
             f"x has {xf.shape[1]} entries per point but the decoder outputs {y.shape[1]}; "
             "pass data of the decoder's output shape."
         )
-    _check_finite(y, "output")
+    check_finite(y, "output")
     r = xf - y
 
     def hvp_matrix(z1: Tensor, r1: Tensor) -> Tensor:
@@ -404,7 +352,7 @@ def hessian_term(decoder: Decoder, x: Tensor, z: Tensor) -> Tensor:
         return jacfwd(grad(phi))(z1)
 
     H = vmap(hvp_matrix)(zb, r)
-    _check_finite(H, "Hessian term")
+    check_finite(H, "Hessian term")
     return H
 
 
@@ -418,16 +366,16 @@ def jvp_column(decoder: Decoder, z: Tensor, i: int) -> Tensor:
     Examples
     --------
     >>> import torch
-    >>> from seamlib import geometry
-    >>> col = geometry.jvp_column(lambda z: 3 * z, torch.zeros(2, 2, dtype=torch.float64), 0)
+    >>> from seamlib.theory.jacobian import jvp_column
+    >>> col = jvp_column(lambda z: 3 * z, torch.zeros(2, 2, dtype=torch.float64), 0)
     >>> col.tolist()
     [[3.0, 0.0], [3.0, 0.0]]
     """
-    zb, _ = _as_batch(z)
+    zb, _ = as_batch(z)
     e = torch.zeros_like(zb)
     e[:, i] = 1.0
     col = jvp(lambda zz: decoder(zz).reshape(zz.shape[0], -1), (zb,), (e,))[1]
-    _check_finite(col, "Jacobian")
+    check_finite(col, "Jacobian")
     return col
 
 
@@ -437,9 +385,9 @@ def log_volume(J: Tensor) -> Tensor:
     Examples
     --------
     >>> import torch
-    >>> from seamlib import geometry
+    >>> from seamlib.theory.jacobian import log_volume
     >>> J = torch.tensor([[[2.0, 0.0], [0.0, 3.0], [0.0, 0.0]]], dtype=torch.float64)
-    >>> round(geometry.log_volume(J).item(), 4)  # log(2 * 3)
+    >>> round(log_volume(J).item(), 4)  # log(2 * 3)
     1.7918
     """
     return torch.linalg.svdvals(J).log().sum(-1)

@@ -39,6 +39,7 @@ __all__ = [
     "Covariance",
     "as_data",
     "second_moment",
+    "as_moment",
     "ppca_mle",
     "ppca_loglik",
     "ppca_posterior",
@@ -46,6 +47,7 @@ __all__ = [
     "ppca_gradient_ascent",
     "lvae_elbo",
     "optimal_posterior",
+    "differentiable_optimal_posterior",
     "optimal_elbo",
     "diagonal_gap",
     "random_orthogonal",
@@ -112,7 +114,7 @@ def as_data(X: TensorLike, d: int | None = None, *, d_below_m: bool = True) -> t
 
     Examples
     --------
-    >>> from seamlib import linear
+    >>> from seamlib.theory import linear
     >>> linear.as_data([[1.0, 2.0], [3.0, 4.0]]).tolist()
     [[-1.0, -1.0], [1.0, 1.0]]
     """
@@ -147,7 +149,7 @@ def second_moment(X: TensorLike) -> torch.Tensor:
 
     Examples
     --------
-    >>> from seamlib import linear
+    >>> from seamlib.theory import linear
     >>> linear.second_moment([[1.0, 2.0], [3.0, 4.0]]).tolist()
     [[1.0, 1.0], [1.0, 1.0]]
     """
@@ -155,7 +157,19 @@ def second_moment(X: TensorLike) -> torch.Tensor:
     return Xc.T @ Xc / Xc.shape[0]
 
 
-def _moment(data: TensorLike, d: int, *, is_moment: bool) -> torch.Tensor:
+def as_moment(data: TensorLike, d: int, *, is_moment: bool = False) -> torch.Tensor:
+    """The second moment ``C`` (m, m) that the LVAE objectives take, validated for ``d``.
+
+    ``is_moment=False``: ``data`` is a data matrix ``X`` (n, m), and ``C`` is
+    :func:`second_moment` of it (checked by :func:`as_data` with ``d <= m``);
+    ``is_moment=True``: ``data`` is already a square moment matrix, returned symmetrised.
+
+    Examples
+    --------
+    >>> from seamlib.theory import linear
+    >>> linear.as_moment([[2.0, 1.0], [0.0, 2.0]], 1, is_moment=True).tolist()
+    [[2.0, 0.5], [0.5, 2.0]]
+    """
     if is_moment:
         C = _tensor(data, "C")
         if C.ndim != 2 or C.shape[0] != C.shape[1]:
@@ -191,7 +205,7 @@ def ppca_mle(X: TensorLike, d: int) -> tuple[torch.Tensor, torch.Tensor]:
 
     Examples
     --------
-    >>> from seamlib import linear
+    >>> from seamlib.theory import linear
     >>> W = linear.ground_truth_decoder(5, [3.0, 1.0], seed=0)
     >>> X = linear.sample_linear_gaussian(W, 0.1, n=200, seed=0)
     >>> W_hat, sigma2 = linear.ppca_mle(X, d=2)
@@ -229,7 +243,7 @@ def ppca_loglik(W: TensorLike, sigma2: float | torch.Tensor, X: TensorLike) -> t
 
     Examples
     --------
-    >>> from seamlib import linear
+    >>> from seamlib.theory import linear
     >>> W = linear.ground_truth_decoder(5, [3.0, 1.0], seed=0)
     >>> X = linear.sample_linear_gaussian(W, 0.1, n=200, seed=0)
     >>> W_hat, sigma2 = linear.ppca_mle(X, d=2)
@@ -271,7 +285,7 @@ def ppca_posterior(
     Examples
     --------
     >>> import torch
-    >>> from seamlib import linear
+    >>> from seamlib.theory import linear
     >>> W, X = torch.eye(3, 2, dtype=torch.float64), torch.ones(4, 3, dtype=torch.float64)
     >>> mean, M = linear.ppca_posterior(W, 1.0, X)
     >>> mean[0].tolist(), M.tolist()
@@ -306,7 +320,7 @@ def gaussian_conditioning(
     Examples
     --------
     >>> import torch
-    >>> from seamlib import linear
+    >>> from seamlib.theory import linear
     >>> W, X = torch.eye(3, 2, dtype=torch.float64), torch.ones(4, 3, dtype=torch.float64)
     >>> mean, cov = linear.gaussian_conditioning(W, 1.0, X)
     >>> bool(torch.allclose(cov, linear.ppca_posterior(W, 1.0, X)[1]))
@@ -342,7 +356,7 @@ def ppca_gradient_ascent(
 
     Examples
     --------
-    >>> from seamlib import linear
+    >>> from seamlib.theory import linear
     >>> W = linear.ground_truth_decoder(3, [2.0], seed=0)
     >>> X = linear.sample_linear_gaussian(W, 0.1, n=50, seed=0)
     >>> W_hat, sigma2, ll = linear.ppca_gradient_ascent(X, 1, seed=0, adam_steps=0)
@@ -426,7 +440,7 @@ def lvae_elbo(
     Examples
     --------
     >>> import torch
-    >>> from seamlib import linear
+    >>> from seamlib.theory import linear
     >>> D, C = torch.eye(3, 2, dtype=torch.float64), torch.eye(3, dtype=torch.float64)
     >>> elbo = linear.lvae_elbo(D, D.T, 0.5 * torch.eye(2, dtype=torch.float64), 1.0, C)
     >>> round(float(elbo), 4)
@@ -467,7 +481,7 @@ def optimal_posterior(
     Examples
     --------
     >>> import torch
-    >>> from seamlib import linear
+    >>> from seamlib.theory import linear
     >>> D = torch.eye(3, 2, dtype=torch.float64)
     >>> E, Sigma = linear.optimal_posterior(D, 1.0, covariance="diag")
     >>> Sigma.tolist()
@@ -478,13 +492,27 @@ def optimal_posterior(
         raise ValueError(f"covariance must be 'diag' or 'full', got {covariance!r}.")
     if beta <= 0:
         raise ValueError(f"beta must be > 0, got {beta!r}.")
-    return _optimal_posterior(Dt, torch.as_tensor(sigma2, dtype=DTYPE), covariance, beta)
+    s2 = torch.as_tensor(sigma2, dtype=DTYPE)
+    return differentiable_optimal_posterior(Dt, s2, covariance, beta)
 
 
-def _optimal_posterior(
+def differentiable_optimal_posterior(
     D: torch.Tensor, sigma2: torch.Tensor, covariance: Covariance, beta: float
 ) -> tuple[torch.Tensor, torch.Tensor]:
-    """Differentiable core of :func:`optimal_posterior`."""
+    """:func:`optimal_posterior` without its checks, so gradients flow to ``D`` and ``sigma2``.
+
+    ``D`` (m, d) and ``sigma2`` are float64 tensors (not detached); used by
+    :func:`seamlib.theory.lvae.train_lvae` to optimise the decoder with the optimal posterior.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from seamlib.theory import linear
+    >>> D = torch.eye(3, 2, dtype=torch.float64, requires_grad=True)
+    >>> E, Sigma = linear.differentiable_optimal_posterior(D, torch.tensor(1.0), "diag", 1.0)
+    >>> Sigma.requires_grad, Sigma.diagonal().tolist()
+    (True, [0.5, 0.5])
+    """
     d = D.shape[1]
     bs2 = beta * sigma2
     eye = torch.eye(d, dtype=DTYPE)
@@ -515,7 +543,7 @@ def optimal_elbo(
     Examples
     --------
     >>> import torch
-    >>> from seamlib import linear
+    >>> from seamlib.theory import linear
     >>> D = torch.tensor([[2.0, 0.0], [0.0, 1.0], [0.0, 0.0]], dtype=torch.float64)
     >>> C = linear.population_moment(D, 1.0)
     >>> round(float(linear.optimal_elbo(D, 1.0, C, covariance="full")), 4)
@@ -542,7 +570,7 @@ def diagonal_gap(D: TensorLike, sigma2: float | torch.Tensor, beta: float = 1.0)
     Examples
     --------
     >>> import torch
-    >>> from seamlib import linear
+    >>> from seamlib.theory import linear
     >>> float(linear.diagonal_gap(torch.eye(3, 2, dtype=torch.float64), 1.0))  # orthogonal columns
     0.0
     """
@@ -565,7 +593,7 @@ def random_orthogonal(d: int, seed: int) -> torch.Tensor:
     Examples
     --------
     >>> import torch
-    >>> from seamlib import linear
+    >>> from seamlib.theory import linear
     >>> Q = linear.random_orthogonal(3, seed=0)
     >>> bool(torch.allclose(Q.T @ Q, torch.eye(3, dtype=torch.float64)))
     True
@@ -581,7 +609,7 @@ def rotation_2d(theta: float) -> torch.Tensor:
     Examples
     --------
     >>> import math
-    >>> from seamlib import linear
+    >>> from seamlib.theory import linear
     >>> linear.rotation_2d(math.pi / 2).round(decimals=6).tolist()
     [[0.0, -1.0], [1.0, 0.0]]
     """
@@ -594,7 +622,7 @@ def signed_permutations(d: int) -> Iterator[torch.Tensor]:
 
     Examples
     --------
-    >>> from seamlib import linear
+    >>> from seamlib.theory import linear
     >>> len(list(linear.signed_permutations(2)))
     8
     """
@@ -626,7 +654,7 @@ def half_life(curve: ArrayLike, steps: ArrayLike | None = None) -> float:
 
     Examples
     --------
-    >>> from seamlib import linear
+    >>> from seamlib.theory import linear
     >>> linear.half_life([1.0, 0.8, 0.4, 0.2])
     2.0
     """
@@ -653,7 +681,7 @@ def ground_truth_decoder(m: int, singular_values: ArrayLike, seed: int) -> torch
     Examples
     --------
     >>> import torch
-    >>> from seamlib import linear
+    >>> from seamlib.theory import linear
     >>> W = linear.ground_truth_decoder(5, [3.0, 1.0], seed=0)
     >>> torch.linalg.svdvals(W).round(decimals=6).tolist()
     [3.0, 1.0]
@@ -675,7 +703,7 @@ def sample_linear_gaussian(W: TensorLike, sigma2: float, n: int, seed: int) -> t
 
     Examples
     --------
-    >>> from seamlib import linear
+    >>> from seamlib.theory import linear
     >>> W = linear.ground_truth_decoder(5, [3.0, 1.0], seed=0)
     >>> tuple(linear.sample_linear_gaussian(W, 0.1, n=100, seed=0).shape)
     (100, 5)
@@ -698,7 +726,7 @@ def population_moment(W: TensorLike, sigma2: float) -> torch.Tensor:
     Examples
     --------
     >>> import torch
-    >>> from seamlib import linear
+    >>> from seamlib.theory import linear
     >>> linear.population_moment(torch.eye(2, 1, dtype=torch.float64), 0.5).tolist()
     [[1.5, 0.0], [0.0, 0.5]]
     """
@@ -722,7 +750,7 @@ def synth_lin(n: int, seed: int, stretch: float = 2.0) -> tuple[np.ndarray, np.n
 
     Examples
     --------
-    >>> from seamlib import linear
+    >>> from seamlib.theory import linear
     >>> X, factors = linear.synth_lin(100, seed=0)
     >>> X.shape, factors.shape
     ((100, 3), (100, 2))

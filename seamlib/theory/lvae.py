@@ -18,8 +18,8 @@ from seamlib.theory.linear import (
     DTYPE,
     Covariance,
     TensorLike,
-    _moment,
-    _optimal_posterior,
+    as_moment,
+    differentiable_optimal_posterior,
     lvae_elbo,
 )
 
@@ -50,9 +50,9 @@ class LVAEParams:
 
     Examples
     --------
-    >>> from seamlib import linear
+    >>> from seamlib.theory import linear, lvae
     >>> C = linear.population_moment(linear.ground_truth_decoder(4, [2.0, 1.0], seed=0), 0.1)
-    >>> hist = linear.train_lvae(C, 2, covariance="diag", steps=5, lr=0.05, seed=0, is_moment=True)
+    >>> hist = lvae.train_lvae(C, 2, covariance="diag", steps=5, lr=0.05, seed=0, is_moment=True)
     >>> tuple(hist.final.D.shape), tuple(hist.final.Sigma.shape)
     ((4, 2), (2, 2))
     """
@@ -83,9 +83,9 @@ class LVAEHistory:
 
     Examples
     --------
-    >>> from seamlib import linear
+    >>> from seamlib.theory import linear, lvae
     >>> C = linear.population_moment(linear.ground_truth_decoder(4, [2.0, 1.0], seed=0), 0.1)
-    >>> hist = linear.train_lvae(C, 2, covariance="diag", steps=5, lr=0.05, seed=0, is_moment=True)
+    >>> hist = lvae.train_lvae(C, 2, covariance="diag", steps=5, lr=0.05, seed=0, is_moment=True)
     >>> hist.step.tolist(), hist.D.shape
     ([0, 1, 2, 3, 4, 5], (6, 4, 2))
     """
@@ -186,9 +186,9 @@ def train_lvae(
 
     Examples
     --------
-    >>> from seamlib import linear
+    >>> from seamlib.theory import linear, lvae
     >>> C = linear.population_moment(linear.ground_truth_decoder(4, [2.0, 1.0], seed=0), 0.1)
-    >>> hist = linear.train_lvae(C, 2, covariance="diag", steps=5, lr=0.05, seed=0, is_moment=True)
+    >>> hist = lvae.train_lvae(C, 2, covariance="diag", steps=5, lr=0.05, seed=0, is_moment=True)
     >>> bool(hist.elbo[-1] > hist.elbo[0])
     True
     """
@@ -198,7 +198,7 @@ def train_lvae(
         raise ValueError(f"steps and record_every must be >= 1, got {steps}, {record_every}.")
     if beta <= 0:
         raise ValueError(f"beta must be > 0, got {beta!r}.")
-    C = _moment(data, d, is_moment=is_moment)
+    C = as_moment(data, d, is_moment=is_moment)
     m = C.shape[0]
     scale = math.sqrt(float(torch.trace(C)) / m)
     params = _init_params(m, d, scale, seed, covariance)
@@ -217,7 +217,7 @@ def train_lvae(
     def posterior(ps: dict[str, torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor]:
         if amortised:
             return ps["E"], _sigma(ps, covariance)
-        return _optimal_posterior(ps["D"], ps["log_s2"].exp(), covariance, beta)
+        return differentiable_optimal_posterior(ps["D"], ps["log_s2"].exp(), covariance, beta)
 
     def objective(ps: dict[str, torch.Tensor]) -> torch.Tensor:
         E, Sigma = posterior(ps)

@@ -46,14 +46,13 @@ import scipy.optimize
 import torch
 from torch import Tensor, nn
 
+from seamlib.theory._validate import check_positive, check_x, decode_rows
 from seamlib.theory.jacobian import Decoder
 from seamlib.theory.linear import Covariance
 from seamlib.theory.linear import optimal_posterior as lvae_optimal_posterior
 
 __all__ = [
-    "Decoder",
     "Method",
-    "CovarianceKind",
     "MIN_QUAD_NODES",
     "MAX_QUAD_DIM",
     "gauss_hermite_rule",
@@ -70,8 +69,6 @@ __all__ = [
 
 
 Method = Literal["quadrature", "mc"]
-#: The posterior covariance: ``"full"`` or ``"diag"`` (:data:`seamlib.theory.linear.Covariance`).
-CovarianceKind = Covariance
 
 #: Fewest Gauss-Hermite nodes per dimension accepted by the posterior functions.
 MIN_QUAD_NODES = 20
@@ -106,7 +103,7 @@ def gauss_hermite_rule(
 
     Examples
     --------
-    >>> from seamlib import posterior
+    >>> from seamlib.theory import posterior
     >>> eps, w = posterior.gauss_hermite_rule(2, 3)
     >>> tuple(eps.shape), round(float(w.sum()), 6)
     ((9, 2), 1.0)
@@ -141,7 +138,7 @@ def monte_carlo_rule(
 
     Examples
     --------
-    >>> from seamlib import posterior
+    >>> from seamlib.theory import posterior
     >>> eps, w = posterior.monte_carlo_rule(2, 100, seed=0)
     >>> tuple(eps.shape), tuple(w.shape)
     ((100, 2), (100,))
@@ -173,7 +170,7 @@ def standard_normal_rule(
 
     Examples
     --------
-    >>> from seamlib import posterior
+    >>> from seamlib.theory import posterior
     >>> eps, w = posterior.standard_normal_rule(1, "quadrature")
     >>> tuple(eps.shape)
     (20, 1)
@@ -198,66 +195,6 @@ def standard_normal_rule(
 # --------------------------------------------------------------------------------------
 # Input checking
 # --------------------------------------------------------------------------------------
-def _check_positive(value: float, name: str) -> float:
-    v = float(value)
-    if not (math.isfinite(v) and v > 0):
-        raise ValueError(f"{name} must be a finite number > 0, got {value!r}.")
-    return v
-
-
-def _check_x(x: Tensor) -> Tensor:
-    if not isinstance(x, Tensor) or not torch.is_floating_point(x):
-        raise ValueError(
-            "x must be a floating-point torch.Tensor holding one data point (shape (m,) or the "
-            f"decoder's output shape), got {type(x).__name__}. Fix: "
-            "torch.as_tensor(x, dtype=torch.float64)."
-        )
-    if not torch.isfinite(x).all():
-        raise ValueError("x contains NaN or inf; the data point must be finite.")
-    return x.reshape(-1)
-
-
-def _decode(decoder: Decoder, z: Tensor, m: int) -> Tensor:
-    out = decoder(z)
-    if not isinstance(out, Tensor) or out.shape[0] != z.shape[0]:
-        raise ValueError(
-            "The decoder must map latents (n, d) to a tensor with n rows; got "
-            f"{type(out).__name__} {tuple(out.shape) if isinstance(out, Tensor) else ''}."
-        )
-    out = out.reshape(z.shape[0], -1)
-    if out.shape[1] != m:
-        raise ValueError(
-            f"The decoder outputs {out.shape[1]} values per latent but x has {m}; pass x with "
-            "the decoder's output shape."
-        )
-    return out
-
-
-def _check_mean_cov(mean: Tensor, cov: Tensor) -> tuple[Tensor, Tensor]:
-    if not isinstance(mean, Tensor) or mean.ndim != 1:
-        raise ValueError(
-            f"mean must be a tensor of shape (d,), got "
-            f"{tuple(mean.shape) if isinstance(mean, Tensor) else type(mean).__name__}."
-        )
-    d = mean.shape[0]
-    if not isinstance(cov, Tensor) or cov.shape != (d, d):
-        raise ValueError(
-            f"cov must be a tensor of shape ({d}, {d}) matching mean, got "
-            f"{tuple(cov.shape) if isinstance(cov, Tensor) else type(cov).__name__}."
-        )
-    if not (torch.isfinite(mean).all() and torch.isfinite(cov).all()):
-        raise ValueError("mean and cov must be finite (no NaN or inf).")
-    if not torch.allclose(cov, cov.T, rtol=1e-8, atol=1e-12):
-        raise ValueError("cov must be symmetric; pass 0.5 * (cov + cov.T).")
-    L, info = torch.linalg.cholesky_ex(cov)
-    if int(info) != 0:
-        raise ValueError(
-            "cov must be positive definite (its Cholesky factorisation failed); a posterior "
-            "covariance has strictly positive eigenvalues."
-        )
-    return mean, L
-
-
 def _latent_dim(decoder: Decoder, latent_dim: int | None) -> int:
     if latent_dim is not None:
         if int(latent_dim) < 1:
@@ -307,7 +244,7 @@ def expected_log_likelihood(
     Examples
     --------
     >>> import torch
-    >>> from seamlib import posterior
+    >>> from seamlib.theory import posterior
     >>> x, eye = torch.ones(1, dtype=torch.float64), torch.eye(1, dtype=torch.float64)
     >>> rule = posterior.standard_normal_rule(1, "quadrature")
     >>> ell = posterior.expected_log_likelihood(lambda z: 2 * z, x, 0 * x, eye, 1.0, rule)
@@ -318,7 +255,7 @@ def expected_log_likelihood(
     m = xf.shape[0]
     eps, w = rule
     z = mean + eps @ scale_tril.T
-    out = _decode(decoder, z, m)
+    out = decode_rows(decoder, z, m)
     if likelihood == "bernoulli":
         return (w * (xf * out - torch.nn.functional.softplus(out)).sum(-1)).sum()
     if likelihood != "gaussian":
@@ -357,7 +294,7 @@ def beta_elbo(
     Examples
     --------
     >>> import torch
-    >>> from seamlib import posterior
+    >>> from seamlib.theory import posterior
     >>> x, eye = torch.ones(1, dtype=torch.float64), torch.eye(1, dtype=torch.float64)
     >>> rule = posterior.standard_normal_rule(1, "quadrature")
     >>> elbo = posterior.beta_elbo(lambda z: 2 * z, x, 0 * x, eye, 1.0, 4.0, rule)
@@ -392,7 +329,7 @@ class PosteriorFit:
     Examples
     --------
     >>> import torch
-    >>> from seamlib import posterior
+    >>> from seamlib.theory import posterior
     >>> x, eye = torch.ones(1, dtype=torch.float64), torch.eye(1, dtype=torch.float64)
     >>> fit = posterior.fit_gaussian_posterior(lambda z: 2 * z, x, 1.0, latent_dim=1)
     >>> tuple(fit.cov.shape), fit.covariance, fit.grad_norm < 1e-10
@@ -425,7 +362,7 @@ def fit_gaussian_posterior(
     x: Tensor,
     sigma2: float,
     beta: float = 1.0,
-    covariance: CovarianceKind = "full",
+    covariance: Covariance = "full",
     method: Method = "quadrature",
     *,
     latent_dim: int | None = None,
@@ -485,16 +422,16 @@ def fit_gaussian_posterior(
     Examples
     --------
     >>> import torch
-    >>> from seamlib import posterior
+    >>> from seamlib.theory import posterior
     >>> x, eye = torch.ones(1, dtype=torch.float64), torch.eye(1, dtype=torch.float64)
     >>> fit = posterior.fit_gaussian_posterior(lambda z: 2 * z, x, 1.0, latent_dim=1)
     >>> round(float(fit.mean[0]), 6), round(float(fit.cov[0, 0]), 6)  # exact: 2/5, 1/5
     (0.4, 0.2)
     """
-    xf = _check_x(x)
-    s2 = _check_positive(sigma2, "sigma2")
-    b = _check_positive(beta, "beta")
-    temp = _check_positive(temperature, "temperature")
+    xf = check_x(x)
+    s2 = check_positive(sigma2, "sigma2")
+    b = check_positive(beta, "beta")
+    temp = check_positive(temperature, "temperature")
     if likelihood not in ("gaussian", "bernoulli"):
         raise ValueError(f"likelihood must be 'gaussian' or 'bernoulli', got {likelihood!r}.")
     if covariance not in ("full", "diag"):
@@ -596,7 +533,7 @@ def optimal_gaussian_posterior(
     x: Tensor,
     sigma2: float,
     beta: float = 1.0,
-    covariance: CovarianceKind = "full",
+    covariance: Covariance = "full",
     method: Method = "quadrature",
     **kwargs: object,
 ) -> tuple[Tensor, Tensor]:
@@ -613,7 +550,7 @@ def optimal_gaussian_posterior(
     Examples
     --------
     >>> import torch
-    >>> from seamlib import posterior
+    >>> from seamlib.theory import posterior
     >>> x, eye = torch.ones(1, dtype=torch.float64), torch.eye(1, dtype=torch.float64)
     >>> mean, cov = posterior.optimal_gaussian_posterior(lambda z: 2 * z, x, 1.0, latent_dim=1)
     >>> round(float(cov[0, 0]), 6)  # Sigma = (1 + 2^2 / sigma^2)^-1
@@ -641,7 +578,7 @@ def collapse_optimum(C: Tensor, d: int, sigma2: float, beta: float) -> tuple[Ten
     (App. B), whose optimum is PPCA's with that noise: ``D = U_d (Lambda_d - beta sigma^2
     I)_+^{1/2}``. Latent ``i`` collapses (zero column, ``Sigma_ii = 1``) exactly when
     ``lambda_i <= beta sigma^2``. The diagonal posterior covariance is that of
-    :func:`seamlib.linear.optimal_posterior`.
+    :func:`seamlib.theory.linear.optimal_posterior`.
 
     Parameters
     ----------
@@ -660,14 +597,14 @@ def collapse_optimum(C: Tensor, d: int, sigma2: float, beta: float) -> tuple[Ten
     Examples
     --------
     >>> import torch
-    >>> from seamlib import posterior
+    >>> from seamlib.theory import posterior
     >>> C = torch.diag(torch.tensor([3.0, 0.5], dtype=torch.float64))
     >>> D, Sigma = posterior.collapse_optimum(C, d=2, sigma2=1.0, beta=1.0)
     >>> [round(float(v), 4) for v in Sigma.diagonal()]  # lambda_2 = 0.5 <= beta sigma^2: collapsed
     [0.3333, 1.0]
     """
-    s2 = _check_positive(sigma2, "sigma2")
-    b = _check_positive(beta, "beta")
+    s2 = check_positive(sigma2, "sigma2")
+    b = check_positive(beta, "beta")
     Ct = torch.as_tensor(C, dtype=torch.float64)
     if Ct.ndim != 2 or Ct.shape[0] != Ct.shape[1] or not 1 <= d <= Ct.shape[0]:
         raise ValueError(f"C must be (m, m) with 1 <= d <= m, got {tuple(Ct.shape)}, d={d}.")
@@ -701,7 +638,7 @@ class AxisAlignedDecoder(nn.Module):
     Examples
     --------
     >>> import torch
-    >>> from seamlib import posterior
+    >>> from seamlib.theory import posterior
     >>> dec = posterior.AxisAlignedDecoder(angle=0.0, m=4)
     >>> tuple(dec(torch.zeros(3, 2, dtype=torch.float64)).shape)
     (3, 4)

@@ -2,8 +2,13 @@
 
 * :func:`c1_score` -- ``V_z`` a signed permutation and ``J^T J`` diagonal (C1);
 * :func:`c2_score` -- ``ds_i/dz_j`` diagonal (C2);
-* :func:`normalised_off_diagonal` -- the diagonality measure of Appendix E on batched
-  tensors (the same implementation as :func:`seamlib.metrics.normalized_off_diagonal`).
+* diagonality measures of square matrices (..., d, d), each a tensor per matrix:
+  :func:`normalised_off_diagonal` (Appendix E: the mean ``|M_ij| / sqrt(M_ii M_jj)`` over
+  ``i != j``), :func:`off_diagonal_fraction` (the off-diagonal share of the Frobenius norm)
+  and :func:`max_off_diagonal` (the largest ``|M_ij|``, unnormalised). Elsewhere:
+  :func:`seamlib.theory.identifiability.max_off_diagonal_ratio` (largest off-diagonal over
+  largest diagonal entry) and :func:`seamlib.metrics.offdiag.mean_normalised_off_diagonal`
+  (Appendix E's measure as a numpy metric: one float, the mean over a batch).
 """
 
 from __future__ import annotations
@@ -16,13 +21,10 @@ from torch.func import jacfwd, vmap
 
 from seamlib.align import signed_permutation_distance
 from seamlib.metrics.offdiag import offdiag_per_matrix
+from seamlib.theory._validate import as_batch, check_finite, check_square, flat_decoder
 from seamlib.theory.jacobian import (
     SVD,
     Decoder,
-    _as_batch,
-    _check_finite,
-    _check_square,
-    _flat,
     jacobian,
     jacobian_svd,
     svd_of_jacobian,
@@ -30,6 +32,7 @@ from seamlib.theory.jacobian import (
 
 __all__ = [
     "normalised_off_diagonal",
+    "max_off_diagonal",
     "C1Score",
     "c1_from_jacobian",
     "c1_score",
@@ -43,8 +46,16 @@ __all__ = [
 # --------------------------------------------------------------------------------------
 # Diagonality measures and the C1 / C2 scores (Lemma 4.1, Appendix E)
 # --------------------------------------------------------------------------------------
-def _max_off_diagonal(M: Tensor) -> Tensor:
-    """``max_{i != j} |M_ij|`` over the last two axes of ``M`` (..., d, d)."""
+def max_off_diagonal(M: Tensor) -> Tensor:
+    """``max_{i != j} |M_ij|`` per matrix of ``M`` (..., d, d): the unnormalised worst entry.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from seamlib.theory.scores import max_off_diagonal
+    >>> max_off_diagonal(torch.tensor([[2.0, -0.5], [0.25, 1.0]])).item()
+    0.5
+    """
     eye = torch.eye(M.shape[-1], dtype=torch.bool, device=M.device)
     return M.abs().masked_fill(eye, 0.0).amax(dim=(-1, -2))
 
@@ -57,8 +68,10 @@ def normalised_off_diagonal(M: Tensor, eps: float = 1e-12) -> Tensor:
     it is the mean ``|cos|`` of the angles between Jacobian columns. Diagonal entries below
     ``eps`` are clamped to ``eps``.
 
-    The batched torch form of :func:`seamlib.metrics.normalized_off_diagonal` (numpy, which
-    instead rejects a zero diagonal): both call :func:`seamlib.metrics.offdiag_per_matrix`.
+    The batched, differentiable torch form (one value per matrix) of
+    :func:`seamlib.metrics.offdiag.mean_normalised_off_diagonal` (numpy, one float: the mean
+    over a batch; it rejects a zero diagonal instead): both call
+    :func:`seamlib.metrics.offdiag.offdiag_per_matrix`.
 
     Returns
     -------
@@ -67,11 +80,11 @@ def normalised_off_diagonal(M: Tensor, eps: float = 1e-12) -> Tensor:
     Examples
     --------
     >>> import torch
-    >>> from seamlib import geometry
-    >>> geometry.normalised_off_diagonal(torch.tensor([[1.0, 0.5], [0.5, 1.0]])).item()
+    >>> from seamlib.theory.scores import normalised_off_diagonal
+    >>> normalised_off_diagonal(torch.tensor([[1.0, 0.5], [0.5, 1.0]])).item()
     0.5
     """
-    _check_square(M)
+    check_square(M)
     d = M.shape[-1]
     if d < 2:
         return torch.zeros(M.shape[:-2], dtype=M.dtype, device=M.device)
@@ -96,10 +109,10 @@ class C1Score:
     Examples
     --------
     >>> import torch
-    >>> from seamlib import geometry
+    >>> from seamlib.theory.scores import c1_score
     >>> W = torch.tensor([[2.0, 0.0], [0.0, 1.0], [0.0, 0.0]], dtype=torch.float64)
     >>> z = torch.zeros(1, 2, dtype=torch.float64)
-    >>> score = geometry.c1_score(lambda z: z @ W.T, z)
+    >>> score = c1_score(lambda z: z @ W.T, z)
     >>> score.v_distance.tolist(), score.perm.tolist()
     ([0.0], [[0, 1]])
     """
@@ -116,9 +129,9 @@ def c1_from_jacobian(J: Tensor) -> C1Score:
     Examples
     --------
     >>> import torch
-    >>> from seamlib import geometry
+    >>> from seamlib.theory.scores import c1_from_jacobian
     >>> J = torch.tensor([[[2.0, 0.0], [0.0, 1.0], [0.0, 0.0]]], dtype=torch.float64)
-    >>> score = geometry.c1_from_jacobian(J)
+    >>> score = c1_from_jacobian(J)
     >>> score.v_distance.tolist(), score.offdiag.tolist()
     ([0.0], [0.0])
     """
@@ -145,13 +158,13 @@ def c1_score(decoder: Decoder, z: Tensor) -> C1Score:
     Examples
     --------
     >>> import torch
-    >>> from seamlib import geometry
+    >>> from seamlib.theory.scores import c1_score
     >>> W = torch.tensor([[1.0, 1.0], [0.0, 1.0], [0.0, 0.0]], dtype=torch.float64)
-    >>> score = geometry.c1_score(lambda z: z @ W.T, torch.zeros(1, 2, dtype=torch.float64))
+    >>> score = c1_score(lambda z: z @ W.T, torch.zeros(1, 2, dtype=torch.float64))
     >>> round(score.offdiag.item(), 4)
     0.7071
     """
-    zb, _ = _as_batch(z)
+    zb, _ = as_batch(z)
     J = jacobian(decoder, zb)
     return c1_from_jacobian(J)
 
@@ -171,20 +184,20 @@ def singular_value_jacobian(decoder: Decoder, z: Tensor) -> Tensor:
     Examples
     --------
     >>> import torch
-    >>> from seamlib import geometry
+    >>> from seamlib.theory.scores import singular_value_jacobian
     >>> g = lambda z: torch.cat([z, z.pow(2)], dim=1)
-    >>> dS = geometry.singular_value_jacobian(g, torch.tensor([[1.0, 0.5]], dtype=torch.float64))
+    >>> dS = singular_value_jacobian(g, torch.tensor([[1.0, 0.5]], dtype=torch.float64))
     >>> dS.abs().round(decimals=3).tolist()
     [[[1.789, 0.0], [0.0, 1.414]]]
     """
-    zb, _ = _as_batch(z)
-    f = _flat(decoder)
+    zb, _ = as_batch(z)
+    f = flat_decoder(decoder)
 
     def svals(z1: Tensor) -> Tensor:
         return torch.linalg.svdvals(jacfwd(f)(z1))
 
     dS = vmap(jacfwd(svals))(zb)
-    _check_finite(dS, "singular-value derivatives")
+    check_finite(dS, "singular-value derivatives")
     return dS
 
 
@@ -208,9 +221,9 @@ class C2Score:
     Examples
     --------
     >>> import torch
-    >>> from seamlib import geometry
+    >>> from seamlib.theory.scores import c2_score
     >>> g = lambda z: torch.cat([z, z.pow(2)], dim=1)
-    >>> score = geometry.c2_score(g, torch.tensor([[1.0, 0.5]], dtype=torch.float64))
+    >>> score = c2_score(g, torch.tensor([[1.0, 0.5]], dtype=torch.float64))
     >>> tuple(score.ds_dz.shape)
     (1, 2, 2)
     """
@@ -240,13 +253,13 @@ def c2_score(decoder: Decoder, z: Tensor) -> C2Score:
     Examples
     --------
     >>> import torch
-    >>> from seamlib import geometry
+    >>> from seamlib.theory.scores import c2_score
     >>> g = lambda z: torch.cat([z, z.pow(2)], dim=1)
-    >>> score = geometry.c2_score(g, torch.tensor([[1.0, 0.5]], dtype=torch.float64))
+    >>> score = c2_score(g, torch.tensor([[1.0, 0.5]], dtype=torch.float64))
     >>> round(score.offdiag_fraction.item(), 6)
     0.0
     """
-    zb, _ = _as_batch(z)
+    zb, _ = as_batch(z)
     dS = singular_value_jacobian(decoder, zb)
     _, perm = signed_permutation_distance(jacobian_svd(decoder, zb).V)
     P = torch.zeros_like(dS)
@@ -257,13 +270,14 @@ def c2_score(decoder: Decoder, z: Tensor) -> C2Score:
 
 
 def off_diagonal_fraction(M: Tensor) -> Tensor:
-    """``||M - diag(M)||_F / ||M||_F`` for matrices (..., d, d); 0 for the zero matrix.
+    """``||M - diag(M)||_F / ||M||_F`` for matrices (..., d, d): the off-diagonal share of
+    the Frobenius norm; 0 for the zero matrix.
 
     Examples
     --------
     >>> import torch
-    >>> from seamlib import geometry
-    >>> geometry.off_diagonal_fraction(torch.eye(3)).item()
+    >>> from seamlib.theory.scores import off_diagonal_fraction
+    >>> off_diagonal_fraction(torch.eye(3)).item()
     0.0
     """
     total = M.pow(2).sum(dim=(-1, -2))

@@ -19,13 +19,12 @@ import numpy as np
 import torch
 from torch import Tensor
 
+from seamlib.theory._validate import as_batch, check_finite
 from seamlib.theory.identifiability import standard_normal_log_prior
 from seamlib.theory.jacobian import (
     SVD,
     Decoder,
     JacobianFn,
-    _as_batch,
-    _check_finite,
     continue_svd,
     jacobian,
     jacobian_svd,
@@ -77,10 +76,10 @@ class SVPath:
     Examples
     --------
     >>> import torch
-    >>> from seamlib import geometry
+    >>> from seamlib.theory.seams import sv_path
     >>> W = torch.tensor([[2.0, 0.0], [0.0, 1.0], [0.0, 0.0]], dtype=torch.float64)
     >>> z = torch.zeros(1, 2, dtype=torch.float64)
-    >>> path = geometry.sv_path(lambda z: z @ W.T, z, 0, (0.0, 1.0), n_steps=2)
+    >>> path = sv_path(lambda z: z @ W.T, z, 0, (0.0, 1.0), n_steps=2)
     >>> path.report()
     'All 1 s.v. paths stayed in the regular set.'
     """
@@ -220,14 +219,14 @@ def sv_path(
     Examples
     --------
     >>> import torch
-    >>> from seamlib import geometry
+    >>> from seamlib.theory.seams import sv_path
     >>> W = torch.tensor([[2.0, 0.0], [0.0, 1.0], [0.0, 0.0]], dtype=torch.float64)
     >>> z = torch.zeros(1, 2, dtype=torch.float64)
-    >>> path = geometry.sv_path(lambda z: z @ W.T, z, 0, (-1.0, 1.0), n_steps=4)
+    >>> path = sv_path(lambda z: z @ W.T, z, 0, (-1.0, 1.0), n_steps=4)
     >>> path.t.tolist(), path.z[-1].tolist()
     ([-1.0, -0.5, 0.0, 0.5, 1.0], [[1.0, 0.0]])
     """
-    zb, _ = _as_batch(z0, "z0")
+    zb, _ = as_batch(z0, "z0")
     n, d = zb.shape
     idx = torch.as_tensor(i, dtype=torch.long, device=zb.device).reshape(-1)
     if idx.numel() == 1:
@@ -287,11 +286,11 @@ class Seam:
     Examples
     --------
     >>> import torch
-    >>> from seamlib import geometry
+    >>> from seamlib.theory.seams import seam, sv_path
     >>> W = torch.tensor([[2.0, 0.0], [0.0, 1.0], [0.0, 0.0]], dtype=torch.float64)
     >>> z = torch.zeros(1, 2, dtype=torch.float64)
-    >>> path = geometry.sv_path(lambda z: z @ W.T, z, 0, (0.0, 1.0), n_steps=2)
-    >>> tuple(geometry.seam(lambda z: z @ W.T, path).x.shape)
+    >>> path = sv_path(lambda z: z @ W.T, z, 0, (0.0, 1.0), n_steps=2)
+    >>> tuple(seam(lambda z: z @ W.T, path).x.shape)
     (3, 1, 3)
     """
 
@@ -318,16 +317,16 @@ def seam(decoder: Decoder, path: SVPath) -> Seam:
     Examples
     --------
     >>> import torch
-    >>> from seamlib import geometry
+    >>> from seamlib.theory.seams import seam, sv_path
     >>> W = torch.tensor([[2.0, 0.0], [0.0, 1.0], [0.0, 0.0]], dtype=torch.float64)
     >>> z = torch.zeros(1, 2, dtype=torch.float64)
-    >>> path = geometry.sv_path(lambda z: z @ W.T, z, 0, (-1.0, 1.0), n_steps=4)
-    >>> geometry.seam(lambda z: z @ W.T, path).coordinate[:, 0].tolist()
+    >>> path = sv_path(lambda z: z @ W.T, z, 0, (-1.0, 1.0), n_steps=4)
+    >>> seam(lambda z: z @ W.T, path).coordinate[:, 0].tolist()
     [-2.0, -1.0, 0.0, 1.0, 2.0]
     """
     T, n, d = path.z.shape
     x = decoder(path.z.reshape(T * n, d)).reshape(T, n, -1)
-    _check_finite(x.reshape(T * n, -1), "output")
+    check_finite(x.reshape(T * n, -1), "output")
     s_i = path.s.gather(-1, path.i.view(1, -1, 1).expand(T, n, 1)).squeeze(-1)
     h = path.t[1] - path.t[0] if T > 1 else torch.zeros((), dtype=path.t.dtype)
     incr = 0.5 * h * (s_i[1:] + s_i[:-1])
@@ -352,9 +351,9 @@ def path_velocity(t: Tensor, x: Tensor) -> Tensor:
     Examples
     --------
     >>> import torch
-    >>> from seamlib import geometry
+    >>> from seamlib.theory.seams import path_velocity
     >>> t = torch.linspace(0.0, 1.0, 5, dtype=torch.float64)
-    >>> [round(v, 6) for v in geometry.path_velocity(t, 3 * t).tolist()]
+    >>> [round(v, 6) for v in path_velocity(t, 3 * t).tolist()]
     [3.0]
     """
     if t.ndim != 1 or t.shape[0] < 5 or x.shape[0] != t.shape[0]:
@@ -390,14 +389,14 @@ def axis_seam_coordinates(decoder: Decoder, z: Tensor, n_nodes: int = 32) -> Ten
     Examples
     --------
     >>> import torch
-    >>> from seamlib import geometry
+    >>> from seamlib.theory.seams import axis_seam_coordinates
     >>> W = torch.tensor([[2.0, 0.0], [0.0, 1.0], [0.0, 0.0]], dtype=torch.float64)
     >>> z = torch.tensor([[1.0, -1.0]], dtype=torch.float64)
-    >>> u = geometry.axis_seam_coordinates(lambda z: z @ W.T, z)
+    >>> u = axis_seam_coordinates(lambda z: z @ W.T, z)
     >>> u.round(decimals=6).tolist()
     [[2.0, -1.0]]
     """
-    zb, _ = _as_batch(z)
+    zb, _ = as_batch(z)
     n, d = zb.shape
     nodes, weights = np.polynomial.legendre.leggauss(n_nodes)
     tau = torch.as_tensor((nodes + 1) / 2, dtype=zb.dtype, device=zb.device)  # on [0, 1]
@@ -425,12 +424,12 @@ def log_pushforward_density(decoder: Decoder, z: Tensor) -> Tensor:
     Examples
     --------
     >>> import torch
-    >>> from seamlib import geometry
+    >>> from seamlib.theory.seams import log_pushforward_density
     >>> z = torch.zeros(1, 2, dtype=torch.float64)
-    >>> round(geometry.log_pushforward_density(lambda z: 2 * z, z).item(), 4)  # -log(2 pi) - log 4
+    >>> round(log_pushforward_density(lambda z: 2 * z, z).item(), 4)  # -log(2 pi) - log 4
     -3.2242
     """
-    zb, _ = _as_batch(z)
+    zb, _ = as_batch(z)
     return standard_normal_log_prior(zb) - log_volume(jacobian(decoder, zb))
 
 
@@ -459,11 +458,11 @@ def ball_density(samples: Tensor, centres: Tensor, radius: float, d: int) -> tup
     Examples
     --------
     >>> import torch
-    >>> from seamlib import geometry
+    >>> from seamlib.theory.seams import ball_density
     >>> t = torch.linspace(0.0, 1.0, 1001, dtype=torch.float64)
     >>> samples = torch.stack([t, torch.zeros_like(t)], dim=1)  # uniform on a unit segment
     >>> centre = torch.tensor([[0.5, 0.0]], dtype=torch.float64)
-    >>> est, err = geometry.ball_density(samples, centre, 0.105, d=1)
+    >>> est, err = ball_density(samples, centre, 0.105, d=1)
     >>> round(est.item(), 2)
     1.0
     """
