@@ -11,6 +11,12 @@ record (claim, item, chapter, measured, expected, tol, profile, status, time) to
 ledger, and raises :class:`ClaimFailed` (an ``AssertionError``) naming the claim and the
 size of the miss when it does not hold, so the book build fails.
 
+**Negative controls.** A check on a trained model counts only if an untrained model (or a
+rotated code) fails it. ``check(..., control="untrained model")`` runs the same comparison
+on such a control: it must *not* hold. It is recorded as ``control failed`` (what it must
+do) and raises :class:`ControlPassed` when it holds, so a check that cannot tell a trained
+model from an untrained one fails the build.
+
 **Known failures.** A check that is known not to reproduce (a published number our runs do
 not reach, a trend that needs the paper's sizes) is declared once, with its reason and the
 profiles it applies to, in the reviewed file ``book/known_failures.yml`` (see
@@ -51,6 +57,7 @@ from seamlib.config import PROFILES, profile_name
 __all__ = [
     "Claim",
     "ClaimFailed",
+    "ControlPassed",
     "KINDS",
     "KnownFailure",
     "REGISTRY",
@@ -308,6 +315,20 @@ class ClaimFailed(AssertionError):
     """
 
 
+class ControlPassed(ClaimFailed):
+    """A negative control (an untrained model, a rotated code) passed a claim's check.
+
+    The check does not tell the trained model from the control: make it stricter (a
+    margin beyond the seed spread, a significance level) rather than declaring it.
+
+    Examples
+    --------
+    >>> from seamlib import claims
+    >>> issubclass(claims.ControlPassed, claims.ClaimFailed)
+    True
+    """
+
+
 class UnexpectedPass(ClaimFailed):
     """A check declared in the known-failures file as not reproducing held after all.
 
@@ -393,6 +414,7 @@ def check(
     chapter: str | None = None,
     note: str = "",
     kind: str = "exact",
+    control: str = "",
 ) -> bool:
     """Check a numbered claim of the paper and record the result in the ledger.
 
@@ -425,13 +447,18 @@ def check(
         result of training or of a numerical optimiser. It does not change whether the claim
         holds; it sets how far the value may move on another machine before a comparison
         of saved ledgers (:func:`seamlib.ledger.compare`) reports it.
+    control
+        Non-empty for a negative control: what ``measured`` was computed on instead of the
+        trained model (e.g. ``"untrained model"``, ``"45-degree rotated code"``). The
+        comparison must then *fail*; the record's item is ``"control (<control>): <item>"``
+        and its status ``"control failed"``.
 
     Returns
     -------
     bool
         ``True`` if the claim held; ``False`` if it failed and ``(claim_id, item)`` is
         declared for the current profile in the known-failures file
-        (:func:`load_known_failures`).
+        (:func:`load_known_failures`). For a control: ``False`` (it failed, as it must).
 
     Raises
     ------
@@ -445,6 +472,8 @@ def check(
         the claim, the item, the measured and expected values and the size of the miss.
     UnexpectedPass
         The claim held although it is declared as a known failure for this profile.
+    ControlPassed
+        A negative control (``control`` given) held.
 
     Examples
     --------
@@ -471,7 +500,9 @@ def check(
         raise ValueError(f"Unknown kind={kind!r}; expected one of {KINDS}.")
     claim = REGISTRY[claim_id]
     profile = profile_name()
-    known = load_known_failures().get((claim_id, item))
+    if control:
+        item = f"control ({control}): {item}"
+    known = None if control else load_known_failures().get((claim_id, item))
     declared = known if known is not None and profile in known.profiles else None
     m_val = _as_float(measured)
     e_val = _as_float(expected)
@@ -479,7 +510,9 @@ def check(
     e_arr = np.broadcast_to(np.asarray(e_val, dtype=float), m_arr.shape)
     passed = _holds(m_arr, e_arr, op, tol, rel)
     deviation = _deviation(m_arr, e_arr, rel) if np.all(np.isfinite(m_arr)) else math.inf
-    if declared is None:
+    if control:
+        status = "control passed" if passed else "control failed"
+    elif declared is None:
         status = "pass" if passed else "fail"
     else:
         status = "unexpected pass" if passed else "not reproduced"
@@ -494,6 +527,7 @@ def check(
         "tol": tol,
         "rel": rel,
         "kind": kind,
+        "control": control,
         "deviation": deviation,
         "passed": passed,
         "status": status,
@@ -508,6 +542,14 @@ def check(
     comparison = (
         f"measured {_fmt(m_val)} {op} expected {_fmt(e_val)} with {scale} tolerance {tol:g}"
     )
+    if status == "control passed":
+        raise ControlPassed(
+            f"{label}: the negative control held: {comparison}. A check that a control passes "
+            "cannot tell a trained model from it; make the check stricter (a margin beyond the "
+            "seed spread, a significance level)."
+        )
+    if control:
+        return False
     if status == "fail":
         raise ClaimFailed(
             f"{label} failed: {comparison} does not hold (largest {scale} deviation "
@@ -579,7 +621,8 @@ def read_ledger(folder: Path | None = None) -> list[dict[str, Any]]:
 
 
 def record_status(rec: dict[str, Any]) -> str:
-    """Status of one ledger record: ``pass``, ``fail``, ``not reproduced`` or ``unexpected pass``.
+    """Status of one ledger record: ``pass``, ``fail``, ``not reproduced``, ``unexpected pass``,
+    or for a negative control ``control failed`` (as it must) or ``control passed``.
 
     Examples
     --------
@@ -597,9 +640,10 @@ def summarise(records: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
     """One row per registry claim: status and the recorded checks.
 
     Status is ``"checked"`` when every recorded check passed; ``"failed"`` when a check
-    failed without being declared, or a declared failure passed; ``"not reproduced"`` when
-    the only misses are declared known failures; ``"not yet checked"`` when no chapter
-    recorded a check.
+    failed without being declared, a declared failure passed, or a negative control passed;
+    ``"not reproduced"`` when the only misses are declared known failures; ``"not yet
+    checked"`` when no chapter recorded a check. Each row lists its ``"checks"`` and, apart,
+    its negative ``"controls"``.
 
     Examples
     --------
@@ -615,13 +659,21 @@ def summarise(records: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
     for cid, claim in REGISTRY.items():
         recs = by_claim.get(cid, [])
         statuses = {record_status(r) for r in recs}
-        if not recs:
-            status = "not yet checked"
-        elif statuses & {"fail", "unexpected pass"}:
+        checks = [r for r in recs if not r.get("control")]
+        if statuses & {"fail", "unexpected pass", "control passed"}:
             status = "failed"
+        elif not checks:
+            status = "not yet checked"
         elif "not reproduced" in statuses:
             status = "not reproduced"
         else:
             status = "checked"
-        rows.append({**asdict(claim), "status": status, "checks": recs})
+        rows.append(
+            {
+                **asdict(claim),
+                "status": status,
+                "checks": checks,
+                "controls": [r for r in recs if r.get("control")],
+            }
+        )
     return rows

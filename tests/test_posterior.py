@@ -327,3 +327,44 @@ def test_bad_mean_and_cov() -> None:
         eq6.eq6_mc_residual(_lin(), x, 0.1, n_replicates=1)
     with pytest.raises(ValueError, match="n_samples"):
         posterior.monte_carlo_rule(2, 1, seed=0)
+
+
+def _bernoulli_decoder() -> torch.nn.Module:
+    torch.manual_seed(3)
+    return torch.nn.Sequential(
+        torch.nn.Linear(2, 16), torch.nn.Tanh(), torch.nn.Linear(16, 6)
+    ).double()
+
+
+def test_bernoulli_expected_log_likelihood_matches_torch_distributions() -> None:
+    dec = _bernoulli_decoder()
+    x = torch.tensor([1.0, 0.0, 1.0, 1.0, 0.0, 0.0], dtype=torch.float64)
+    mean = torch.tensor([0.3, -0.2], dtype=torch.float64)
+    L = torch.tensor([[0.5, 0.0], [0.1, 0.4]], dtype=torch.float64)
+    rule = posterior.standard_normal_rule(2, "quadrature", n_nodes=20)
+    ell = posterior.expected_log_likelihood(dec, x, mean, L, 1.0, rule, "bernoulli")
+    eps, w = rule
+    logp = torch.distributions.Bernoulli(logits=dec(mean + eps @ L.T)).log_prob(x).sum(-1)
+    assert float(ell) == pytest.approx(float((w * logp).sum()), abs=1e-12)
+    with pytest.raises(ValueError, match="likelihood must be"):
+        posterior.expected_log_likelihood(dec, x, mean, L, 1.0, rule, "poisson")
+
+
+def test_beta_elbo_optimum_is_the_elbo_optimum_of_the_tempered_bernoulli_likelihood() -> None:
+    """App. B: the beta-ELBO optimum is the ELBO optimum under p(x|z)^(1/beta), and it is
+    wider than the beta = 1 optimum (beta > 1 dilates posteriors)."""
+    dec = _bernoulli_decoder()
+    x = torch.tensor([1.0, 0.0, 1.0, 1.0, 0.0, 0.0], dtype=torch.float64)
+
+    def fit(beta: float, temperature: float) -> posterior.PosteriorFit:
+        return posterior.fit_gaussian_posterior(
+            dec, x, 1.0, beta, "full", likelihood="bernoulli", temperature=temperature,
+            latent_dim=2, n_nodes=20,
+        )  # fmt: skip
+
+    beta_elbo, tempered, plain = fit(4.0, 1.0), fit(1.0, 4.0), fit(1.0, 1.0)
+    assert torch.allclose(beta_elbo.mean, tempered.mean, atol=1e-8)
+    assert torch.allclose(beta_elbo.cov, tempered.cov, atol=1e-8)
+    # dilated: cov(beta = 4) - cov(beta = 1) is positive definite
+    assert float(torch.linalg.eigvalsh(beta_elbo.cov - plain.cov).min()) > 1e-3
+    assert not torch.allclose(beta_elbo.cov, plain.cov, atol=1e-3)

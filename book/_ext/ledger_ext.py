@@ -150,9 +150,13 @@ def _mark(rec: dict[str, Any]) -> str:
     status = claims.record_status(rec)
     if status == "not reproduced":
         return f"not reproduced (expected: {rec.get('reason', '')})"
-    return {"pass": "pass", "fail": "FAIL", "unexpected pass": "FAIL: unexpected pass"}.get(
-        status, status
-    )
+    return {
+        "pass": "pass",
+        "fail": "FAIL",
+        "unexpected pass": "FAIL: unexpected pass",
+        "control failed": "control fails, as it must",
+        "control passed": "FAIL: the control passes",
+    }.get(status, status)
 
 
 def _check_text(rec: dict[str, Any]) -> str:
@@ -232,7 +236,10 @@ def _build(app: Sphinx, fromdoc: str, summary: bool) -> list[nodes.Node]:
             _claim_title(r),
             _chapter_link(app, fromdoc, r["chapter"]),
             _status(r["status"]),
-            nodes.paragraph(text=str(len(r["checks"]))),
+            nodes.paragraph(
+                text=f"{len(r['checks'])}"
+                + (f" + {len(r['controls'])} controls" if r["controls"] else "")
+            ),
         ]
         for r in rows
     ]
@@ -258,6 +265,14 @@ def _build(app: Sphinx, fromdoc: str, summary: bool) -> list[nodes.Node]:
         for rec in r["checks"]:
             checks += nodes.list_item("", nodes.paragraph(text=_check_text(rec)))
         body.append(checks if r["checks"] else nodes.paragraph(text="No check in this build."))
+        if r["controls"]:
+            body.append(
+                nodes.paragraph(text="Negative controls (each must fail the same comparison):")
+            )
+            controls = nodes.bullet_list()
+            for rec in r["controls"]:
+                controls += nodes.list_item("", nodes.paragraph(text=_check_text(rec)))
+            body.append(controls)
         out += _details(line, body)
     return out
 

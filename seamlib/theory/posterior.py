@@ -219,8 +219,13 @@ def expected_log_likelihood(
     scale_tril: Tensor,
     sigma2: float,
     rule: tuple[Tensor, Tensor],
+    likelihood: str = "gaussian",
 ) -> Tensor:
-    """``E_q[log N(x; d(z), sigma^2 I)]`` for ``q = N(mean, L L^T)`` under a fixed rule.
+    """``E_q[log p(x|z)]`` for ``q = N(mean, L L^T)`` under a fixed rule.
+
+    ``p(x|z)`` is ``N(x; d(z), sigma^2 I)`` (``likelihood="gaussian"``) or, with
+    ``likelihood="bernoulli"``, independent Bernoulli variables with logits ``d(z)``:
+    ``log p(x|z) = sum_k x_k d_k(z) - log(1 + exp d_k(z))`` (``sigma2`` unused).
 
     Parameters
     ----------
@@ -250,7 +255,12 @@ def expected_log_likelihood(
     m = xf.shape[0]
     eps, w = rule
     z = mean + eps @ scale_tril.T
-    sq = (xf - decode_rows(decoder, z, m)).pow(2).sum(-1)
+    out = decode_rows(decoder, z, m)
+    if likelihood == "bernoulli":
+        return (w * (xf * out - torch.nn.functional.softplus(out)).sum(-1)).sum()
+    if likelihood != "gaussian":
+        raise ValueError(f"likelihood must be 'gaussian' or 'bernoulli', got {likelihood!r}.")
+    sq = (xf - out).pow(2).sum(-1)
     return -(w * sq).sum() / (2.0 * sigma2) - 0.5 * m * math.log(2.0 * math.pi * sigma2)
 
 
@@ -268,10 +278,14 @@ def beta_elbo(
     sigma2: float,
     beta: float,
     rule: tuple[Tensor, Tensor],
+    likelihood: str = "gaussian",
+    temperature: float = 1.0,
 ) -> Tensor:
-    """Per-datapoint beta-ELBO (Eq. 1): ``E_q[log p(x|z)] - beta KL(q || N(0, I))``.
+    """Per-datapoint beta-ELBO (Eq. 1): ``E_q[log p(x|z)] / T - beta KL(q || N(0, I))``.
 
-    Shapes as in :func:`expected_log_likelihood`; the KL term is closed form.
+    Shapes and ``likelihood`` as in :func:`expected_log_likelihood`; the KL term is closed
+    form. ``temperature`` ``T`` gives Appendix B's implicit likelihood ``p(x|z)^(1/T)``:
+    the beta-ELBO divided by ``beta`` is the ELBO (``beta = 1``) of ``p^(1/beta)``.
 
     Returns
     -------
@@ -287,8 +301,8 @@ def beta_elbo(
     >>> round(float(elbo), 4)  # q = N(0, 1) is the prior: KL = 0
     -3.4189
     """
-    ell = expected_log_likelihood(decoder, x, mean, scale_tril, sigma2, rule)
-    return ell - beta * _kl(mean, scale_tril)
+    ell = expected_log_likelihood(decoder, x, mean, scale_tril, sigma2, rule, likelihood)
+    return ell / temperature - beta * _kl(mean, scale_tril)
 
 
 # --------------------------------------------------------------------------------------
@@ -359,6 +373,8 @@ def fit_gaussian_posterior(
     tol: float | None = None,
     max_newton: int = 20,
     init: tuple[Tensor, Tensor] | None = None,
+    likelihood: str = "gaussian",
+    temperature: float = 1.0,
 ) -> PosteriorFit:
     """Maximise the per-datapoint beta-ELBO over Gaussian ``q(z|x)`` (Eq. 1, Eq. 6).
 
@@ -388,6 +404,10 @@ def fit_gaussian_posterior(
         ``1e-8`` for Monte Carlo (far below its sampling noise).
     init : (mean, scale_tril), optional
         Starting point; default the prior ``(0, I)``.
+    likelihood : "gaussian" or "bernoulli"
+        As in :func:`expected_log_likelihood` (a Bernoulli decoder outputs logits).
+    temperature : float
+        Appendix B's implicit likelihood ``p(x|z)^(1/temperature)`` (:func:`beta_elbo`).
 
     Returns
     -------
@@ -411,6 +431,9 @@ def fit_gaussian_posterior(
     xf = check_x(x)
     s2 = check_positive(sigma2, "sigma2")
     b = check_positive(beta, "beta")
+    temp = check_positive(temperature, "temperature")
+    if likelihood not in ("gaussian", "bernoulli"):
+        raise ValueError(f"likelihood must be 'gaussian' or 'bernoulli', got {likelihood!r}.")
     if covariance not in ("full", "diag"):
         raise ValueError(f"covariance must be 'full' or 'diag', got {covariance!r}.")
     d = _latent_dim(decoder, latent_dim)
@@ -440,7 +463,7 @@ def fit_gaussian_posterior(
 
     def neg_elbo(theta: Tensor) -> Tensor:
         mean, L = _unpack(theta, d, full)
-        return -beta_elbo(decoder, x_const, mean, L, s2, b, rule)
+        return -beta_elbo(decoder, x_const, mean, L, s2, b, rule, likelihood, temp)
 
     def fun(v: np.ndarray) -> tuple[float, np.ndarray]:
         th_ = torch.as_tensor(v, dtype=dtype, device=device).requires_grad_(True)
