@@ -134,4 +134,3 @@ def explicitness(
         present = onehot.any(axis=0)
         scores.append(roc_auc_score(onehot[:, present], clf.predict_proba(x_te)[:, present]))
     return float(np.mean(scores))
-
