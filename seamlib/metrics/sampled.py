@@ -35,7 +35,15 @@ Representation = Callable[[np.ndarray], np.ndarray]
 
 
 class GroundTruthSampler(Protocol):
-    """What the sampled scores need of a data set (disentanglement_lib's interface)."""
+    """What the sampled scores need of a data set (disentanglement_lib's interface).
+
+    Examples
+    --------
+    >>> from seamlib import metrics
+    >>> sampler: metrics.GroundTruthSampler = metrics.FactorGrid([2, 3])
+    >>> sampler.num_factors
+    2
+    """
 
     @property
     def num_factors(self) -> int: ...
