@@ -121,7 +121,7 @@ def dci(
     whose every split considers all latents, with leaves of >= 5 points (a forest that draws
     a random subset of latents per split, scikit-learn's default, spreads importance onto
     irrelevant latents and lowers D and C); its scores differ from the boosted trees' by up
-    to ~0.1.
+    to 0.13 on codes of dSprites' factors.
 
     Parameters
     ----------
