@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 NB_DIR := build/nb
 export SEAMLIB_PROFILE ?= laptop
 
-.PHONY: help venv chromium test unit lint-chapters chapters chapters-variant chapter book check-site bench lint clean lab test-interactive chapter-times
+.PHONY: help venv dlib-venv chromium test unit lint-chapters chapters chapters-variant chapter book check-site bench lint clean lab test-interactive chapter-times
 
 help:
 	@echo "make test        set up .venv, lint + types, unit tests, every chapter under SEAMLIB_PROFILE=smoke,"
@@ -20,7 +20,9 @@ help:
 	@echo "make lab         start JupyterLab at the project root; book/*.md open as notebooks"
 	@echo "make test-interactive   JupyterLab server + Chromium tests of the chapters as notebooks"
 	@echo "make chapter-times      time every chapter in a kernel (laptop); results/chapter_times.json"
-	@echo "make bench       run the benchmarks; writes benchmarks/results.json"
+	@echo "make bench       run the benchmarks (seamlib next to disentanglement_lib's code among"
+	@echo "                 them); writes benchmarks/results.json"
+	@echo "make dlib-venv   build/dlib-venv: disentanglement_lib 1.5 for tests/test_metrics_dlib.py"
 
 # --- environment -------------------------------------------------------------------------
 # torch==2.13.0 is installed first: it is the CPU wheel on this machine's disk; any other
@@ -34,6 +36,26 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 venv: $(STAMP)
+
+# disentanglement_lib 1.5, the reference the metrics are tested against
+# (tests/test_metrics_dlib.py, benchmarks/bench_dlib.py), in its own environment: its metric
+# code needs only numpy, scipy, scikit-learn, absl-py, six and gin-config (no TensorFlow), at
+# the versions of the project's environment. A failed build says so in one line and does not
+# stop `make test`; the comparison then skips, saying why.
+DLIB_VENV := build/dlib-venv
+DLIB_STAMP := $(DLIB_VENV)/.installed
+$(DLIB_STAMP): $(STAMP)
+	@rm -rf $(DLIB_VENV); mkdir -p build
+	@pins=$$($(PY) -c "import importlib.metadata as m; print(' '.join(p + '==' + m.version(p) for p in ('numpy', 'scipy', 'scikit-learn')))"); \
+	{ $(PYTHON) -m venv $(DLIB_VENV) \
+	  && $(DLIB_VENV)/bin/pip install -q $$pins absl-py six gin-config==0.5.0 \
+	  && $(DLIB_VENV)/bin/pip install -q --no-deps disentanglement-lib==1.5 \
+	  && touch $(DLIB_STAMP) && echo "built $(DLIB_VENV) (disentanglement_lib 1.5)"; } >$(DLIB_VENV).log 2>&1 \
+	  || echo "warning: could not build $(DLIB_VENV) (see $(DLIB_VENV).log); the disentanglement_lib comparison will skip"
+	@cat $(DLIB_VENV).log 2>/dev/null | grep '^built' || true
+
+dlib-venv: $(STAMP)
+	@test -f $(DLIB_STAMP) || $(MAKE) --no-print-directory $(DLIB_STAMP)
 
 # --- tests -------------------------------------------------------------------------------
 lint: $(STAMP)
@@ -50,8 +72,8 @@ lint-chapters: $(STAMP)
 	for f in book/*.md; do $(VENV)/bin/jupytext --quiet --to py:percent -o $(LINT_DIR)/$$(basename $$f .md).py $$f || exit 1; done
 	$(VENV)/bin/ruff check --no-cache --select E,F,W,B,I --ignore E501,E402,E741,B905,B018 $(LINT_DIR)
 
-unit: $(STAMP)
-	SEAMLIB_PROFILE=smoke $(VENV)/bin/pytest tests -q --ignore=tests/interactive
+unit: $(STAMP) dlib-venv
+	SEAMLIB_PROFILE=smoke $(VENV)/bin/pytest tests -q -rs --ignore=tests/interactive
 	SEAMLIB_PROFILE=smoke $(VENV)/bin/pytest -q -p no:cacheprovider --doctest-modules seamlib
 
 chapters: $(STAMP)
@@ -130,7 +152,7 @@ check-site: $(STAMP) chromium
 	$(PY) -m playwright --version >/dev/null
 	$(PY) tests/site/check_site.py _build/html
 
-bench: $(STAMP)
+bench: $(STAMP) dlib-venv
 	$(PY) benchmarks/run.py
 
 clean:

@@ -1,4 +1,4 @@
-"""Issue 8: the training engine's cost, side by side with the alternatives it replaces.
+"""The training engine's cost, side by side with the alternatives it replaces.
 
 Rows (ratio = baseline_s / candidate_s; higher is better for the candidate):
 
@@ -44,7 +44,6 @@ from _timing import best_time  # noqa: E402
 from seamlib.models import ModelConfig, build_model  # noqa: E402
 from seamlib.train import TrainConfig, Trainer, TrainingData  # noqa: E402
 
-ISSUE = 8
 BAR_10PCT = 1 / 1.1
 
 
@@ -136,7 +135,6 @@ def _overhead_row(
         sa, sb = model.state_dict(), trainer.model.state_dict()
         equal = all(torch.equal(sa[k], sb[k]) for k in sa)
     return {
-        "issue": ISSUE,
         "name": name,
         "baseline": f"bare PyTorch loop ({chunk} steps)",
         "candidate": f"seamlib Trainer.run ({chunk} steps)",
@@ -193,7 +191,6 @@ def _full_vs_diag_row(x: torch.Tensor, steps: int, repeats: int) -> dict[str, An
     kl_diag = params_to_posterior(p[:, :20], 10, "diag").kl()
     equal = bool(torch.allclose(kl_full, kl_diag, rtol=1e-6, atol=1e-6))
     return {
-        "issue": ISSUE,
         "name": "full vs diag step (conv)",
         "baseline": "diag posterior, Adam step",
         "candidate": "full posterior, Adam step",
@@ -224,7 +221,6 @@ def _channels_last_row(x: torch.Tensor, steps: int, repeats: int) -> dict[str, A
     )
     ta, tb = tm.a, tm.b
     return {
-        "issue": ISSUE,
         "name": f"channels_last (conv, {dev.type})",
         "baseline": "contiguous (NCHW) step",
         "candidate": "channels_last step",
@@ -268,7 +264,6 @@ def _batch_row(data: TrainingData, b: int, repeats: int) -> dict[str, Any]:
     tp, tv = tm.a, tm.b
     equal = bool(torch.equal(python_items(), vectorised()))
     return {
-        "issue": ISSUE,
         "name": "batch assembly (uint8 in memory)",
         "baseline": "per-item Python stack",
         "candidate": "randint + index_select + cast",
@@ -282,7 +277,7 @@ def _batch_row(data: TrainingData, b: int, repeats: int) -> dict[str, Any]:
 
 
 def run(quick: bool = False) -> list[dict[str, Any]]:
-    """Benchmark rows for issue 8 (see the module docstring)."""
+    """The training engine's benchmark rows (see the module docstring)."""
     old_threads = torch.get_num_threads()
     if not torch.cuda.is_available():
         torch.set_num_threads(1)

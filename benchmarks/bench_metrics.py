@@ -1,4 +1,4 @@
-"""Benchmarks of seamlib.metrics (issue 9) against the straightforward reference code.
+"""Benchmarks of seamlib.metrics against the straightforward reference code.
 
 1. MI matrix on 10,000 codes x 10 latents x 5 factors: one vectorised bincount
    (``mutual_info_matrix``) vs disentanglement_lib's procedure (``np.digitize`` per latent,
@@ -24,8 +24,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from _timing import best_time  # noqa: E402
 
 from seamlib import metrics  # noqa: E402
-
-ISSUE = 9
 
 
 def _mi_reference(codes: np.ndarray, factors: np.ndarray, n_bins: int) -> tuple[Any, Any]:
@@ -53,7 +51,6 @@ def _bench_mi(quick: bool) -> dict[str, Any]:
     t_base = best_time(lambda: _mi_reference(codes, factors, 20), repeats=repeats)
     t_cand = best_time(lambda: metrics.mutual_info_matrix(codes, factors, 20), repeats=repeats)
     return {
-        "issue": ISSUE,
         "name": "MI matrix (10,000 codes x 10 latents x 5 factors, 20 bins)",
         "baseline": "np.digitize + per-pair sklearn.metrics.mutual_info_score loop",
         "candidate": "seamlib.metrics.mutual_info_matrix (one bincount)",
@@ -84,7 +81,6 @@ def _bench_dto(quick: bool) -> dict[str, Any]:
     t_base = best_time(milp, repeats=repeats)
     t_cand = best_time(lambda: metrics.dto(batch), repeats=repeats)
     return {
-        "issue": ISSUE,
         "name": f"DtO, d = {d} ({n_mats} random orthogonal V)",
         "baseline": "Rolinek et al. MILP (Eq. S75) via scipy.optimize.milp",
         "candidate": "seamlib.metrics.dto (linear_sum_assignment)",

@@ -2,7 +2,7 @@
 
 Each benchmark module exposes ``run(quick: bool = False) -> list[dict]``; a row compares a
 baseline and a candidate *side by side in the same run* and carries the acceptance bar of
-its issue. Usage::
+the project. Every row records the machine and commit it was measured on. Usage::
 
     python benchmarks/run.py            # all benchmarks, full sizes
     python benchmarks/run.py --quick    # small sizes (a quick sanity check, not the record)
@@ -25,7 +25,31 @@ sys.path.insert(0, str(HERE.parent))
 
 from seamlib.provenance import provenance  # noqa: E402
 
-KEYS = ("issue", "name", "baseline", "candidate", "baseline_s", "candidate_s", "ratio", "bar")
+KEYS = ("group", "name", "baseline", "candidate", "baseline_s", "candidate_s", "ratio", "bar")
+#: the section of the Performance appendix each module's rows belong to
+GROUPS = {
+    "bench_dlib": "metrics vs disentanglement_lib",
+    "bench_metrics": "metrics vs reference loops",
+    "bench_engine": "training engine",
+    "bench_training": "training roofline and step cost",
+    "bench_geometry": "geometry",
+}
+
+
+def machine_line() -> str:
+    """CPU model and core count (``/proc/cpuinfo``), or the platform where that is absent."""
+    import os
+    import platform
+
+    model = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return f"{model}, {os.cpu_count()} logical CPUs"
 
 
 def discover(names: list[str]) -> list[str]:
@@ -48,28 +72,42 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     rows: list[dict] = []
     failures = 0
+    prov = provenance(quick=args.quick)
+    machine = machine_line()
     for mod_name in discover(args.names):
         t0 = time.perf_counter()
         try:
             mod = importlib.import_module(mod_name)
             for row in mod.run(quick=args.quick):
-                row = {**row, "module": mod_name}
+                row = {
+                    "group": GROUPS.get(mod_name, mod_name),
+                    **row,
+                    "module": mod_name,
+                    "machine": machine,
+                    "commit": prov.get("git_commit", "?"),
+                }
                 row["passed"] = bool(row["ratio"] >= row["bar"] and row.get("equal", True))
                 rows.append(row)
         except Exception:  # a broken benchmark is reported, the others still run
             failures += 1
             traceback.print_exc()
         print(f"[{mod_name}] {time.perf_counter() - t0:.1f} s", file=sys.stderr)
-    header = f"{'issue':>5}  {'benchmark':<44} {'ratio':>8} {'bar':>7}  {'ok':<4} equal"
+    header = f"{'benchmark':<56} {'ratio':>8} {'bar':>7}  {'ok':<4} equal"
     print(header)
     print("-" * len(header))
     for r in rows:
         print(
-            f"{r['issue']:>5}  {r['name'][:44]:<44} {r['ratio']:>8.2f} {r['bar']:>7.2f}  "
+            f"{r['name'][:56]:<56} {r['ratio']:>8.2f} {r['bar']:>7.2f}  "
             f"{'yes' if r['passed'] else 'NO':<4} {r.get('equal', '')}"
         )
+    peers = [r for r in rows if r.get("peer")]
+    if peers:
+        print("\nseamlib next to its peer, metric by metric (values and one-thread seconds):")
+        for r in peers:
+            print(f"  {r['name']}: {r['candidate_s']:.4f} s vs {r['baseline_s']:.4f} s")
+            print(f"    {r['detail']}")
     out = {
-        "machine": provenance(quick=args.quick),
+        "machine": {**prov, "cpu": machine},
         "rows": rows,
     }
     Path(args.output).write_text(json.dumps(out, indent=2) + "\n")

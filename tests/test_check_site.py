@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import shutil
 from pathlib import Path
 
 import pytest
@@ -41,3 +42,31 @@ def test_local_assets_and_links_to_other_sites_pass(check_site) -> None:
         "<script>var DOCUMENTATION_OPTIONS = {VERSION: '0.1'}</script>"
     )
     assert check_site.remote_assets(html) == []
+
+
+PAGE = """<html><body><main>
+<p>| what | ratio |
+|---|---|
+| MIG | 120 |</p>
+<table><tr><td>| a | b | c | d |</td></tr></table>
+<pre><code>| kept | as | code | here |</code></pre>
+<p>The ratio |x| of two numbers is prose, not a table.</p>
+</main></body></html>"""
+
+
+def test_pipe_table_paragraph_is_flagged(check_site, tmp_path: Path) -> None:
+    chromium = shutil.which("chromium")
+    if chromium is None:
+        pytest.skip("chromium is not installed (apt-get install chromium); the site check needs it")
+    from playwright.sync_api import sync_playwright
+
+    html = tmp_path / "page.html"
+    html.write_text(PAGE)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium, args=check_site.CHROMIUM_ARGS)
+        page = browser.new_page()
+        page.goto(html.as_uri())
+        problems = check_site.pipe_table_paragraphs(page)
+        browser.close()
+    assert len(problems) == 1, problems  # the paragraph only: not the table, code or prose
+    assert "| what | ratio |" in problems[0]

@@ -185,7 +185,8 @@ def test_greedy_order_puts_peaks_on_diagonal() -> None:
 def test_dci_duplicated_latent_is_not_complete(cases: dict) -> None:
     z, v = cases["identity"]
     z2 = np.c_[z, 2 * z[:, :1] + 0.02 * np.random.default_rng(4).standard_normal((len(z), 1))]
-    assert M.dci(z2, v, n_estimators=10).completeness < M.dci(z, v, n_estimators=10).completeness
+    forest = {"estimator": "forest", "n_estimators": 10}  # the fast variant, same property
+    assert M.dci(z2, v, **forest).completeness < M.dci(z, v, **forest).completeness
 
 
 def test_mcc_spearman_sees_through_monotone_maps() -> None:
@@ -460,3 +461,117 @@ def test_one_assignment_solver() -> None:
         if "linear_sum_assignment(" in p.read_text()
     )
     assert users == ["align.py"], users
+
+
+# --------------------------------------------------------------------------------------
+# DCI's setting; SAP, modularity, explicitness, IRS, beta-VAE and FactorVAE scores: known
+# answers (their equality with disentanglement_lib is tests/test_metrics_dlib.py)
+# --------------------------------------------------------------------------------------
+def _grid(reps: int = 50) -> np.ndarray:
+    """Every (a, b) of a 3 x 4 grid, ``reps`` times: two independent, balanced factors."""
+    return np.array([(a, b) for a in range(3) for b in range(4)] * reps, dtype=float)
+
+
+def test_dci_defaults_to_boosted_trees_and_hand_importance() -> None:
+    import inspect
+
+    params = inspect.signature(M.dci).parameters
+    assert params["estimator"].default == "gbt" and params["n_estimators"].default == 100
+    # R = [[1, 0], [1, 1]]: latent 0 pure (1 - H = 1), latent 1 split evenly (0), weights
+    # 1/3, 2/3 -> D = 1/3; factor 0 split evenly (0), factor 1 pure (1), weights 2/3, 1/3
+    d, c = M.dci_from_importance(np.array([[1.0, 0.0], [1.0, 1.0]]))
+    assert d == pytest.approx(1 / 3, abs=1e-8) and c == pytest.approx(1 / 3, abs=1e-8)
+    d, c = M.dci_from_importance(np.zeros((3, 2)))  # no importance at all: nothing is modular
+    assert d == pytest.approx(0.0, abs=1e-12) and c == pytest.approx(0.0, abs=1e-12)
+    with pytest.raises(ValueError, match="non-negative"):
+        M.dci_from_importance(-np.eye(2))
+
+
+def test_dci_test_set_and_forest_variant() -> None:
+    v = _grid(40)
+    z = v / 3 + 0.01 * np.random.default_rng(0).standard_normal(v.shape)
+    held = M.dci(z[:400], v[:400], test=(z[400:], v[400:]), n_estimators=10)
+    assert held.informativeness == 1.0 and held.disentanglement > 0.99
+    forest = M.dci(z, v, estimator="forest", n_estimators=10)
+    assert forest.disentanglement > 0.99
+    with pytest.raises(ValueError, match="must agree"):
+        M.dci(z, v, test=(z[:, :1], v))
+    with pytest.raises(ValueError, match="train_fraction"):
+        M.dci(z, v, train_fraction=1.0)
+
+
+def test_sap_known_answers() -> None:
+    v = _grid()
+    # codes = factors: each factor has one perfect latent and one uncorrelated: gap 1
+    assert M.sap(v, v, continuous=True) == pytest.approx(1.0, abs=1e-12)
+    # both latents copy factor 0: its gap is 0, factor 1 has no latent at all: SAP 0
+    assert M.sap(np.c_[v[:, 0], v[:, 0]], v, continuous=True) == pytest.approx(0.0, abs=1e-12)
+    z = np.c_[v, np.zeros(len(v))]  # a constant latent scores 0, as in disentanglement_lib
+    assert M.sap(z, v, continuous=True) == pytest.approx(1.0, abs=1e-12)
+    # discrete: a linear SVM on a latent equal to a 3-valued factor cannot separate the
+    # middle value from both ends (one-vs-rest), so the gap is below 1 but well above 0
+    s = M.sap(v + 0.01, v, seed=1)
+    assert 0.3 < s < 1.0
+    assert M.sap(np.c_[v[:, 0], v[:, 0]], v, seed=1) == pytest.approx(0.0, abs=1e-12)
+    with pytest.raises(ValueError, match="constant"):
+        M.sap(v, np.c_[v[:, 0], np.ones(len(v))], continuous=True)
+
+
+def test_modularity_known_answers() -> None:
+    assert M.modularity(np.array([[1.0, 0.0], [0.0, 0.5]])) == 1.0
+    # row (2, 1): squares (4, 1), delta = 1 / (4 * 1) -> 0.75; a silent latent scores 0
+    assert M.modularity(np.array([[2.0, 1.0], [0.0, 0.0]])) == pytest.approx(0.375)
+    v = _grid()
+    assert M.modularity(v, v) == pytest.approx(1.0)  # codes = factors, via the MI matrix
+    with pytest.raises(ValueError, match="at least 2 factors"):
+        M.modularity(np.ones((3, 1)))
+
+
+def test_explicitness_known_answers() -> None:
+    v = _grid(40)
+    rng = np.random.default_rng(2)
+    z = np.c_[v, rng.standard_normal(len(v))] + 0.01 * rng.standard_normal((len(v), 3))
+    assert M.explicitness(z, v) > 0.99
+    noise = rng.standard_normal((len(v), 3))
+    assert abs(M.explicitness(noise, v) - 0.5) < 0.1  # chance
+    with pytest.raises(ValueError, match="constant on the training set"):
+        M.explicitness(np.c_[z[:, :2], np.ones(len(v))], v)
+
+
+def test_irs_known_answers() -> None:
+    v = _grid()
+    assert M.irs(v, v) == pytest.approx(1.0)  # fixing a factor fixes its latent exactly
+    assert M.irs(np.zeros_like(v), v) == 0.0  # every latent constant
+    # latent = a + b on the 3 x 4 grid: fixing a leaves b's spread (quantile 0.99 of |b -
+    # mean b| = 1.5), fixing b leaves a's (1.0); the latent's max deviation is 2.5, so
+    # IRS = 1 - 1.0 / 2.5 (its best factor, b)
+    assert M.irs((v[:, 0] + v[:, 1])[:, None], v, diff_quantile=1.0) == pytest.approx(0.6)
+    with pytest.raises(ValueError, match="diff_quantile"):
+        M.irs(v, v, diff_quantile=0.0)
+
+
+def test_sampled_scores_known_answers() -> None:
+    grid = M.FactorGrid([3, 4, 5], noise=0.01)
+    kw = {"batch_size": 16, "num_train": 200, "num_eval": 100}
+    ident = M.beta_vae_score(grid, lambda x: x, random_state=np.random.RandomState(0), **kw)
+    assert ident == (1.0, 1.0)  # the fixed factor's latent has the smallest |difference|
+    fvae = M.factor_vae_score(
+        grid, lambda x: x, random_state=np.random.RandomState(0), num_variance_estimate=500, **kw
+    )
+    assert fvae == (1.0, 1.0)
+    # a representation that ignores the data: every latent collapsed -> FactorVAE score 0
+    flat = M.factor_vae_score(
+        grid,
+        lambda x: np.zeros((len(x), 3)),
+        random_state=np.random.RandomState(0),
+        num_variance_estimate=50,
+        **kw,
+    )
+    assert flat == (0.0, 0.0)
+    # the same seed gives the same score; the draws follow disentanglement_lib's order
+    again = M.beta_vae_score(grid, lambda x: x, random_state=np.random.RandomState(0), **kw)
+    assert again == ident
+    with pytest.raises(ValueError, match="shape"):
+        M.beta_vae_score(grid, lambda x: x[:1], random_state=np.random.RandomState(0), **kw)
+    with pytest.raises(ValueError, match="each >= 2"):
+        M.FactorGrid([3, 1])

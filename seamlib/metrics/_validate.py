@@ -106,3 +106,44 @@ def _entropy_arg(h: ArrayLike, k: int) -> Array:
             "drop it before computing the metric."
         )
     return arr
+
+
+def _train_test(
+    codes: ArrayLike,
+    factors: ArrayLike,
+    test: tuple[ArrayLike, ArrayLike] | None,
+    train_fraction: float,
+    seed: int,
+) -> tuple[Array, Array, Array, Array]:
+    """Training and test codes and factors (floats): ``test`` as given, or a seeded split.
+
+    Without ``test`` the rows are permuted with ``np.random.default_rng(seed)`` and the first
+    ``round(train_fraction * n)`` train. The factors of both sets are validated together
+    (:func:`_labels` rejects a constant factor).
+    """
+    z, v = _paired(codes, factors)
+    if test is None:
+        if not 0.0 < train_fraction < 1.0:
+            raise ValueError(f"train_fraction must be in (0, 1), got {train_fraction}.")
+        n = z.shape[0]
+        perm = np.random.default_rng(seed).permutation(n)
+        n_train = int(round(train_fraction * n))
+        if n_train < 2 or n_train == n:
+            raise ValueError(
+                f"train_fraction={train_fraction} leaves an empty split of {n} points; "
+                "pass more points or a train_fraction further from 0 and 1."
+            )
+        tr, te = perm[:n_train], perm[n_train:]
+        z_tr, v_tr, z_te, v_te = z[tr], v[tr], z[te], v[te]
+    else:
+        if not (isinstance(test, tuple) and len(test) == 2):
+            raise ValueError("test must be a pair (codes_test, factors_test).")
+        z_tr, v_tr = z, v
+        z_te, v_te = _paired(*test)
+        if z_te.shape[1] != z_tr.shape[1] or v_te.shape[1] != v_tr.shape[1]:
+            raise ValueError(
+                f"test codes/factors have {z_te.shape[1]} latents and {v_te.shape[1]} factors, "
+                f"the training set {z_tr.shape[1]} and {v_tr.shape[1]}; they must agree."
+            )
+    _labels(np.concatenate([v_tr, v_te]))  # rejects constant factors
+    return z_tr, v_tr, z_te, v_te

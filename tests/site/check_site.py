@@ -1,9 +1,10 @@
 """Open the built book in headless Chromium and fail on a broken page.
 
 For the index and every chapter page: a traceback or error output in a cell, a broken image
-(not loaded or zero width), or math that MathJax did not render (raw ``$$``/``\\(`` left in
-the text, or a MathJax error node), or a script or stylesheet loaded from another host (the
-site must work offline: :func:`remote_assets`). Uses Playwright's Python API driving Debian's
+(not loaded or zero width), math that MathJax did not render (raw ``$$``/``\\(`` left in
+the text, or a MathJax error node), a Markdown table that did not render (a paragraph of
+pipe-separated cells), or a script or stylesheet loaded from another host (the site must
+work offline: :func:`remote_assets`). Uses Playwright's Python API driving Debian's
 ``/usr/bin/chromium`` (no browser download).
 
 Usage: ``python tests/site/check_site.py _build/html``
@@ -91,6 +92,29 @@ def pages(html_dir: Path) -> list[Path]:
     return [p for p in found if p.is_file()]
 
 
+#: a Markdown table left as text: a delimiter row (``|---|:--:|``) or a row of 3+ cells
+PIPE_TABLE_TEXT = re.compile(r"\|\s*:?-{3,}:?\s*\||^\s*\|(?:[^|\n]*\|){3,}", re.MULTILINE)
+
+
+def pipe_table_paragraphs(page) -> list[str]:  # type: ignore[no-untyped-def]
+    """Paragraphs of the page's prose (outside code and tables) that are pipe-table text.
+
+    A Markdown table that reaches the page as text (e.g. ``IPython.display.Markdown`` output,
+    which myst-nb renders as CommonMark, without tables) shows up as one paragraph of ``|``.
+    """
+    texts = page.evaluate(
+        "() => { const m = document.querySelector('main'); if (!m) return [];"
+        " return Array.from(m.querySelectorAll('p'))"
+        ".filter(p => !p.closest('pre, code, table, .cell_input'))"
+        ".map(p => p.innerText); }"
+    )
+    return [
+        f"Markdown table left as a paragraph of pipes: {t.strip()[:120]!r}"
+        for t in texts
+        if PIPE_TABLE_TEXT.search(t)
+    ]
+
+
 def check_page(page, path: Path) -> list[str]:  # type: ignore[no-untyped-def]
     problems: list[str] = []
     problems += [f"loads from another host: {a}" for a in remote_assets(path.read_text())]
@@ -138,6 +162,7 @@ def check_page(page, path: Path) -> list[str]:  # type: ignore[no-untyped-def]
     )
     for hit in RAW_INLINE_TEX.finditer(prose):
         problems.append(f"raw inline TeX left in the page text: {hit.group(0)!r}")
+    problems += pipe_table_paragraphs(page)
     return problems
 
 
