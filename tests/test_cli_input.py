@@ -58,7 +58,7 @@ def popen(args: list[str]) -> subprocess.Popen:
     )
 
 
-# --- the cases of issue 17, one by one ------------------------------------------------
+# --- bad command-line input, case by case ---------------------------------------------------
 @pytest.mark.parametrize(
     ("args", "match"),
     [

@@ -411,7 +411,7 @@ def test_greedy_order_with_fewer_latents_than_factors() -> None:
     assert sorted(M.greedy_order(big).tolist()) == list(range(10))
 
 
-# --- issue 16: one matcher, one off-diagonal, mig(codes, factors) -------------------------
+# --- one matcher, one off-diagonal, mig(codes, factors) ----------------------------------------
 def test_mig_accepts_codes_and_factors_directly() -> None:
     rng = np.random.default_rng(3)
     factors = rng.integers(0, 4, size=(400, 2))

@@ -346,7 +346,7 @@ def test_celeba_fixture_trains_as_uint8_rgb(tmp_path: Path, monkeypatch):
     assert train(cfg, tmp_path / "run", data=data, progress=False).step == 2
 
 
-# --- no host round-trip per step (issue 18: the paper profile on CUDA) -------------------
+# --- no host round-trip per step (what keeps a CUDA run of the paper profile fast) -----------
 @pytest.mark.parametrize("posterior", ["diag", "full"])
 def test_training_steps_do_not_read_back_to_the_host(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, posterior: str
