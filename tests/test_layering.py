@@ -185,20 +185,6 @@ KNOWN_REEXPORT_MODULES = {"seamlib/dsprites_results.py", "seamlib/faces_results.
 # it. This list must only shrink.
 KNOWN_PRIVATE_IMPORTS = {
     "seamlib/experiments/dsprites_stats.py: seamlib.experiments.common._num",
-    "seamlib/metrics/aas.py: seamlib.metrics._validate._mi_matrix_arg",
-    "seamlib/metrics/dci.py: seamlib.metrics._validate._labels",
-    "seamlib/metrics/dci.py: seamlib.metrics._validate._paired",
-    "seamlib/metrics/dto.py: seamlib.metrics._validate._matrix",
-    "seamlib/metrics/knn.py: seamlib.metrics._validate._labels",
-    "seamlib/metrics/knn.py: seamlib.metrics._validate._paired",
-    "seamlib/metrics/mcc.py: seamlib.metrics._validate._paired",
-    "seamlib/metrics/mi.py: seamlib.metrics._validate._labels",
-    "seamlib/metrics/mi.py: seamlib.metrics._validate._matrix",
-    "seamlib/metrics/mi.py: seamlib.metrics._validate._paired",
-    "seamlib/metrics/mig.py: seamlib.metrics._validate._entropy_arg",
-    "seamlib/metrics/mig.py: seamlib.metrics._validate._mi_matrix_arg",
-    "seamlib/metrics/od.py: seamlib.metrics._validate._matrix",
-    "seamlib/metrics/offdiag.py: seamlib.metrics._validate._matrix",
 }
 
 

@@ -14,7 +14,7 @@ __all__ = []
 # --------------------------------------------------------------------------------------
 # Input validation
 # --------------------------------------------------------------------------------------
-def _matrix(x: ArrayLike, name: str, *, ndim: int = 2) -> Array:
+def check_matrix(x: ArrayLike, name: str, *, ndim: int = 2) -> Array:
     """``x`` as a finite float64 array with ``ndim`` dimensions, or an actionable ValueError."""
     arr = np.asarray(x.detach().cpu() if hasattr(x, "detach") else x)  # torch tensors too
     if arr.dtype == object or not (
@@ -40,9 +40,9 @@ def _matrix(x: ArrayLike, name: str, *, ndim: int = 2) -> Array:
     return arr
 
 
-def _paired(codes: ArrayLike, factors: ArrayLike) -> tuple[Array, Array]:
-    z = _matrix(codes, "codes")
-    v = _matrix(factors, "factors")
+def check_paired(codes: ArrayLike, factors: ArrayLike) -> tuple[Array, Array]:
+    z = check_matrix(codes, "codes")
+    v = check_matrix(factors, "factors")
     if z.shape[0] != v.shape[0]:
         raise ValueError(
             f"codes and factors must have the same number of rows (data points): codes has "
@@ -54,7 +54,9 @@ def _paired(codes: ArrayLike, factors: ArrayLike) -> tuple[Array, Array]:
     return z, v
 
 
-def _labels(factors: Array, *, allow_constant: bool = False) -> tuple[NDArray[np.int64], list[int]]:
+def factor_labels(
+    factors: Array, *, allow_constant: bool = False
+) -> tuple[NDArray[np.int64], list[int]]:
     """Relabel each factor column to 0..c_k-1; reject constant factors (entropy 0)."""
     labels = np.empty(factors.shape, dtype=np.int64)
     cards: list[int] = []
@@ -81,8 +83,8 @@ def _labels(factors: Array, *, allow_constant: bool = False) -> tuple[NDArray[np
     return labels, cards
 
 
-def _mi_matrix_arg(mi: ArrayLike, name: str = "mi") -> Array:
-    m = _matrix(mi, name)
+def check_mi_matrix(mi: ArrayLike, name: str = "mi") -> Array:
+    m = check_matrix(mi, name)
     if np.any(m < -1e-12):
         raise ValueError(
             f"{name} has negative entries (min {m.min():.3g}), so it is not a mutual-information "
@@ -93,8 +95,8 @@ def _mi_matrix_arg(mi: ArrayLike, name: str = "mi") -> Array:
     return np.clip(m, 0.0, None)
 
 
-def _entropy_arg(h: ArrayLike, k: int) -> Array:
-    arr = _matrix(h, "factor_entropy", ndim=1)
+def check_entropy(h: ArrayLike, k: int) -> Array:
+    arr = check_matrix(h, "factor_entropy", ndim=1)
     if arr.shape != (k,):
         raise ValueError(
             f"factor_entropy must have one entry per factor (column of mi): expected shape "
@@ -108,7 +110,7 @@ def _entropy_arg(h: ArrayLike, k: int) -> Array:
     return arr
 
 
-def _train_test(
+def check_train_test(
     codes: ArrayLike,
     factors: ArrayLike,
     test: tuple[ArrayLike, ArrayLike] | None,
@@ -119,9 +121,9 @@ def _train_test(
 
     Without ``test`` the rows are permuted with ``np.random.default_rng(seed)`` and the first
     ``round(train_fraction * n)`` train. The factors of both sets are validated together
-    (:func:`_labels` rejects a constant factor).
+    (:func:`factor_labels` rejects a constant factor).
     """
-    z, v = _paired(codes, factors)
+    z, v = check_paired(codes, factors)
     if test is None:
         if not 0.0 < train_fraction < 1.0:
             raise ValueError(f"train_fraction must be in (0, 1), got {train_fraction}.")
@@ -139,11 +141,11 @@ def _train_test(
         if not (isinstance(test, tuple) and len(test) == 2):
             raise ValueError("test must be a pair (codes_test, factors_test).")
         z_tr, v_tr = z, v
-        z_te, v_te = _paired(*test)
+        z_te, v_te = check_paired(*test)
         if z_te.shape[1] != z_tr.shape[1] or v_te.shape[1] != v_tr.shape[1]:
             raise ValueError(
                 f"test codes/factors have {z_te.shape[1]} latents and {v_te.shape[1]} factors, "
                 f"the training set {z_tr.shape[1]} and {v_tr.shape[1]}; they must agree."
             )
-    _labels(np.concatenate([v_tr, v_te]))  # rejects constant factors
+    factor_labels(np.concatenate([v_tr, v_te]))  # rejects constant factors
     return z_tr, v_tr, z_te, v_te

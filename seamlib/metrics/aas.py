@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from seamlib.metrics._validate import _mi_matrix_arg
+from seamlib.metrics._validate import check_mi_matrix
 
 __all__ = [
     "aas",
@@ -38,7 +38,7 @@ def aas(mi: ArrayLike) -> float:
     >>> round(metrics.aas(np.ones((3, 3))), 3)  # the minimum, 0.5 (1/3 + 1/3)
     0.333
     """
-    m = _mi_matrix_arg(mi)
+    m = check_mi_matrix(mi)
     total = m.sum()
     if total <= 0:
         raise ValueError(
@@ -72,7 +72,7 @@ def greedy_order(mi: ArrayLike) -> NDArray[np.int64]:
     >>> metrics.greedy_order(np.array([[0.1, 0.9], [0.8, 0.2], [0.05, 0.0]])).tolist()
     [1, 0, 2]
     """
-    m = _mi_matrix_arg(mi)
+    m = check_mi_matrix(mi)
     d, k = m.shape
     work = m.copy()
     slots = np.full(k, -1, dtype=np.int64)

@@ -8,7 +8,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 from scipy import special
 
-from seamlib.metrics._validate import Array, _train_test
+from seamlib.metrics._validate import Array, check_train_test
 
 __all__ = [
     "DCIScores",
@@ -157,7 +157,7 @@ def dci(
 
     if estimator not in ("forest", "gbt"):
         raise ValueError(f"estimator must be 'gbt' or 'forest', got {estimator!r}.")
-    z_tr, y_tr, z_te, y_te = _train_test(codes, factors, test, train_fraction, seed)
+    z_tr, y_tr, z_te, y_te = check_train_test(codes, factors, test, train_fraction, seed)
     d, n_k = z_tr.shape[1], y_tr.shape[1]
     if d < 2 or n_k < 2:
         raise ValueError(

@@ -7,7 +7,7 @@ from numpy.typing import ArrayLike
 from scipy import optimize
 
 from seamlib.align import assignment
-from seamlib.metrics._validate import Array, _matrix
+from seamlib.metrics._validate import Array, check_matrix
 
 __all__ = [
     "nearest_signed_permutation",
@@ -21,7 +21,7 @@ __all__ = [
 # --------------------------------------------------------------------------------------
 def _square(v: ArrayLike) -> Array:
     """``v`` as a finite float64 square matrix, or a ValueError."""
-    a = _matrix(v, "v")
+    a = check_matrix(v, "v")
     if a.shape[0] != a.shape[1]:
         raise ValueError(f"v must be square, got shape {a.shape}.")
     return a
@@ -144,7 +144,7 @@ def dto(v: ArrayLike, *, jacobian: bool = False, atol: float = 1e-6) -> float:
     arr = np.asarray(v.detach().cpu() if hasattr(v, "detach") else v, dtype=float)
     if arr.ndim == 2:
         arr = arr[None]
-    mats = _matrix(arr, "v", ndim=3)
+    mats = check_matrix(arr, "v", ndim=3)
     if jacobian:
         if mats.shape[1] < mats.shape[2]:
             raise ValueError(

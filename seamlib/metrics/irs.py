@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike
 
-from seamlib.metrics._validate import _paired
-from seamlib.metrics.mi import _discretize_t
+from seamlib.metrics._validate import check_paired
+from seamlib.metrics.mi import discretize_transposed
 
 __all__ = [
     "irs",
@@ -54,12 +54,12 @@ def irs(
     >>> metrics.irs(v, v)  # each latent is constant when its factor is fixed
     1.0
     """
-    z, v = _paired(codes, factors)
+    z, v = check_paired(codes, factors)
     if not 0.0 < diff_quantile <= 1.0:
         raise ValueError(f"diff_quantile must be in (0, 1], got {diff_quantile}.")
     if int(n_bins) != n_bins or n_bins < 1:
         raise ValueError(f"n_bins must be a positive integer, got {n_bins!r}.")
-    groups = _discretize_t(np.ascontiguousarray(v.T), int(n_bins))  # (K, n)
+    groups = discretize_transposed(np.ascontiguousarray(v.T), int(n_bins))  # (K, n)
     z = z[:, z.var(axis=0) > 0.0]
     if z.shape[1] == 0:
         return 0.0

@@ -8,7 +8,7 @@ from typing import Literal
 import numpy as np
 from numpy.typing import ArrayLike
 
-from seamlib.metrics._validate import Array, _labels, _paired
+from seamlib.metrics._validate import Array, check_paired, factor_labels
 
 __all__ = [
     "rolinek_knn_score",
@@ -74,8 +74,8 @@ def rolinek_knn_score(
     """
     from sklearn.neighbors import KNeighborsClassifier, KNeighborsRegressor
 
-    z, v = _paired(codes, factors)
-    labels, _ = _labels(v)  # class labels 0..c-1; rejects constant factors
+    z, v = check_paired(codes, factors)
+    labels, _ = factor_labels(v)  # class labels 0..c-1; rejects constant factors
     n, d = z.shape
     if d < 2:
         raise ValueError(f"The score needs at least 2 latents, got codes of shape {z.shape}.")

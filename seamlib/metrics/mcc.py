@@ -9,7 +9,7 @@ from numpy.typing import ArrayLike
 from scipy import stats
 
 from seamlib.align import assignment
-from seamlib.metrics._validate import _paired
+from seamlib.metrics._validate import check_paired
 
 __all__ = [
     "mcc",
@@ -44,7 +44,7 @@ def mcc(
     >>> round(metrics.mcc(s[:, ::-1] * [2.0, -3.0], s), 6)  # permuted and rescaled sources
     1.0
     """
-    z, s = _paired(codes, sources)
+    z, s = check_paired(codes, sources)
     for name, arr in (("codes", z), ("sources", s)):
         const = np.flatnonzero(np.ptp(arr, axis=0) == 0)
         if const.size:

@@ -14,7 +14,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy import special
 
-from seamlib.metrics._validate import Array, _labels, _matrix, _paired
+from seamlib.metrics._validate import Array, check_matrix, check_paired, factor_labels
 
 __all__ = [
     "MutualInfo",
@@ -79,13 +79,13 @@ def discretize(codes: ArrayLike, n_bins: int = 20) -> NDArray[np.int64]:
     >>> metrics.discretize(np.array([[0.0], [0.5], [1.0]]), n_bins=2).ravel().tolist()
     [0, 1, 1]
     """
-    z = _matrix(codes, "codes")
+    z = check_matrix(codes, "codes")
     if int(n_bins) != n_bins or n_bins < 1:
         raise ValueError(f"n_bins must be a positive integer, got {n_bins!r}.")
-    return _discretize_t(np.ascontiguousarray(z.T), int(n_bins)).T
+    return discretize_transposed(np.ascontiguousarray(z.T), int(n_bins)).T
 
 
-def _discretize_t(zt: Array, n_bins: int) -> NDArray[np.int64]:
+def discretize_transposed(zt: Array, n_bins: int) -> NDArray[np.int64]:
     """:func:`discretize` on validated, transposed codes ``zt`` of shape (d, n)."""
     lo, hi = zt.min(axis=1), zt.max(axis=1)
     flat = lo == hi  # np.histogram widens a constant range to (lo - 0.5, hi + 0.5)
@@ -128,8 +128,8 @@ def factor_entropies(factors: ArrayLike) -> Array:
     >>> metrics.factor_entropies([[0, 0], [0, 1], [1, 0], [1, 1]]).round(3).tolist()
     [0.693, 0.693]
     """
-    v = _matrix(factors, "factors")
-    labels, _ = _labels(v)
+    v = check_matrix(factors, "factors")
+    labels, _ = factor_labels(v)
     return _label_entropies(labels)
 
 
@@ -170,12 +170,12 @@ def mutual_info_matrix(codes: ArrayLike, factors: ArrayLike, n_bins: int = 20) -
     >>> res.mi.round(3).tolist()
     [[0.693, 0.0], [0.0, 0.693]]
     """
-    z, v = _paired(codes, factors)
-    labels, cards = _labels(v)
+    z, v = check_paired(codes, factors)
+    labels, cards = factor_labels(v)
     if int(n_bins) != n_bins or n_bins < 1:
         raise ValueError(f"n_bins must be a positive integer, got {n_bins!r}.")
     n_bins = int(n_bins)
-    zb_t = _discretize_t(np.ascontiguousarray(z.T), n_bins)  # (d, n)
+    zb_t = discretize_transposed(np.ascontiguousarray(z.T), n_bins)  # (d, n)
     d, n = zb_t.shape
     n_k = len(cards)
     c_max = max(cards)
@@ -259,15 +259,15 @@ def mutual_info_matrix_posterior(
     >>> tuple(res.mi.shape)
     (2, 2)
     """
-    m, v = _paired(mu, factors)
-    s = _matrix(sigma, "sigma")
+    m, v = check_paired(mu, factors)
+    s = check_matrix(sigma, "sigma")
     if s.shape != m.shape:
         raise ValueError(f"sigma must have the shape of mu {m.shape}, got {s.shape}.")
     if np.any(s <= 0):
         raise ValueError("sigma must be > 0 (standard deviations, not log-variances).")
     if n_samples < 1:
         raise ValueError(f"n_samples must be >= 1, got {n_samples}.")
-    labels, cards = _labels(v)
+    labels, cards = factor_labels(v)
     z = m + s * rng.standard_normal(m.shape)
 
     def entropy(rows: NDArray[np.int64]) -> Array:
@@ -307,7 +307,7 @@ def active_latents(codes: ArrayLike, threshold: float = 1e-2) -> NDArray[np.bool
     >>> metrics.active_latents(np.array([[0.0, 1.0], [1.0, 1.0], [2.0, 1.0]])).tolist()
     [True, False]
     """
-    return np.asarray(np.var(_matrix(codes, "codes"), axis=0, ddof=1) > threshold)
+    return np.asarray(np.var(check_matrix(codes, "codes"), axis=0, ddof=1) > threshold)
 
 
 # --------------------------------------------------------------------------------------

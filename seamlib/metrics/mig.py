@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike
 
-from seamlib.metrics._validate import _entropy_arg, _mi_matrix_arg
+from seamlib.metrics._validate import check_entropy, check_mi_matrix
 from seamlib.metrics.mi import mutual_info_matrix
 
 __all__ = [
@@ -60,10 +60,10 @@ def mig(mi: ArrayLike, factor_entropy: ArrayLike, *, n_bins: int = 20) -> float:
             f"mig takes (codes (n, d), factors (n, K)) or (mi (d, K), factor_entropy (K,)); "
             f"the second argument has shape {second.shape}."
         )
-    m = _mi_matrix_arg(mi)
+    m = check_mi_matrix(mi)
     if m.shape[0] < 2:
         raise ValueError(f"MIG needs at least 2 latents (rows of mi), got shape {m.shape}.")
-    h = _entropy_arg(factor_entropy, m.shape[1])
+    h = check_entropy(factor_entropy, m.shape[1])
     top = -np.sort(-m, axis=0)[:2]  # (2, K): largest and second largest per factor
     return float(np.mean((top[0] - top[1]) / h))
 
@@ -95,10 +95,10 @@ def mig_sup(mi: ArrayLike, factor_entropy: ArrayLike, active: ArrayLike | None =
     >>> metrics.mig_sup(np.array([[0.6, 0.1], [0.2, 0.5]]), np.array([1.0, 1.0]))
     0.4
     """
-    m = _mi_matrix_arg(mi)
+    m = check_mi_matrix(mi)
     if m.shape[1] < 2:
         raise ValueError(f"MIG-sup needs at least 2 factors (columns of mi), got {m.shape}.")
-    h = _entropy_arg(factor_entropy, m.shape[1])
+    h = check_entropy(factor_entropy, m.shape[1])
     normed = m / h[None, :]
     top = -np.sort(-normed, axis=1)[:, :2]
     gaps = top[:, 0] - top[:, 1]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike
 
-from seamlib.metrics._validate import _mi_matrix_arg, _train_test
+from seamlib.metrics._validate import check_mi_matrix, check_train_test
 from seamlib.metrics.mi import mutual_info_matrix
 
 __all__ = [
@@ -58,7 +58,7 @@ def modularity(mi: ArrayLike, factors: ArrayLike | None = None, *, n_bins: int =
     """
     if factors is not None:
         mi = mutual_info_matrix(mi, factors, n_bins).mi
-    m = _mi_matrix_arg(mi)
+    m = check_mi_matrix(mi)
     if m.shape[1] < 2:
         raise ValueError(f"modularity needs at least 2 factors (columns of mi), got {m.shape}.")
     sq = np.square(m)
@@ -111,7 +111,7 @@ def explicitness(
     from sklearn.linear_model import LogisticRegression
     from sklearn.metrics import roc_auc_score
 
-    z_tr, v_tr, z_te, v_te = _train_test(codes, factors, test, train_fraction, seed)
+    z_tr, v_tr, z_te, v_te = check_train_test(codes, factors, test, train_fraction, seed)
     mean, std = z_tr.mean(axis=0), z_tr.std(axis=0)
     if np.any(std == 0):
         raise ValueError(

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 import numpy as np
 from numpy.typing import ArrayLike
 
-from seamlib.metrics._validate import Array, _matrix
+from seamlib.metrics._validate import Array, check_matrix
 
 __all__ = [
     "nearest_orthogonal",
@@ -42,7 +42,7 @@ def nearest_orthogonal(m: ArrayLike) -> Array:
     >>> np.allclose(q.T @ q, np.eye(2))
     True
     """
-    a = _matrix(m, "m")
+    a = check_matrix(m, "m")
     if a.shape[0] < a.shape[1]:
         raise ValueError(f"m must have at least as many rows as columns, got {a.shape}.")
     u, _, vt = np.linalg.svd(a, full_matrices=False)
@@ -75,7 +75,7 @@ def od_distances(m: ArrayLike) -> Array:
     [0.0, 0.0, 0.0]
     """
     arr = np.asarray(m, dtype=float)
-    mats = _matrix(arr[None] if arr.ndim == 2 else arr, "m", ndim=3)
+    mats = check_matrix(arr[None] if arr.ndim == 2 else arr, "m", ndim=3)
     if mats.shape[1] < mats.shape[2]:
         raise ValueError(f"m must have shape (p, d) with p >= d, got {arr.shape}.")
     norms = np.linalg.norm(mats, axis=1)  # (N, d)

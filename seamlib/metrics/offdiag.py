@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike
 
-from seamlib.metrics._validate import _matrix
+from seamlib.metrics._validate import check_matrix
 
 __all__ = [
     "normalise_by_diagonal",
@@ -103,7 +103,7 @@ def mean_normalised_off_diagonal(matrix: ArrayLike) -> float:
     0.5
     """
     arr = np.asarray(matrix, dtype=float)
-    a = _matrix(arr[None] if arr.ndim == 2 else arr, "matrix", ndim=3)
+    a = check_matrix(arr[None] if arr.ndim == 2 else arr, "matrix", ndim=3)
     if a.shape[1] != a.shape[2] or a.shape[1] < 2:
         raise ValueError(f"matrix must be square with d >= 2, got shape {arr.shape}.")
     if np.any(np.diagonal(a, axis1=1, axis2=2) == 0):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike
 
-from seamlib.metrics._validate import Array, _paired, _train_test
+from seamlib.metrics._validate import Array, check_paired, check_train_test
 
 __all__ = [
     "sap",
@@ -90,7 +90,7 @@ def sap(
     True
     """
     if continuous:
-        z, v = _paired(codes, factors)  # squared correlations need no test set
+        z, v = check_paired(codes, factors)  # squared correlations need no test set
         if np.any(v.min(axis=0) == v.max(axis=0)):
             raise ValueError(
                 "a factor column is constant, so its correlation with any latent is undefined. "
@@ -98,7 +98,7 @@ def sap(
             )
         s = _score_matrix_continuous(z, v)
     else:
-        z_tr, v_tr, z_te, v_te = _train_test(codes, factors, test, train_fraction, seed)
+        z_tr, v_tr, z_te, v_te = check_train_test(codes, factors, test, train_fraction, seed)
         s = _score_matrix_discrete(z_tr, v_tr, z_te, v_te)
     if s.shape[0] < 2:
         raise ValueError(f"SAP needs at least 2 latents, got codes with {s.shape[0]} column(s).")
