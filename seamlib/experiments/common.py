@@ -136,7 +136,7 @@ def encode_dataset(model: Any, x: Tensor, batch: int = 256) -> tuple[Tensor, Ten
         out = model.decode(mu)
         means.append(mu.cpu())
         nll.append(model.neg_log_likelihood(xb, out).cpu())
-        mse.append((out - xb).pow(2).flatten(1).mean(1).cpu())
+        mse.append((model.mean_of(out) - xb).pow(2).flatten(1).mean(1).cpu())
     return torch.cat(means), torch.cat(nll), torch.cat(mse)
 
 

@@ -286,7 +286,7 @@ def _images(model: Any, x: Tensor, order: np.ndarray, n_recon: int, n_traverse: 
     mu = model.encode(x[n_recon : n_recon + 1].to(dev)).mean[0]  # a further test sample
     values = torch.linspace(-2.0, 2.0, n_traverse, device=dev)
     z = traversal_latents(mu, [int(j) for j in order], values)
-    trav = torch.sigmoid(model.decode(z)) if model.likelihood == "bernoulli" else model.decode(z)
+    trav = model.decode_mean(z)
     d = len(order)
     return {
         "originals": encode_images(x[:n_recon, 0]),
