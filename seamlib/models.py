@@ -67,11 +67,11 @@ import torch
 from torch import Tensor, nn
 
 from seamlib.errors import ConfigError
+from seamlib.theory.eq6 import MeanLink
 
 __all__ = [
     "Posterior",
     "Likelihood",
-    "MeanLink",
     "MEAN_LINKS",
     "GaussianPosterior",
     "VAE",
@@ -93,7 +93,6 @@ Posterior = Literal["diag", "full"]
 Likelihood = Literal["gaussian", "bernoulli"]
 _POSTERIORS = ("diag", "full")
 _LIKELIHOODS = ("gaussian", "bernoulli")
-MeanLink = Literal["identity", "sigmoid"]
 MEAN_LINKS: tuple[str, ...] = ("identity", "sigmoid")
 """Links from the decoder output to the Gaussian likelihood's mean (``mean=`` option)."""
 

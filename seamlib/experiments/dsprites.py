@@ -334,8 +334,13 @@ def summarise_run(
         ``config`` (the run's TrainConfig), ``step``, ``train_s``, held-out ``recon_nll``
         (nats per image, from the posterior mean), ``kl``, ``mi`` (d x 5),
         ``factor_entropy``, ``mig``, ``aas``, ``greedy_order``, ``knn_disent``, ``active``
-        (latents with code variance > 0.01), ``jac_term`` and ``hess_term`` (d x d, Eq. 6),
-        ``jac_offdiag``, ``hess_offdiag`` (normalised off-diagonal over active latents),
+        (latents with code variance > 0.01), ``jac_term`` and ``hess_term`` (d x d, the
+        two terms of Eq. 6 for the run's likelihood, :func:`model_eq6_terms`),
+        ``jac_offdiag``, ``hess_offdiag`` (normalised off-diagonal over active latents; the
+        Hessian term of a ReLU decoder with a Bernoulli likelihood is exactly zero, so its
+        ``hess_offdiag`` is None), their per-point means ``jac_offdiag_per_point``,
+        ``hess_offdiag_per_point`` and the relative size ``hess_to_jac``,
+        ``hess_to_jac_per_point`` (:func:`eq6_fields`),
         ``dto``, ``eval_id`` (``eval_tag``, or the fingerprint of the default held-out set)
         and optionally ``images``. With ``table_metrics`` also ``knn_disent_chance`` (the kNN
         score with the chance-corrected classification normaliser; ``knn_disent`` is the
@@ -372,7 +377,8 @@ def summarise_run(
     mi = metrics.mutual_info_matrix(codes, factors)
     active = np.asarray(metrics.active_latents(codes))
     n_eq6 = min(sizes.eq6_n, x.shape[0])
-    a, b = model_eq6_terms(model, x[:n_eq6], generator=gen)
+    a_i, b_i = model_eq6_terms(model, x[:n_eq6], generator=gen, per_point=True)
+    a, b = a_i.mean(0), b_i.mean(0)
     jac, _ = _jacobian_at_means(model, means_t[:n_eq6])
     knn = metrics.rolinek_knn_score(codes, factors, seed=seed)
     order = metrics.greedy_order(mi.mi)
@@ -390,7 +396,7 @@ def summarise_run(
         "greedy_order": order.tolist(),
         "knn_disent": float(knn),  # type: ignore[arg-type]
         "active": active.tolist(),
-        **eq6_fields(a, b, active),
+        **eq6_fields(a, b, active, a_points=a_i, b_points=b_i),
         "dto": metrics.dto(jac.numpy(), jacobian=True),
         "mcc": axis_match(codes, factors),
     }
