@@ -164,6 +164,13 @@ def test_eq6_terms_per_point() -> None:
     assert a_i.shape == b_i.shape == (8, 3, 3)
     torch.testing.assert_close(a_i.mean(0), a)
     torch.testing.assert_close(b_i.mean(0), b)
+    # Bernoulli: averaged in float32, as summarise_run does, the batch means are bit for bit
+    # those of the batch path (the stored summaries' numbers do not move)
+    vae = _linear_vae("bernoulli")
+    x = (x > 0).float()
+    a, _ = R.eq6_terms(vae, x, generator=torch.Generator().manual_seed(2))
+    a_i, _ = R.eq6_terms(vae, x, generator=torch.Generator().manual_seed(2), per_point=True)
+    assert torch.equal(a_i.float().mean(0).double(), a)
 
 
 def test_eq6_fields_per_point() -> None:

@@ -102,16 +102,11 @@ def model_eq6_terms(
     with torch.no_grad():
         q = model.encode(x)
         z = q.rsample(generator) if at == "sample" else q.mean
-    a, b = point_terms(
-        model.decode,
-        x,
-        z.detach(),
-        likelihood=model.likelihood,
-        mean=model.mean,
-        sigma2=model.sigma2,
-    )
+    a, b = point_terms(model.decode, x, z.detach(), likelihood=model.likelihood, mean=model.mean)
     if not per_point:
         a, b = a.mean(0), b.mean(0)
+    if model.likelihood == "gaussian":  # after the mean, in the order the stored runs used
+        a, b = a / model.sigma2, b / model.sigma2
     return a.detach().double().cpu(), b.detach().double().cpu()
 
 

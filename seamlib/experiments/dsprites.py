@@ -378,7 +378,8 @@ def summarise_run(
     active = np.asarray(metrics.active_latents(codes))
     n_eq6 = min(sizes.eq6_n, x.shape[0])
     a_i, b_i = model_eq6_terms(model, x[:n_eq6], generator=gen, per_point=True)
-    a, b = a_i.mean(0), b_i.mean(0)
+    # batch means in float32 (the decoder's precision), as model_eq6_terms averages them
+    a, b = (t.float().mean(0).double() for t in (a_i, b_i))
     jac, _ = _jacobian_at_means(model, means_t[:n_eq6])
     knn = metrics.rolinek_knn_score(codes, factors, seed=seed)
     order = metrics.greedy_order(mi.mi)
