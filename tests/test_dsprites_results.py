@@ -341,7 +341,8 @@ def test_summarise_run_reports_the_likelihoods_hessian_term(
         assert np.isnan(s["hess_offdiag"]) and np.isnan(s["hess_offdiag_per_point"])
     else:
         assert s["hess_to_jac"] > 0 and s["hess_to_jac_per_point"] > 0
-        assert 0 < s["hess_offdiag_per_point"] <= 1
+        # B is indefinite: its normalised off-diagonal is positive but not bounded by 1
+        assert 0 < s["hess_offdiag_per_point"] < float("inf")
 
 
 def test_summarise_run_table_metrics(tiny_root: Path) -> None:

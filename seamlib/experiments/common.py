@@ -319,7 +319,8 @@ def eq6_fields(
     With the per-point terms ``a_points``, ``b_points`` (n, d, d) also
     ``jac_offdiag_per_point`` and ``hess_offdiag_per_point`` (the mean over points of each
     point's normalised off-diagonal over the active latents, points with a zero diagonal entry
-    left out; a batch mean lets entries of opposite sign cancel, these cannot), and the size
+    left out; a batch mean lets entries of opposite sign cancel, these cannot; the Hessian
+    term is indefinite, so its measure is not bounded by 1 as a Gram matrix's is), and the size
     of the Hessian term relative to the Jacobian term over the active latents:
     ``hess_to_jac`` (``||mean B||_F / ||mean A||_F``) and ``hess_to_jac_per_point`` (the mean
     over points of ``||B_i||_F / ||A_i||_F``), 0 when the Hessian term vanishes.
