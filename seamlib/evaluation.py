@@ -9,7 +9,6 @@ both names.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -30,25 +29,19 @@ __all__ = ["evaluate", "evaluate_model"]
 # ======================================================================================
 # Evaluation
 # ======================================================================================
-def _mean_function(model: VAE) -> Callable[[Tensor], Tensor]:
-    """The likelihood mean ``d(z)``: the decoder output (Gaussian) or its sigmoid (Bernoulli)."""
-    if model.likelihood == "bernoulli":
-        return lambda z: torch.sigmoid(model.decoder(z))
-    return model.decoder
-
-
 def _derivative_terms(model: VAE, x: Tensor, z: Tensor) -> tuple[Tensor, Tensor]:
     """``J^T J`` and ``sum_l (x - d(z))_l H_l(z)`` at each posterior mean ``z`` (n, d).
 
-    ``d`` is the likelihood mean (the decoder output for a Gaussian, its sigmoid for a
-    Bernoulli likelihood), so ``J^T J`` is the Gram matrix of the mean decoder's Jacobian:
-    C1 holds where it is diagonal. For a Gaussian likelihood these are the two terms of
-    Eq. 6; for a Bernoulli likelihood Eq. 6's terms weight the logits' Jacobian instead
-    (:func:`seamlib.theory.eq6.point_terms`). Shapes (n, d, d).
+    ``d`` is the likelihood mean :meth:`seamlib.models.VAE.decode_mean` (the decoder output,
+    or its sigmoid for a Bernoulli likelihood or a Gaussian with ``mean="sigmoid"``), so
+    ``J^T J`` is the Gram matrix of the mean decoder's Jacobian: C1 holds where it is
+    diagonal. For a Gaussian likelihood (either link) these are the two terms of Eq. 6 times
+    ``sigma^2``; for a Bernoulli likelihood Eq. 6's terms weight the logits' Jacobian
+    instead (:func:`seamlib.theory.eq6.point_terms`). Shapes (n, d, d).
     """
     from seamlib.theory.jacobian import hessian_term, jacobian
 
-    f = _mean_function(model)
+    f = model.decode_mean
     J = jacobian(f, z)
     jtj = J.transpose(-1, -2) @ J
     return jtj.detach(), hessian_term(f, x, z).detach()
@@ -79,8 +72,8 @@ def evaluate(
 
     * ``elbo``, ``nll``, ``kl``: batch means of the beta = 1 ELBO and its parts;
     * ``jtj_off_diagonal``: the normalised off-diagonal (Appendix E) of
-      ``E[J^T J]``, ``J`` the Jacobian of the likelihood mean (the decoder output for a
-      Gaussian, its sigmoid for a Bernoulli likelihood) at ``n_jacobian`` posterior means
+      ``E[J^T J]``, ``J`` the Jacobian of the likelihood mean
+      (:meth:`~seamlib.models.VAE.decode_mean`) at ``n_jacobian`` posterior means
       (0 when the Jacobian columns are orthogonal, condition C1); ``jtj`` the matrix;
     * ``hessian_off_diagonal``: the same for the Hessian term of Eq. 6,
       ``E[sum_l (x - d(z))_l H_l(z)]`` (``hessian_term`` the matrix);

@@ -45,7 +45,16 @@ Building from a configuration
 posterior, likelihood) into a :class:`VAE`; names are listed in :data:`ARCHITECTURES`:
 ``"burgess"`` (64x64 images, any number of channels), ``"rolinek-dsprites"``,
 ``"rolinek-synth-lin"``, ``"rolinek-synth-nonlin"``, ``"rolinek-mnist"`` (any data shape,
-flattened) and ``"mlp"`` (hidden sizes from ``ModelConfig.hidden``, tanh).
+flattened) and ``"mlp"`` (hidden sizes from ``ModelConfig.hidden``, hidden nonlinearity one
+of :data:`ACTIVATIONS`, tanh by default).
+
+Likelihoods and the mean link
+-----------------------------
+``"bernoulli"``: the decoder outputs logits ``eta(z)``; the mean is ``sigmoid(eta)``.
+``"gaussian"`` (fixed variance ``sigma2``): the mean is the decoder output
+(``mean="identity"``) or its sigmoid (``mean="sigmoid"``, a mean in (0, 1) for data in
+[0, 1]). :meth:`VAE.decode_mean` applies the link, so reconstructions, traversals and the
+terms of Eq. 6 all see the same mean.
 """
 
 from __future__ import annotations
@@ -58,10 +67,12 @@ import torch
 from torch import Tensor, nn
 
 from seamlib.errors import ConfigError
+from seamlib.theory.eq6 import MeanLink
 
 __all__ = [
     "Posterior",
     "Likelihood",
+    "MEAN_LINKS",
     "GaussianPosterior",
     "VAE",
     "mlp",
@@ -82,6 +93,24 @@ Posterior = Literal["diag", "full"]
 Likelihood = Literal["gaussian", "bernoulli"]
 _POSTERIORS = ("diag", "full")
 _LIKELIHOODS = ("gaussian", "bernoulli")
+MEAN_LINKS: tuple[str, ...] = ("identity", "sigmoid")
+"""Links from the decoder output to the Gaussian likelihood's mean (``mean=`` option)."""
+
+
+def mean_link_error(likelihood: str, mean: str) -> str | None:
+    """The message for an invalid (likelihood, mean link) pair, or None when it is valid."""
+    if mean not in MEAN_LINKS:
+        return (
+            f"Unknown mean link {mean!r}; expected 'identity' (the decoder output is the "
+            "Gaussian mean) or 'sigmoid' (the mean is sigmoid(decoder output))."
+        )
+    if likelihood == "bernoulli" and mean != "identity":
+        return (
+            f"mean={mean!r} is an option of the Gaussian likelihood: the Bernoulli decoder "
+            "outputs logits and its mean is always their sigmoid. Drop the mean option (or "
+            "--mean) for a Bernoulli VAE, or use likelihood 'gaussian'."
+        )
+    return None
 
 
 def n_posterior_params(d: int, posterior: Posterior) -> int:
@@ -296,6 +325,10 @@ class VAE(nn.Module):
         ``"gaussian"`` with fixed variance ``sigma2`` or ``"bernoulli"``.
     sigma2
         Variance of the Gaussian likelihood.
+    mean
+        Link from the decoder output to the Gaussian likelihood's mean: ``"identity"``
+        (default) or ``"sigmoid"``. The Bernoulli likelihood takes ``"identity"`` only (its
+        mean is always the sigmoid of the logits).
 
     Examples
     --------
@@ -316,6 +349,7 @@ class VAE(nn.Module):
         posterior: Posterior = "diag",
         likelihood: Likelihood = "gaussian",
         sigma2: float = 1.0,
+        mean: MeanLink = "identity",
     ) -> None:
         super().__init__()
         _check_posterior(posterior)
@@ -327,28 +361,53 @@ class VAE(nn.Module):
             raise ValueError(f"latent_dim must be >= 1, got {latent_dim}.")
         if not sigma2 > 0:
             raise ValueError(f"sigma2 must be > 0, got {sigma2}.")
+        problem = mean_link_error(likelihood, mean)
+        if problem is not None:
+            raise ValueError(problem)
         self.encoder = encoder
         self.decoder = decoder
         self.latent_dim = latent_dim
         self.posterior: Posterior = posterior
         self.likelihood: Likelihood = likelihood
         self.sigma2 = float(sigma2)
+        self.mean: MeanLink = mean
 
     def encode(self, x: Tensor) -> GaussianPosterior:
         """Posterior ``q(z|x)`` for a batch ``x`` of shape (n, ...)."""
         return params_to_posterior(self.encoder(x), self.latent_dim, self.posterior)
 
     def decode(self, z: Tensor) -> Tensor:
-        """Decoder output (Gaussian mean or Bernoulli logits) for ``z`` of shape (n, d)."""
+        """Raw decoder output for ``z`` of shape (n, d): the Bernoulli logits, or the Gaussian
+        mean before its link (:meth:`mean_of`); shape ``(n, *data_shape)``."""
         return self.decoder(z)
 
+    def mean_of(self, out: Tensor) -> Tensor:
+        """The likelihood mean from a decoder output ``out`` (any shape, elementwise).
+
+        ``sigmoid(out)`` for the Bernoulli likelihood (``out`` are logits) and for the
+        Gaussian likelihood with ``mean="sigmoid"``; ``out`` itself for the Gaussian
+        likelihood with ``mean="identity"``.
+        """
+        if self.likelihood == "bernoulli" or self.mean == "sigmoid":
+            return torch.sigmoid(out)
+        return out
+
+    def decode_mean(self, z: Tensor) -> Tensor:
+        """Likelihood mean ``E[x|z]`` for ``z`` of shape (n, d); shape ``(n, *data_shape)``."""
+        return self.mean_of(self.decoder(z))
+
     def neg_log_likelihood(self, x: Tensor, out: Tensor) -> Tensor:
-        """``-log p(x|z)`` per sample, shape (n,), from decoder output ``out``."""
+        """``-log p(x|z)`` per sample, shape (n,), from decoder output ``out``.
+
+        Bernoulli: ``sum_k BCE(sigmoid(out_k), x_k)``. Gaussian with mean ``mu = link(out)``
+        (:meth:`mean_of`): ``||x - mu||^2 / (2 sigma2) + m/2 log(2 pi sigma2)``, ``m`` the
+        number of entries of one data point.
+        """
         if self.likelihood == "bernoulli":
             nll = nn.functional.binary_cross_entropy_with_logits(out, x, reduction="none")
             return nll.flatten(1).sum(-1)
         m = x[0].numel()
-        sq = (x - out).pow(2).flatten(1).sum(-1)
+        sq = (x - self.mean_of(out)).pow(2).flatten(1).sum(-1)
         return 0.5 * sq / self.sigma2 + 0.5 * m * math.log(2 * math.pi * self.sigma2)
 
     def loss(
@@ -376,9 +435,8 @@ class VAE(nn.Module):
         return loss, parts
 
     def forward(self, x: Tensor) -> Tensor:
-        """Reconstruction from the posterior mean, same shape as ``x``."""
-        out = self.decode(self.encode(x).mean)
-        return torch.sigmoid(out) if self.likelihood == "bernoulli" else out
+        """Reconstruction (the likelihood mean at the posterior mean), same shape as ``x``."""
+        return self.decode_mean(self.encode(x).mean)
 
 
 # --------------------------------------------------------------------------------------
@@ -482,8 +540,20 @@ ARCHITECTURES: tuple[str, ...] = (
 )
 """Architecture names understood by :func:`build_model` and the CLI."""
 
-ACTIVATIONS: dict[str, type[nn.Module]] = {"tanh": nn.Tanh, "relu": nn.ReLU}
-"""Hidden-layer nonlinearities of the ``"mlp"`` architecture (name -> module class)."""
+ACTIVATIONS: dict[str, type[nn.Module]] = {
+    "tanh": nn.Tanh,
+    "relu": nn.ReLU,
+    "softplus": nn.Softplus,
+    "elu": nn.ELU,
+    "silu": nn.SiLU,
+}
+"""Hidden-layer nonlinearities of the ``"mlp"`` architecture (name -> module class).
+
+``relu`` is piecewise linear, so a ReLU decoder's second derivatives in ``z`` vanish almost
+everywhere (the Hessian term of Eq. 6 is zero for a Bernoulli or identity-mean Gaussian
+likelihood); ``tanh``, ``softplus``, ``silu`` are smooth and ``elu`` is continuously
+differentiable, with nonzero second derivatives.
+"""
 
 
 @dataclass(frozen=True)
@@ -504,11 +574,15 @@ class ModelConfig:
         ``"bernoulli"`` or ``"gaussian"`` (fixed variance ``sigma2``).
     sigma2
         Variance of the Gaussian likelihood.
+    mean
+        Link from the decoder output to the Gaussian mean, one of :data:`MEAN_LINKS`
+        (``"identity"``, the default, or ``"sigmoid"``); ``"identity"`` for Bernoulli.
     hidden
         Hidden layer sizes of the ``"mlp"`` architecture (encoder; the decoder mirrors them).
     activation
         Hidden-layer nonlinearity of the ``"mlp"`` architecture, a key of
-        :data:`ACTIVATIONS` (``"tanh"``, smooth, the default; ``"relu"``).
+        :data:`ACTIVATIONS` (``"tanh"``, the default; ``"relu"``, ``"softplus"``, ``"elu"``,
+        ``"silu"``).
 
     Examples
     --------
@@ -525,6 +599,7 @@ class ModelConfig:
     sigma2: float = 1.0
     hidden: tuple[int, ...] = (64, 64)
     activation: str = "tanh"
+    mean: str = "identity"
 
     def validate(self) -> None:
         """Raise :class:`~seamlib.errors.ConfigError` with a fix if any field is invalid."""
@@ -545,6 +620,9 @@ class ModelConfig:
             )
         if not self.sigma2 > 0:
             raise ConfigError(f"sigma2 must be > 0, got {self.sigma2}.")
+        problem = mean_link_error(self.likelihood, self.mean)
+        if problem is not None:
+            raise ConfigError(problem)
         if not self.data_shape or any(int(s) < 1 for s in self.data_shape):
             raise ConfigError(f"data_shape must be non-empty and positive, got {self.data_shape}.")
         if self.architecture == "burgess" and (
@@ -612,4 +690,5 @@ def build_model(config: ModelConfig) -> VAE:
         posterior=config.posterior,  # type: ignore[arg-type]
         likelihood=config.likelihood,  # type: ignore[arg-type]
         sigma2=config.sigma2,
+        mean=config.mean,  # type: ignore[arg-type]
     )

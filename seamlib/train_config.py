@@ -16,7 +16,7 @@ import numpy as np
 import torch
 
 from seamlib.errors import ConfigError
-from seamlib.models import ACTIVATIONS, ARCHITECTURES, ModelConfig
+from seamlib.models import ACTIVATIONS, ARCHITECTURES, MEAN_LINKS, ModelConfig, mean_link_error
 from seamlib.train_data import DATASETS, RESOLUTIONS, SIZE_HINTS, dataset_size_hint
 
 __all__ = ["SCHEDULES", "TrainConfig", "beta_at", "resolve_device"]
@@ -89,6 +89,7 @@ class TrainConfig:
     sigma2: float = 1.0
     hidden: tuple[int, ...] = (64, 64)
     activation: str = "tanh"
+    mean: str = "identity"
     beta: float = 1.0
     beta_end: float | None = None
     beta_schedule: str = "constant"
@@ -218,6 +219,9 @@ class TrainConfig:
                 f"'mlp' architecture takes one of {', '.join(ACTIVATIONS)}; the others have fixed "
                 "nonlinearities."
             )
+        problem = mean_link_error(self.likelihood, self.mean)
+        if problem is not None:
+            raise ConfigError(problem)
         if not is_int(self.resolution) or self.resolution not in RESOLUTIONS:
             raise ConfigError(
                 f"resolution must be one of {', '.join(map(str, RESOLUTIONS))} (pixels per side "
@@ -252,6 +256,7 @@ class TrainConfig:
             sigma2=float(self.sigma2),
             hidden=tuple(self.hidden),
             activation=self.activation,
+            mean=self.mean,
         )
 
 
@@ -342,5 +347,6 @@ _CHOICES: dict[str, tuple[str, ...]] = {
     "architecture": tuple(ARCHITECTURES),
     "posterior": ("diag", "full"),  # diagonal or full posterior covariance
     "likelihood": ("bernoulli", "gaussian"),
+    "mean": MEAN_LINKS,  # link from the decoder output to the Gaussian mean
     "beta_schedule": SCHEDULES,
 }

@@ -14,6 +14,7 @@ import torch
 from seamlib import dsprites_results as R
 from seamlib import metrics
 from seamlib.config import PROFILES, get_profile, project_root
+from seamlib.experiments import common
 from seamlib.models import VAE, mlp
 from seamlib.provenance import invocation
 from seamlib.sweep import expand_grid
@@ -127,12 +128,15 @@ def test_eq6_linear_bernoulli_decoder() -> None:
     assert b.abs().max() < 1e-6
 
 
-@pytest.mark.parametrize("likelihood", ["gaussian", "bernoulli"])
-def test_eq6_terms_give_the_log_likelihood_hessian(likelihood: str) -> None:
+@pytest.mark.parametrize(
+    ("likelihood", "mean"),
+    [("gaussian", "identity"), ("gaussian", "sigmoid"), ("bernoulli", "identity")],
+)
+def test_eq6_terms_give_the_log_likelihood_hessian(likelihood: str, mean: str) -> None:
     """A - B equals -d^2 log p(x|z) / dz^2 (batch mean), computed by autograd."""
     torch.manual_seed(3)
     d, m = 3, 5
-    vae = VAE(mlp([m, 2 * d]), mlp([d, 8, m]), latent_dim=d, likelihood=likelihood)  # type: ignore[arg-type]
+    vae = VAE(mlp([m, 2 * d]), mlp([d, 8, m]), latent_dim=d, likelihood=likelihood, mean=mean)  # type: ignore[arg-type]
     x = torch.rand(4, m, generator=torch.Generator().manual_seed(4))
     if likelihood == "bernoulli":
         x = (x > 0.5).float()
@@ -149,6 +153,40 @@ def test_eq6_terms_give_the_log_likelihood_hessian(likelihood: str) -> None:
     expected = torch.stack(hess).mean(0).double()
     torch.testing.assert_close(a - b, expected, rtol=1e-4, atol=1e-5)
     assert not torch.allclose(b, torch.zeros_like(b))  # a non-linear decoder has a B term
+
+
+def test_eq6_terms_per_point() -> None:
+    """The per-point terms average to the batch means, drawn from the same posterior samples."""
+    vae = _linear_vae("gaussian")
+    x = torch.randn(8, 6, generator=torch.Generator().manual_seed(1))
+    a, b = R.eq6_terms(vae, x, generator=torch.Generator().manual_seed(2))
+    a_i, b_i = R.eq6_terms(vae, x, generator=torch.Generator().manual_seed(2), per_point=True)
+    assert a_i.shape == b_i.shape == (8, 3, 3)
+    torch.testing.assert_close(a_i.mean(0), a)
+    torch.testing.assert_close(b_i.mean(0), b)
+    # Bernoulli: averaged in float32, as summarise_run does, the batch means are bit for bit
+    # those of the batch path (the stored summaries' numbers do not move)
+    vae = _linear_vae("bernoulli")
+    x = (x > 0).float()
+    a, _ = R.eq6_terms(vae, x, generator=torch.Generator().manual_seed(2))
+    a_i, _ = R.eq6_terms(vae, x, generator=torch.Generator().manual_seed(2), per_point=True)
+    assert torch.equal(a_i.float().mean(0).double(), a)
+
+
+def test_eq6_fields_per_point() -> None:
+    """Per point, off-diagonal entries of opposite sign cannot cancel; a zero B reads 0."""
+    active = np.array([True, True, False])
+    a_i = torch.tensor([[[1.0, 0.5, 0.0], [0.5, 1.0, 0.0], [0.0, 0.0, 0.0]]]).repeat(2, 1, 1)
+    a_i[1, 0, 1] = a_i[1, 1, 0] = -0.5
+    fields = common.eq6_fields(a_i.mean(0), 0 * a_i[0], active, a_points=a_i, b_points=0 * a_i)
+    assert fields["jac_offdiag"] == 0.0  # the batch mean cancels
+    assert fields["jac_offdiag_per_point"] == pytest.approx(0.5)
+    assert np.isnan(fields["hess_offdiag"]) and np.isnan(fields["hess_offdiag_per_point"])
+    assert fields["hess_to_jac"] == 0.0 and fields["hess_to_jac_per_point"] == 0.0
+    b_i = 0.1 * a_i
+    fields = common.eq6_fields(a_i.mean(0), b_i.mean(0), active, a_points=a_i, b_points=b_i)
+    assert fields["hess_offdiag_per_point"] == pytest.approx(0.5)
+    assert fields["hess_to_jac_per_point"] == pytest.approx(0.1)
 
 
 def test_eq6_terms_bad_argument() -> None:
@@ -275,6 +313,36 @@ def test_summarise_run(tiny_root: Path) -> None:
     assert R.decode_images(s["images"]["reconstructions"]).shape == (sizes.n_recon, 64, 64)
     assert (tiny_root / "fig5" / "b1" / "dsprites_summary.json").is_file()
     assert not set(R.TABLE_METRICS) & set(s)  # the tables' variants only when asked for
+
+
+@pytest.mark.parametrize(
+    ("likelihood", "mean"), [("bernoulli", "identity"), ("gaussian", "sigmoid")]
+)
+def test_summarise_run_reports_the_likelihoods_hessian_term(
+    tmp_path: Path, likelihood: str, mean: str
+) -> None:
+    """ReLU decoder: Eq. 6's Hessian term is exactly zero for Bernoulli logits, not for a
+    sigmoid Gaussian mean."""
+    from seamlib.train import TrainConfig, train
+
+    cfg = TrainConfig(
+        dataset="dsprites", architecture="mlp", hidden=(32,), latent_dim=4, subset=512,
+        steps=80, batch_size=64, lr=3e-3, log_every=20, checkpoint_every=80, device="cpu",
+        resolution=32, activation="relu", likelihood=likelihood, mean=mean,
+    )  # fmt: skip
+    train(cfg, tmp_path / "run", progress=False)
+    x, f = R.heldout_data(200, resolution=32)
+    s = R.summarise_run(tmp_path / "run", profile="smoke", x=x, factors=f)
+    assert sum(s["active"]) >= 2  # the measures over active latents are defined
+    assert 0 <= s["jac_offdiag_per_point"] <= 1
+    if likelihood == "bernoulli":
+        assert np.abs(np.asarray(s["hess_term"])).max() == 0.0
+        assert s["hess_to_jac"] == 0.0 and s["hess_to_jac_per_point"] == 0.0
+        assert np.isnan(s["hess_offdiag"]) and np.isnan(s["hess_offdiag_per_point"])
+    else:
+        assert s["hess_to_jac"] > 0 and s["hess_to_jac_per_point"] > 0
+        # B is indefinite: its normalised off-diagonal is positive but not bounded by 1
+        assert 0 < s["hess_offdiag_per_point"] < float("inf")
 
 
 def test_summarise_run_table_metrics(tiny_root: Path) -> None:

@@ -25,8 +25,8 @@ import torch
 from torch import Tensor
 
 from seamlib.config import project_root
-from seamlib.metrics.offdiag import offdiag_active
-from seamlib.theory.eq6 import batch_terms
+from seamlib.metrics.offdiag import offdiag_active, offdiag_per_matrix
+from seamlib.theory.eq6 import point_terms
 
 __all__ = [
     "EVAL_SEED",
@@ -51,15 +51,21 @@ EVAL_SEED = 20_251_125
 
 
 def model_eq6_terms(
-    model: Any, x: Tensor, *, generator: torch.Generator | None = None, at: str = "sample"
+    model: Any,
+    x: Tensor,
+    *,
+    generator: torch.Generator | None = None,
+    at: str = "sample",
+    per_point: bool = False,
 ) -> tuple[Tensor, Tensor]:
-    """The two decoder-derivative terms of Eq. 6 of a trained VAE, averaged over a batch.
+    """The two terms of Eq. 6 of a trained VAE, ``-d^2 log p(x|z) / dz^2 = A - B``.
 
-    The Hessian of the log-likelihood in ``z`` splits into a Jacobian term and a Hessian term,
-    ``-d^2 log p(x|z) / dz^2 = A(x, z) - B(x, z)``: for the Gaussian likelihood (variance
-    ``s2 = model.sigma2``) ``A = J^T J / s2`` and ``B = (x - d(z))^T H / s2`` (Eq. 6 as
-    printed); for the Bernoulli likelihood the analogues of
-    :func:`seamlib.theory.eq6.point_terms` with the logits' Jacobian and Hessians.
+    :func:`seamlib.theory.eq6.point_terms` for the model's own likelihood (``model.likelihood``,
+    its mean link ``model.mean`` and variance ``model.sigma2``): for a Gaussian likelihood with
+    mean ``mu`` (the decoder output or its sigmoid) ``A = J_mu^T J_mu / s2`` and
+    ``B = sum_k (x - mu)_k H[mu_k] / s2`` (Eq. 6 / Eq. 9); for the Bernoulli likelihood
+    ``A = J_eta^T diag(p (1 - p)) J_eta`` and ``B = sum_k (x - p)_k H[eta_k]`` with the logits
+    ``eta`` (exactly zero for a ReLU decoder).
 
     Parameters
     ----------
@@ -70,10 +76,13 @@ def model_eq6_terms(
         For the posterior samples.
     at
         ``"sample"`` (one ``z ~ q(z|x)`` per point: the expectation of Eq. 6) or ``"mean"``.
+    per_point
+        Return each point's terms instead of their batch means.
 
     Returns
     -------
-    A, B : Tensor, shape (d, d) each (batch means, float64 on the CPU).
+    A, B : Tensor, shape (d, d) each (batch means), or (n, d, d) with ``per_point``; float64
+        on the CPU.
 
     Examples
     --------
@@ -93,10 +102,10 @@ def model_eq6_terms(
     with torch.no_grad():
         q = model.encode(x)
         z = q.rsample(generator) if at == "sample" else q.mean
-    if model.likelihood == "bernoulli":
-        a, b = batch_terms(model.decode, x, z.detach(), likelihood="bernoulli")
-    else:
-        a, b = batch_terms(model.decode, x, z.detach())
+    a, b = point_terms(model.decode, x, z.detach(), likelihood=model.likelihood, mean=model.mean)
+    if not per_point:
+        a, b = a.mean(0), b.mean(0)
+    if model.likelihood == "gaussian":  # after the mean, in the order the stored runs used
         a, b = a / model.sigma2, b / model.sigma2
     return a.detach().double().cpu(), b.detach().double().cpu()
 
@@ -136,7 +145,7 @@ def encode_dataset(model: Any, x: Tensor, batch: int = 256) -> tuple[Tensor, Ten
         out = model.decode(mu)
         means.append(mu.cpu())
         nll.append(model.neg_log_likelihood(xb, out).cpu())
-        mse.append((out - xb).pow(2).flatten(1).mean(1).cpu())
+        mse.append((model.mean_of(out) - xb).pow(2).flatten(1).mean(1).cpu())
     return torch.cat(means), torch.cat(nll), torch.cat(mse)
 
 
@@ -292,12 +301,29 @@ def run_fields(
     }
 
 
-def eq6_fields(a: Tensor, b: Tensor, active: np.ndarray) -> dict[str, Any]:
+def eq6_fields(
+    a: Tensor,
+    b: Tensor,
+    active: np.ndarray,
+    *,
+    a_points: Tensor | None = None,
+    b_points: Tensor | None = None,
+) -> dict[str, Any]:
     """The fields of a run summary that hold the Eq. 6 terms (:func:`model_eq6_terms`).
 
-    ``jac_term`` and ``hess_term`` (the two ``d x d`` terms) and ``jac_offdiag`` and
+    ``jac_term`` and ``hess_term`` (the two ``d x d`` batch means) and ``jac_offdiag`` and
     ``hess_offdiag``, their normalised off-diagonal over the ``active`` latents
-    (:func:`seamlib.metrics.offdiag_active`).
+    (:func:`seamlib.metrics.offdiag_active`; None where a diagonal entry is zero, as for the
+    exactly zero Hessian term of a ReLU decoder with a Bernoulli likelihood).
+
+    With the per-point terms ``a_points``, ``b_points`` (n, d, d) also
+    ``jac_offdiag_per_point`` and ``hess_offdiag_per_point`` (the mean over points of each
+    point's normalised off-diagonal over the active latents, points with a zero diagonal entry
+    left out; a batch mean lets entries of opposite sign cancel, these cannot; the Hessian
+    term is indefinite, so its measure is not bounded by 1 as a Gram matrix's is), and the size
+    of the Hessian term relative to the Jacobian term over the active latents:
+    ``hess_to_jac`` (``||mean B||_F / ||mean A||_F``) and ``hess_to_jac_per_point`` (the mean
+    over points of ``||B_i||_F / ||A_i||_F``), 0 when the Hessian term vanishes.
 
     Examples
     --------
@@ -306,13 +332,40 @@ def eq6_fields(a: Tensor, b: Tensor, active: np.ndarray) -> dict[str, Any]:
     >>> fields = eq6_fields(torch.eye(2), torch.ones(2, 2), np.array([True, True]))
     >>> fields["jac_offdiag"], fields["hess_offdiag"]
     (0.0, 1.0)
+    >>> pts = torch.eye(2).expand(3, 2, 2)
+    >>> fields = eq6_fields(torch.eye(2), torch.zeros(2, 2), np.array([True, True]),
+    ...                     a_points=pts, b_points=0 * pts)
+    >>> fields["jac_offdiag_per_point"], fields["hess_to_jac"], fields["hess_offdiag_per_point"]
+    (0.0, 0.0, nan)
     """
-    return {
+    out: dict[str, Any] = {
         "jac_term": a.tolist(),
         "hess_term": b.tolist(),
         "jac_offdiag": offdiag_active(a.numpy(), active),
         "hess_offdiag": offdiag_active(b.numpy(), active),
     }
+    if a_points is None or b_points is None:
+        return out
+    idx = torch.as_tensor(np.flatnonzero(np.asarray(active, dtype=bool)))
+    A = a_points.detach().double().cpu()[:, idx][:, :, idx]
+    B = b_points.detach().double().cpu()[:, idx][:, :, idx]
+    out["jac_offdiag_per_point"] = _offdiag_per_point(A)
+    out["hess_offdiag_per_point"] = _offdiag_per_point(B)
+    norm_a = torch.linalg.matrix_norm(A)
+    out["hess_to_jac"] = float(torch.linalg.norm(B.mean(0)) / torch.linalg.norm(A.mean(0)))
+    out["hess_to_jac_per_point"] = float((torch.linalg.matrix_norm(B) / norm_a).mean())
+    return out
+
+
+def _offdiag_per_point(M: Tensor) -> float:
+    """Mean normalised off-diagonal of the matrices ``M`` (n, k, k) with no zero diagonal
+    entry (NaN when ``k < 2`` or no matrix qualifies)."""
+    if M.shape[-1] < 2:
+        return float("nan")
+    keep = (torch.diagonal(M, dim1=-2, dim2=-1).abs() > 0).all(-1)
+    if not bool(keep.any()):
+        return float("nan")
+    return float(offdiag_per_matrix(M[keep]).mean())
 
 
 def finite(obj: Any, digits: int | None = None) -> Any:

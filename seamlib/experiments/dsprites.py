@@ -286,7 +286,7 @@ def _images(model: Any, x: Tensor, order: np.ndarray, n_recon: int, n_traverse: 
     mu = model.encode(x[n_recon : n_recon + 1].to(dev)).mean[0]  # a further test sample
     values = torch.linspace(-2.0, 2.0, n_traverse, device=dev)
     z = traversal_latents(mu, [int(j) for j in order], values)
-    trav = torch.sigmoid(model.decode(z)) if model.likelihood == "bernoulli" else model.decode(z)
+    trav = model.decode_mean(z)
     d = len(order)
     return {
         "originals": encode_images(x[:n_recon, 0]),
@@ -334,8 +334,13 @@ def summarise_run(
         ``config`` (the run's TrainConfig), ``step``, ``train_s``, held-out ``recon_nll``
         (nats per image, from the posterior mean), ``kl``, ``mi`` (d x 5),
         ``factor_entropy``, ``mig``, ``aas``, ``greedy_order``, ``knn_disent``, ``active``
-        (latents with code variance > 0.01), ``jac_term`` and ``hess_term`` (d x d, Eq. 6),
-        ``jac_offdiag``, ``hess_offdiag`` (normalised off-diagonal over active latents),
+        (latents with code variance > 0.01), ``jac_term`` and ``hess_term`` (d x d, the
+        two terms of Eq. 6 for the run's likelihood, :func:`model_eq6_terms`),
+        ``jac_offdiag``, ``hess_offdiag`` (normalised off-diagonal over active latents; the
+        Hessian term of a ReLU decoder with a Bernoulli likelihood is exactly zero, so its
+        ``hess_offdiag`` is None), their per-point means ``jac_offdiag_per_point``,
+        ``hess_offdiag_per_point`` and the relative size ``hess_to_jac``,
+        ``hess_to_jac_per_point`` (:func:`eq6_fields`),
         ``dto``, ``eval_id`` (``eval_tag``, or the fingerprint of the default held-out set)
         and optionally ``images``. With ``table_metrics`` also ``knn_disent_chance`` (the kNN
         score with the chance-corrected classification normaliser; ``knn_disent`` is the
@@ -372,7 +377,9 @@ def summarise_run(
     mi = metrics.mutual_info_matrix(codes, factors)
     active = np.asarray(metrics.active_latents(codes))
     n_eq6 = min(sizes.eq6_n, x.shape[0])
-    a, b = model_eq6_terms(model, x[:n_eq6], generator=gen)
+    a_i, b_i = model_eq6_terms(model, x[:n_eq6], generator=gen, per_point=True)
+    # batch means in float32 (the decoder's precision), as model_eq6_terms averages them
+    a, b = (t.float().mean(0).double() for t in (a_i, b_i))
     jac, _ = _jacobian_at_means(model, means_t[:n_eq6])
     knn = metrics.rolinek_knn_score(codes, factors, seed=seed)
     order = metrics.greedy_order(mi.mi)
@@ -390,7 +397,7 @@ def summarise_run(
         "greedy_order": order.tolist(),
         "knn_disent": float(knn),  # type: ignore[arg-type]
         "active": active.tolist(),
-        **eq6_fields(a, b, active),
+        **eq6_fields(a, b, active, a_points=a_i, b_points=b_i),
         "dto": metrics.dto(jac.numpy(), jacobian=True),
         "mcc": axis_match(codes, factors),
     }

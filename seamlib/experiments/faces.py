@@ -322,11 +322,11 @@ def _images(
     mu = model.encode(x[k : k + 1].to(dev)).mean[0]
     values = torch.linspace(-2.5, 2.5, sizes.n_traverse, device=dev)
     zt = traversal_latents(mu, order, values)
-    trav = _to_hwc(model.decode(zt))
+    trav = _to_hwc(model.decode_mean(zt))
     return {
         "originals": encode_images(_to_hwc(x[:k]), IMAGE_LEVELS),
         "reconstructions": encode_images(_to_hwc(model(xr)), IMAGE_LEVELS),
-        "samples": encode_images(_to_hwc(model.decode(z)), IMAGE_LEVELS),
+        "samples": encode_images(_to_hwc(model.decode_mean(z)), IMAGE_LEVELS),
         "traversal_source": encode_images(_to_hwc(x[k : k + 1])[0], IMAGE_LEVELS),
         "traversals": encode_images(
             trav.reshape(len(order), sizes.n_traverse, *trav.shape[1:]), IMAGE_LEVELS

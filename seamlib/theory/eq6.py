@@ -37,6 +37,7 @@ from seamlib.theory.posterior import (
 
 __all__ = [
     "Likelihood",
+    "MeanLink",
     "point_terms",
     "batch_terms",
     "Eq6Terms",
@@ -53,37 +54,62 @@ __all__ = [
 # The terms of Eq. 6 / Eq. 9
 # --------------------------------------------------------------------------------------
 Likelihood = Literal["gaussian", "bernoulli"]
+MeanLink = Literal["identity", "sigmoid"]
 
 
 def point_terms(
-    decoder: Decoder, x: Tensor, z: Tensor, *, likelihood: Likelihood = "gaussian"
+    decoder: Decoder,
+    x: Tensor,
+    z: Tensor,
+    *,
+    likelihood: Likelihood = "gaussian",
+    mean: MeanLink = "identity",
+    sigma2: float = 1.0,
 ) -> tuple[Tensor, Tensor]:
-    """The two decoder-derivative terms of Eq. 6 at each pair ``(x[b], z[b])``.
+    """The two terms of Eq. 6, ``-d^2 log p(x|z) / dz^2 = A - B``, at each pair ``(x[b], z[b])``.
 
-    The Hessian of the log-likelihood in ``z`` splits as ``-d^2 log p(x|z) / dz^2 = A - B``
-    (up to the likelihood's scale):
+    ``A`` (the Jacobian term) and ``B`` (the second-derivative term) for every likelihood
+    of the engine, with ``decoder`` the raw decoder output ``eta(z)``:
 
-    * ``"gaussian"``, mean ``d(z)`` = the decoder output: ``A = J^T J`` and
-      ``B = sum_l (x - d(z))_l H_l`` (Eq. 6 / Eq. 9, times ``sigma^2``);
-    * ``"bernoulli"``, logits ``eta(z)`` = the decoder output, ``p = sigmoid(eta)``:
-      ``A = J^T diag(p (1 - p)) J`` and ``B = (x - p)^T H`` with ``J``, ``H`` the Jacobian
-      and Hessians of the logits.
+    * ``"gaussian"``, ``mean="identity"`` (mean ``mu = eta``) or ``mean="sigmoid"``
+      (``mu = sigmoid(eta)``), variance ``sigma2``:
+      ``A = J_mu^T J_mu / sigma2`` and ``B = sum_k (x - mu)_k H[mu_k] / sigma2``
+      (Eq. 6 / Eq. 9 of Appendix A), ``H[mu_k]`` the ``d x d`` Hessian of ``mu_k``. For the
+      sigmoid mean ``H[mu_k] = sigmoid''(eta_k) grad eta_k grad eta_k^T + sigmoid'(eta_k)
+      H[eta_k]``: differentiated as a whole by autograd (exact, also where ``H[eta_k]``
+      is not zero, i.e. for smooth hidden activations), so ``B`` is not zero even for a
+      ReLU decoder;
+    * ``"bernoulli"``, logits ``eta``, ``p = sigmoid(eta)``:
+      ``A = J_eta^T diag(p (1 - p)) J_eta`` and ``B = sum_k (x - p)_k H[eta_k]``, exactly
+      zero for a piecewise-linear (ReLU) decoder. ``sigma2`` does not enter.
 
-    ``B`` is :func:`seamlib.theory.jacobian.hessian_term`, which uses the residual
-    ``x - decoder(z)``; for the Bernoulli case it is given ``x - p + eta`` so that the
-    residual is ``x - p``.
+    ``B`` is :func:`seamlib.theory.jacobian.hessian_term` (forward-over-reverse, batched with
+    ``torch.func.vmap``; the ``m x d x d`` Hessian is never formed); for the Bernoulli case it
+    is given ``x - p + eta`` so that the residual is ``x - p``. With the default ``sigma2 = 1``
+    the Gaussian terms are Eq. 6's times ``sigma^2``, as :func:`eq6_terms` uses them.
 
     Parameters
     ----------
     decoder
-        Maps (n, d) to (n, *out).
+        Maps (n, d) to (n, *out): the Gaussian mean before its link, or the logits.
     x : Tensor, shape (n, *out)
     z : Tensor, shape (n, d)
     likelihood : {"gaussian", "bernoulli"}
+    mean : {"identity", "sigmoid"}
+        Link from the decoder output to the Gaussian mean; ``"identity"`` for Bernoulli.
+    sigma2 : float
+        Variance of the Gaussian likelihood (> 0).
 
     Returns
     -------
     A, B : Tensors, shape (n, d, d)
+        Symmetric; ``A - B`` is ``-nabla_z^2 log p(x|z)`` at each point.
+
+    Raises
+    ------
+    ValueError
+        An unknown likelihood or link, a sigmoid link with the Bernoulli likelihood, or
+        ``sigma2 <= 0``.
 
     Examples
     --------
@@ -93,12 +119,16 @@ def point_terms(
     >>> A, B = eq6.point_terms(lambda z: z.pow(2), x, z)
     >>> A[0].tolist(), B[0].tolist()
     ([[4.0, 0.0], [0.0, 4.0]], [[2.0, 0.0], [0.0, 2.0]])
+    >>> A, B = eq6.point_terms(lambda z: 2 * z, x, z, likelihood="bernoulli")  # linear logits
+    >>> B.abs().max().item()
+    0.0
     """
+    _check_link(likelihood, mean)
+    s2 = _check_positive(sigma2, "sigma2")
     if likelihood == "gaussian":
-        J = jacobian(decoder, z)
-        return J.transpose(-1, -2) @ J, hessian_term(decoder, x, z)
-    if likelihood != "bernoulli":
-        raise ValueError(f"likelihood must be 'gaussian' or 'bernoulli', got {likelihood!r}.")
+        f = decoder if mean == "identity" else _sigmoid_of(decoder)
+        J = jacobian(f, z)
+        return J.transpose(-1, -2) @ J / s2, hessian_term(f, x, z) / s2
     J, eta = jacobian_and_value(decoder, z)  # (n, m, d), (n, m)
     p = torch.sigmoid(eta)
     A = torch.einsum("nmi,nm,nmj->nij", J, p * (1 - p), J)
@@ -106,8 +136,33 @@ def point_terms(
     return A, hessian_term(decoder, target, z)
 
 
+def _sigmoid_of(decoder: Decoder) -> Decoder:
+    def mean(z: Tensor) -> Tensor:
+        return torch.sigmoid(decoder(z))
+
+    return mean
+
+
+def _check_link(likelihood: str, mean: str) -> None:
+    if likelihood not in ("gaussian", "bernoulli"):
+        raise ValueError(f"likelihood must be 'gaussian' or 'bernoulli', got {likelihood!r}.")
+    if mean not in ("identity", "sigmoid"):
+        raise ValueError(f"mean must be 'identity' or 'sigmoid', got {mean!r}.")
+    if likelihood == "bernoulli" and mean != "identity":
+        raise ValueError(
+            "The Bernoulli likelihood's mean is always the sigmoid of the logits; "
+            f"mean={mean!r} is an option of the Gaussian likelihood: pass mean='identity'."
+        )
+
+
 def batch_terms(
-    decoder: Decoder, x: Tensor, z: Tensor, *, likelihood: Likelihood = "gaussian"
+    decoder: Decoder,
+    x: Tensor,
+    z: Tensor,
+    *,
+    likelihood: Likelihood = "gaussian",
+    mean: MeanLink = "identity",
+    sigma2: float = 1.0,
 ) -> tuple[Tensor, Tensor]:
     """Batch means of the two decoder-derivative terms of Eq. 6 (Property P1).
 
@@ -121,7 +176,7 @@ def batch_terms(
         Maps (n, d) to (n, *out).
     x : Tensor, shape (n, *out)
     z : Tensor, shape (n, d)
-    likelihood : {"gaussian", "bernoulli"}
+    likelihood, mean, sigma2
         As in :func:`point_terms`.
 
     Returns
@@ -137,7 +192,7 @@ def batch_terms(
     >>> jtj.tolist(), hess.tolist()
     ([[4.0, 0.0], [0.0, 4.0]], [[2.0, 0.0], [0.0, 2.0]])
     """
-    A, B = point_terms(decoder, x, z, likelihood=likelihood)
+    A, B = point_terms(decoder, x, z, likelihood=likelihood, mean=mean, sigma2=sigma2)
     return A.mean(0), B.mean(0)
 
 
