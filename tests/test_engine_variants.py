@@ -156,7 +156,7 @@ def test_mean_link_is_validated_everywhere():
 
 @pytest.mark.parametrize("name", ["softplus", "elu", "silu"])
 def test_smooth_activations_have_second_derivatives(name):
-    from seamlib.geometry import hessian_term
+    from seamlib.theory.jacobian import hessian_term
 
     torch.manual_seed(0)
     cfg = ModelConfig("mlp", (1, 4, 4), 3, likelihood="gaussian", hidden=(16,), activation=name)

@@ -124,7 +124,7 @@ def point_terms(
     0.0
     """
     _check_link(likelihood, mean)
-    s2 = _check_positive(sigma2, "sigma2")
+    s2 = check_positive(sigma2, "sigma2")
     if likelihood == "gaussian":
         f = decoder if mean == "identity" else _sigmoid_of(decoder)
         J = jacobian(f, z)
