@@ -322,7 +322,7 @@ class Trainer:
             self.optimizer.load_state_dict(state["optimizer"])
             self.generator.set_state(state["generator"])
         except (RuntimeError, ValueError, TypeError, KeyError) as exc:
-            reason = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else repr(exc)
+            reason = _first_line(exc)
             raise ConfigError(
                 f"The checkpoint of {short_path(self.run_dir)} does not fit the model that "
                 f"{CONFIG_FILE} describes ({reason}); restore {CONFIG_FILE} as it was when the "
@@ -645,6 +645,12 @@ class Trainer:
             for s, h in self._previous_handlers.items():
                 signal.signal(s, h)
             self._previous_handlers = {}
+
+
+def _first_line(exc: BaseException) -> str:
+    """The first line of an exception's message (at most 200 characters), for one-line errors."""
+    text = str(exc).strip()
+    return text.splitlines()[0][:200] if text else repr(exc)
 
 
 def read_config(run_dir: Path) -> TrainConfig:
@@ -1018,7 +1024,7 @@ def load_run(
             model = build_model(config.model_config(shape))
         model.load_state_dict(state["model"])
     except (RuntimeError, ValueError, TypeError) as exc:
-        reason = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else repr(exc)
+        reason = _first_line(exc)
         raise ConfigError(
             f"The checkpoint {name} of {short_path(run_dir)} does not fit the model that "
             f"{CONFIG_FILE} describes ({reason}); restore {CONFIG_FILE} as it was when the "
