@@ -94,6 +94,7 @@ from seamlib.train_fit import FitResult, fit
 
 __all__ = [
     "CURVE_JACOBIAN_N",
+    "RESUME_CHANGES",
     "FitResult",
     "fit",
     "SCHEDULES",
