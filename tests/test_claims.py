@@ -306,6 +306,7 @@ def test_tiny_book_shows_only_its_profile(tmp_path: Path) -> None:
     assert ledger.index("1 reproduced") < ledger.index('<details class="ledger-claim">')
     assert ledger.count('<details class="ledger-claim">') == len(claims.REGISTRY)
     assert 'class="math' in ledger and "W^T W" not in ledger
+    assert "mathjax" in ledger.lower()  # the math nodes come at write time: MathJax must load
     page, ledger = build("laptop")
     assert "built under laptop" in page and "built under smoke" not in page
     assert "tiny laptop" in ledger and "tiny smoke" not in ledger

@@ -306,6 +306,9 @@ def _purge(app: Sphinx, env: Any, docname: str) -> None:
 
 
 def setup(app: Sphinx) -> dict[str, Any]:
+    # The ledger's statements become math nodes at write time, after Sphinx has decided at
+    # read time which pages need MathJax: load it on every page.
+    app.set_html_assets_policy("always")
     app.add_config_value("seamlib_profile", "", "env", [str])
     # after myst-nb's own config-inited handlers (default priority 500)
     app.connect("config-inited", _configure_profile, priority=800)
