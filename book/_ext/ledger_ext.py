@@ -106,7 +106,7 @@ def _fmt(value: Any) -> str:
 
 
 def _table(header: list[str], rows: list[list[nodes.Node]], widths: list[int]) -> nodes.table:
-    table = nodes.table(classes=["claims-ledger"])
+    table = nodes.table(classes=["claims-ledger", "colwidths-given"])
     group = nodes.tgroup(cols=len(header))
     table += group
     for w in widths:
