@@ -557,3 +557,82 @@ def test_paired_runs_keep_only_complete_pairs() -> None:
     ]
     assert got == [(0, 8.0, "diag"), (0, 8.0, "full"), (1, 1.0, "diag"), (1, 1.0, "full")]
     assert R.paired_runs([]) == []
+
+
+def test_collect_one_experiment_folder_with_untrained_controls(
+    tiny_root: Path, tmp_path: Path
+) -> None:
+    """A grid file's own root (no experiment sub-folders) collects into fig5.json alone, with
+    one untrained control per run: same config, own initialisation, all summary fields."""
+    paths = R.collect(
+        tiny_root / "fig5", tmp_path, profile="smoke", experiment="fig5", controls=True
+    )
+    assert set(paths) == {"fig5"}  # the beta = 1 diagonal run makes no fig7.json here
+    doc = R.load_results("fig5", tmp_path)
+    runs, controls = doc["runs"], doc["controls"]
+    assert len(controls) == len(runs) == 2
+    for run in runs:
+        (ctrl,) = [c for c in controls if c["config"]["beta"] == run["config"]["beta"]]
+        assert ctrl["config"]["posterior"] == run["config"]["posterior"]
+        assert ctrl["step"] == 0 and ctrl["status"] == "complete"
+        assert ctrl["init_seed"] >= R.CONTROL_SEED  # apart from every training seed
+        for key in ("mig", "rotated", "top_k", "jac_offdiag_per_x", "eq6_samples"):
+            assert key in ctrl and key in run
+        assert run["top_k"]["k"] == R.TOP_K
+        assert run["eq6_samples"] == R.EQ6_SAMPLES
+    # the two grid points get different initialisations, and they differ from training's
+    assert len({c["init_seed"] for c in controls}) == 2
+    assert runs[0]["mi"] != next(c["mi"] for c in controls)
+    with pytest.raises(ValueError, match="Unknown dSprites experiment"):
+        R.collect(tiny_root / "fig5", tmp_path, profile="smoke", experiment="fig6")
+    with pytest.raises(FileNotFoundError, match="--experiment"):
+        R.collect(tiny_root, tmp_path, profile="smoke", experiment="fig5")  # wrong level
+
+
+def test_rotated_code_is_a_fixed_rotation() -> None:
+    rng = np.random.default_rng(0)
+    z = rng.normal(size=(50, 4))
+    r1, r2 = R.rotated_code(z), R.rotated_code(z)
+    assert np.array_equal(r1, r2)  # the same rotation for every run
+    assert np.allclose(r1 @ r1.T, z @ z.T)  # a rotation keeps every inner product of codes
+    assert not np.allclose(np.abs(r1), np.abs(z))  # and is not a signed permutation
+
+
+def test_paired_and_rotation_tests_decide_as_stated() -> None:
+    from seamlib.experiments import dsprites_stats as S
+
+    def run(seed, beta, post, x):
+        return {
+            "config": {"seed": seed, "beta": beta, "posterior": post},
+            "status": "complete",
+            "x": x,
+            "mcc": x,
+            "rotated": {"mcc": x - 0.1},
+        }
+
+    rows = [
+        run(s, b, p, s + b + (0.5 if p == "full" else 0.0))
+        for s in range(3)
+        for b in (1.0, 2.0, 4.0)
+        for p in ("diag", "full")
+    ]
+    t = S.paired_test(rows, "x")
+    assert t["n"] == 9 and t["diff"] == pytest.approx(0.5) and t["p"] < 0.01
+    assert S.paired_test(rows, "x", alternative="less")["p"] > 0.9
+    assert S.paired_test(rows, "x", where=lambda c: c["beta"] >= 4)["n"] == 3
+    flat = [{**r, "x": 1.0} for r in rows]
+    assert np.isnan(S.paired_test(flat, "x")["p"])  # no difference: undetermined, not 1
+    with pytest.raises(ValueError, match="alternative"):
+        S.paired_test(rows, "x", alternative="two-sided")
+    r = S.rotation_test(rows)
+    assert r["n"] == 9 and r["n_favour"] == 9 and r["p"] < 0.01
+    assert np.isnan(S.rotation_test(rows, posterior="none")["p"])
+    trends = S.diagonality_trends(
+        [
+            {**r, "jac_offdiag_per_x": 1 / r["config"]["beta"], "mig": r["config"]["beta"]}
+            for r in rows
+        ]
+    )
+    d = trends["diag"]["jac_offdiag_per_x"]
+    assert d["beta"] == pytest.approx(-1.0) and d["beta_p"] < 0.01 and d["n"] == 9
+    assert np.isnan(trends["diag"]["hess_offdiag"]["beta"])  # missing measure: NaN

@@ -40,6 +40,7 @@ __all__ = [
     "run_fields",
     "eq6_fields",
     "finite",
+    "field",
     "group_stats",
     "results_folder",
     "results_provenance",
@@ -392,12 +393,29 @@ def _num(v: Any) -> float:
     return float("nan") if v is None else float(v)
 
 
+def field(row: Mapping[str, Any], key: str) -> float:
+    """A numeric summary field; a dotted ``key`` reaches into a nested one
+    (``"top_k.jac_offdiag"``); NaN when missing or None.
+
+    Examples
+    --------
+    >>> from seamlib.experiments.common import field
+    >>> field({"a": {"b": 2}}, "a.b"), field({"a": None}, "a")
+    (2.0, nan)
+    """
+    value: Any = row
+    for part in key.split("."):
+        value = value.get(part) if isinstance(value, Mapping) else None
+    return _num(value)
+
+
 def group_stats(
     rows: Iterable[Mapping[str, Any]], key: str, by: Sequence[str] = ("posterior", "beta")
 ) -> dict[tuple[Any, ...], dict[str, float]]:
     """Mean, standard deviation (ddof = 1, 0 for one run) and count of ``key`` per group.
 
-    ``by`` names fields of each row's ``config`` (or of the row itself, e.g. ``"variant"``).
+    ``by`` names fields of each row's ``config`` (or of the row itself, e.g. ``"variant"``);
+    ``key`` may be dotted (:func:`field`).
     NaN values (e.g. an off-diagonal with fewer than two active latents) are left out.
 
     Examples
@@ -411,7 +429,7 @@ def group_stats(
     groups: dict[tuple[Any, ...], list[float]] = {}
     for r in rows:
         g = tuple(r["config"][b] if b in r["config"] else r.get(b) for b in by)
-        groups.setdefault(g, []).append(_num(r.get(key)))
+        groups.setdefault(g, []).append(field(r, key))
     out = {}
     for g, vals in sorted(groups.items(), key=lambda kv: tuple(str(v) for v in kv[0])):
         arr = np.asarray([v for v in vals if math.isfinite(v)])

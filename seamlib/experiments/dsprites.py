@@ -98,6 +98,13 @@ __all__ = [
     "heldout_data",
     "eval_id",
     "summarise_run",
+    "ROTATION_SEED",
+    "rotated_code",
+    "TOP_K",
+    "top_latents",
+    "EQ6_SAMPLES",
+    "CONTROL_SEED",
+    "untrained_summary",
     "TABLE_METRICS",
     "random_decoder_dto",
     "TABLE_COLUMNS",
@@ -334,19 +341,25 @@ def summarise_run(
         ``config`` (the run's TrainConfig), ``step``, ``train_s``, held-out ``recon_nll``
         (nats per image, from the posterior mean), ``kl``, ``mi`` (d x 5),
         ``factor_entropy``, ``mig``, ``aas``, ``greedy_order``, ``knn_disent``, ``active``
-        (latents with code variance > 0.01), ``jac_term`` and ``hess_term`` (d x d, the
-        two terms of Eq. 6 for the run's likelihood, :func:`model_eq6_terms`),
-        ``jac_offdiag``, ``hess_offdiag`` (normalised off-diagonal over active latents; the
-        Hessian term of a ReLU decoder with a Bernoulli likelihood is exactly zero, so its
-        ``hess_offdiag`` is None), their per-point means ``jac_offdiag_per_point``,
-        ``hess_offdiag_per_point`` and the relative size ``hess_to_jac``,
-        ``hess_to_jac_per_point`` (:func:`eq6_fields`),
-        ``dto``, ``eval_id`` (``eval_tag``, or the fingerprint of the default held-out set)
-        and optionally ``images``. With ``table_metrics`` also ``knn_disent_chance`` (the kNN
-        score with the chance-corrected classification normaliser; ``knn_disent`` is the
-        score as printed) and ``mig_sampled`` (MIG from Chen et al.'s estimator on posterior
-        samples, :func:`seamlib.metrics.mutual_info_matrix_posterior`, which Bhowal et al.
-        report; ``mig`` uses the histogram of posterior means).
+        (latents with code variance > 0.01), ``jac_term`` and ``hess_term`` (d x d, the two
+        terms of Eq. 6 for the run's likelihood, :func:`model_eq6_terms`), ``jac_offdiag``,
+        ``hess_offdiag`` (normalised off-diagonal over active latents; the Hessian term of a
+        ReLU decoder with a Bernoulli likelihood is exactly zero, so its ``hess_offdiag`` is
+        None), their means over points (one posterior sample per image)
+        ``jac_offdiag_per_point``, ``hess_offdiag_per_point`` and the relative size
+        ``hess_to_jac``, ``hess_to_jac_per_point`` (:func:`eq6_fields`), the same per image
+        with each image's terms averaged over :data:`EQ6_SAMPLES` posterior samples
+        (``jac_offdiag_per_x``, ``hess_offdiag_per_x``, ``hess_to_jac_per_x``;
+        ``eq6_samples``), ``top_k`` (the same measures over the :data:`TOP_K` latents of
+        largest code variance, :func:`top_latents`), ``mcc`` (:func:`axis_match`),
+        ``rotated`` (``mig``, ``aas`` and ``mcc`` of the code after :func:`rotated_code`,
+        the negative control of the axis scores), ``dto``, ``eval_id`` (``eval_tag``, or the
+        fingerprint of the default held- out set) and optionally ``images``. With
+        ``table_metrics`` also ``knn_disent_chance`` (the kNN score with the
+        chance-corrected classification normaliser; ``knn_disent`` is the score as printed)
+        and ``mig_sampled`` (MIG from Chen et al.'s estimator on posterior samples,
+        :func:`seamlib.metrics.mutual_info_matrix_posterior`, which Bhowal et al. report;
+        ``mig`` uses the histogram of posterior means).
 
     Examples
     --------
@@ -368,26 +381,120 @@ def summarise_run(
             resolution=config.resolution,
         )
         eval_tag = eval_id(heldout_indices(sizes.eval_n, exclude=exclude))
+    fields, codes, order = _model_summary(model, x, factors, eq6_n=sizes.eq6_n, seed=seed)
+    out: dict[str, Any] = {
+        "name": run_dir.name,
+        **run_fields(run_dir, config.to_dict(), info),
+        "n_eval": int(x.shape[0]),
+        "eval_id": eval_tag,
+        **fields,
+    }
+    if table_metrics:
+        out.update(_table_metrics(model, x, codes, factors, seed))
+    if images:
+        out["images"] = _images(model, x, order, sizes.n_recon, sizes.n_traverse)
+    path = run_dir / "dsprites_summary.json"
+    path.write_text(json.dumps(finite(out)))
+    return out
+
+
+ROTATION_SEED = 45
+"""Seed of the fixed random rotation of a code (:func:`rotated_code`)."""
+
+TOP_K = 3
+"""Latents of the equal-size diagonality measures (``summary["top_k"]``): a diagonal
+posterior at large beta keeps about 3 latents active and a full one 9-10, and the normalised
+off-diagonal of a ``k x k`` block depends on ``k``, so the two posteriors are also compared on
+their ``TOP_K`` latents of largest code variance."""
+
+
+def top_latents(codes: np.ndarray, k: int = TOP_K) -> np.ndarray:
+    """Mask of the ``k`` latents of largest code (posterior-mean) variance.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from seamlib.experiments.dsprites import top_latents
+    >>> top_latents(np.array([[0.0, 5.0, 2.0], [1.0, -5.0, 0.0]]), k=2).tolist()
+    [False, True, True]
+    """
+    var = np.var(codes, axis=0, ddof=1)
+    mask = np.zeros(codes.shape[1], dtype=bool)
+    mask[np.argsort(-var, kind="stable")[:k]] = True
+    return mask
+
+
+def rotated_code(codes: np.ndarray, seed: int = ROTATION_SEED) -> np.ndarray:
+    """``codes`` (n, d) times a fixed random rotation: the negative control of axis scores.
+
+    Diagonal posteriors identify the latents up to a signed permutation (Thm. 6.5); a rotated
+    code carries the same information in another basis, so an axis score (MIG, AAS, axis
+    match) that a rotated code also passes does not measure what the theory predicts. The
+    rotation is Haar-distributed (the Q of a QR decomposition of a Gaussian matrix, columns
+    signed by R's diagonal), the same for every run of a given ``d``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from seamlib.experiments.dsprites import rotated_code
+    >>> z = np.eye(3)
+    >>> q = rotated_code(z)
+    >>> bool(np.allclose(q @ q.T, np.eye(3))), bool(np.allclose(q, z))
+    (True, False)
+    """
+    d = codes.shape[1]
+    g = np.random.default_rng(seed).standard_normal((d, d))
+    q, r = np.linalg.qr(g)
+    return codes @ (q * np.sign(np.diag(r)))
+
+
+EQ6_SAMPLES = 16
+"""Posterior samples per image of the per-image Eq. 6 terms (``*_per_x`` fields): Eq. 6
+relates each image's posterior covariance to ``E_q(z|x)[A - B]``, an expectation over its
+posterior, which one sample per image (``*_per_point``) estimates with noise; the residual
+weights of the Hessian term make that noise large."""
+
+
+def _per_x(a: Tensor, b: Tensor, mask: np.ndarray, a_x: Tensor, b_x: Tensor) -> dict[str, Any]:
+    """The per-image fields (``*_per_x``) from the per-image expectations ``a_x``, ``b_x``."""
+    f = eq6_fields(a, b, mask, a_points=a_x, b_points=b_x)
+    return {
+        "jac_offdiag_per_x": f["jac_offdiag_per_point"],
+        "hess_offdiag_per_x": f["hess_offdiag_per_point"],
+        "hess_to_jac_per_x": f["hess_to_jac_per_point"],
+    }
+
+
+def _model_summary(
+    model: Any, x: Tensor, factors: np.ndarray, *, eq6_n: int, seed: int
+) -> tuple[dict[str, Any], np.ndarray, np.ndarray]:
+    """The metric fields of :func:`summarise_run` for a model (trained or not), its codes
+    (posterior means, float64) and the greedy order of its latents."""
     gen = torch.Generator(device=next(model.parameters()).device).manual_seed(seed)
     means_t, nll, _ = encode_dataset(model, x, batch=512)
     codes = means_t.double().numpy()
     with torch.no_grad():
-        q = model.encode(x[: sizes.eq6_n].to(next(model.parameters()).device))
+        q = model.encode(x[:eq6_n].to(next(model.parameters()).device))
         kl = float(q.kl().mean())
     mi = metrics.mutual_info_matrix(codes, factors)
     active = np.asarray(metrics.active_latents(codes))
-    n_eq6 = min(sizes.eq6_n, x.shape[0])
+    n_eq6 = min(eq6_n, x.shape[0])
     a_i, b_i = model_eq6_terms(model, x[:n_eq6], generator=gen, per_point=True)
     # batch means in float32 (the decoder's precision), as model_eq6_terms averages them
     a, b = (t.float().mean(0).double() for t in (a_i, b_i))
     jac, _ = _jacobian_at_means(model, means_t[:n_eq6])
     knn = metrics.rolinek_knn_score(codes, factors, seed=seed)
     order = metrics.greedy_order(mi.mi)
-    out: dict[str, Any] = {
-        "name": run_dir.name,
-        **run_fields(run_dir, config.to_dict(), info),
-        "n_eval": int(x.shape[0]),
-        "eval_id": eval_tag,
+    k = EQ6_SAMPLES
+    a_s, b_s = model_eq6_terms(
+        model, x[:n_eq6].repeat_interleave(k, 0), generator=gen, per_point=True
+    )
+    a_x, b_x = (t.reshape(n_eq6, k, *t.shape[1:]).mean(1) for t in (a_s, b_s))
+    top = top_latents(codes)
+    top_fields = eq6_fields(a, b, top, a_points=a_i, b_points=b_i)
+    rot = rotated_code(codes)
+    mi_rot = metrics.mutual_info_matrix(rot, factors)
+    fields = {
         "recon_nll": float(nll.mean()),
         "kl": kl,
         "mi": mi.mi.tolist(),
@@ -398,16 +505,77 @@ def summarise_run(
         "knn_disent": float(knn),  # type: ignore[arg-type]
         "active": active.tolist(),
         **eq6_fields(a, b, active, a_points=a_i, b_points=b_i),
+        **_per_x(a, b, active, a_x, b_x),
+        "eq6_samples": k,
         "dto": metrics.dto(jac.numpy(), jacobian=True),
         "mcc": axis_match(codes, factors),
+        "top_k": {
+            "k": int(top.sum()),
+            "latents": np.flatnonzero(top).tolist(),
+            **{k: v for k, v in top_fields.items() if k not in ("jac_term", "hess_term")},
+            **_per_x(a, b, top, a_x, b_x),
+        },
+        "rotated": {
+            "mig": metrics.mig(mi_rot.mi, mi_rot.factor_entropy),
+            "aas": metrics.aas(mi_rot.mi) if mi_rot.mi.sum() > 0 else float("nan"),
+            "mcc": axis_match(rot, factors),
+        },
     }
-    if table_metrics:
-        out.update(_table_metrics(model, x, codes, factors, seed))
-    if images:
-        out["images"] = _images(model, x, order, sizes.n_recon, sizes.n_traverse)
-    path = run_dir / "dsprites_summary.json"
-    path.write_text(json.dumps(finite(out)))
-    return out
+    return fields, codes, order
+
+
+def untrained_summary(
+    config: Mapping[str, Any],
+    x: Tensor,
+    factors: np.ndarray,
+    *,
+    profile: str | None = None,
+    seed: int = 0,
+    init_seed: int | None = None,
+    device: str | None = "cpu",
+    eval_tag: str | None = None,
+) -> dict[str, Any]:
+    """The summary of :func:`summarise_run` for the *untrained* model of a run's ``config``.
+
+    The negative control of every check on trained runs: the same architecture, posterior and
+    likelihood, initialised as a training run is at step 0 (``torch.manual_seed``, then the
+    model) from ``init_seed`` (default ``config["seed"]``), evaluated on the same images
+    ``x``, ``factors`` with the same fields. ``beta`` does not enter an untrained model, so
+    a control grid gives each grid point its own ``init_seed`` (:func:`collect`), and a test
+    over it has as many independent points as the same test over the trained grid.
+
+    Examples
+    --------
+    >>> import numpy as np, torch
+    >>> from seamlib.experiments.dsprites import untrained_summary
+    >>> cfg = {"dataset": "dsprites", "architecture": "mlp", "hidden": [16], "latent_dim": 3,
+    ...        "resolution": 32, "posterior": "diag", "seed": 0}
+    >>> x = torch.rand(40, 1, 32, 32).round()
+    >>> f = np.random.default_rng(0).integers(0, 3, size=(40, 5)).astype(float)
+    >>> s = untrained_summary(cfg, x, f, profile="smoke")
+    >>> s["step"], len(s["mi"]), s["config"]["posterior"], s["init_seed"]
+    (0, 3, 'diag', 0)
+    """
+    from seamlib.train_config import TrainConfig, resolve_device
+
+    sizes = get_profile(profile).dsprites
+    tc = TrainConfig.from_dict(dict(config))
+    init = tc.seed if init_seed is None else int(init_seed)
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(init)
+        model = build_model(tc.model_config(tuple(x.shape[1:])))
+    model.to(resolve_device(device)).eval()
+    fields, _, _ = _model_summary(model, x, factors, eq6_n=sizes.eq6_n, seed=seed)
+    return {
+        "name": "untrained",
+        "config": tc.to_dict(),
+        "status": "complete",  # an untrained model is what it is: a complete control run
+        "init_seed": init,
+        "step": 0,
+        "n_eval": int(x.shape[0]),
+        "eval_id": eval_tag,
+        **fields,
+    }
 
 
 TABLE_METRICS: tuple[str, ...] = ("knn_disent_chance", "mig_sampled")
@@ -564,7 +732,9 @@ def classify(experiment: str, config: Mapping[str, Any]) -> str:
     )
 
 
-def _run_dirs(root: Path) -> list[tuple[str, Path]]:
+def _run_dirs(root: Path, experiment: str | None = None) -> list[tuple[str, Path]]:
+    if experiment is not None:  # root is that experiment's folder
+        return [(experiment, p.parent) for p in sorted(root.glob("*/checkpoint.pt"))]
     runs = []
     for exp in EXPERIMENTS:
         folder = root / exp
@@ -586,6 +756,8 @@ def collect(
     reuse: bool = True,
     include_incomplete: bool = False,
     command: str | None = None,
+    experiment: str | None = None,
+    controls: bool = False,
 ) -> dict[str, Path]:
     """Summarise every trained run under ``run_root`` and write the chapter's result files.
 
@@ -605,6 +777,13 @@ def collect(
     commits it was trained at (``train_commits``, from its ``provenance.json``); each file's
     provenance records ``command`` (this collection) and ``train_commands`` (the sweeps).
 
+    With ``experiment`` (one of :data:`EXPERIMENTS`), ``run_root`` is that experiment's own
+    folder (the ``root`` of a grid file that is not one of :func:`grids`, such as the
+    Gaussian Fig. 5 grid), and only its file is written (a Fig. 5 folder's constant-beta runs
+    then make no ``fig7.json``). With ``controls``, ``fig5.json`` also holds ``controls``:
+    :func:`untrained_summary` of every (seed, beta, posterior) of its runs, on the same
+    images, each grid point from its own initialisation (:data:`CONTROL_SEED`).
+
     Returns
     -------
     dict
@@ -621,19 +800,25 @@ def collect(
     sizes = prof.dsprites
     root = Path(run_root)
     out = results_folder("dsprites", out_dir)
+    if experiment is not None and experiment not in EXPERIMENTS:
+        raise ValueError(
+            f"Unknown dSprites experiment {experiment!r}; expected one of {', '.join(EXPERIMENTS)}."
+        )
     runs = [
         (exp, run)
-        for exp, run in _run_dirs(root)
+        for exp, run in _run_dirs(root, experiment)
         if include_incomplete or run_status(run) == "complete"
     ]
     if not runs:
+        where = f"{root}/*" if experiment else f"{root}/{{{','.join(EXPERIMENTS)}}}/*"
         raise FileNotFoundError(
-            f"No trained runs under {root}/{{{','.join(EXPERIMENTS)}}}/*/checkpoint.pt; run "
-            "the sweeps first (python -m seamlib sweep experiments/dsprites_<exp>.<profile>.json"
-            f" --root {root}/<exp>)."
+            f"No trained runs under {where}/checkpoint.pt; run the sweeps first "
+            "(python -m seamlib sweep experiments/dsprites_<exp>.<profile>.json), or check "
+            "--experiment (given: the run root is one experiment's folder)."
         )
     out.mkdir(parents=True, exist_ok=True)
-    train_sets = [training_indices(json.loads(p.read_text())) for p in root.glob("*/*/config.json")]
+    pattern = "*/config.json" if experiment else "*/*/config.json"
+    train_sets = [training_indices(json.loads(p.read_text())) for p in root.glob(pattern)]
     exclude = np.unique(
         np.concatenate([np.zeros(0, np.int64)] + [t for t in train_sets if t is not None])
     )
@@ -644,7 +829,7 @@ def collect(
     for exp, run in runs:
         cfg = json.loads((run / "config.json").read_text())
         variant = classify(exp, cfg)
-        fig7 = exp == "fig7" or _is_fig7_baseline(exp, cfg, sizes)
+        fig7 = exp == "fig7" or (experiment is None and _is_fig7_baseline(exp, cfg, sizes))
         want_images = fig7 and int(cfg["seed"]) == first_seed
         table = exp in ("rolinek", "bhowal")
         cached = run / "dsprites_summary.json"
@@ -654,6 +839,7 @@ def collect(
                 summary = json.loads(cached.read_text())
                 stale = summary.get("eval_id") != tag or (want_images and "images" not in summary)
                 stale |= table and any(k not in summary for k in TABLE_METRICS)
+                stale |= any(k not in summary for k in ("rotated", "top_k", "eq6_samples"))
                 summary = None if stale else summary
         if summary is None:
             key = (str(cfg.get("dataset")), int(cfg.get("resolution", 64)))
@@ -713,10 +899,62 @@ def collect(
             ),
             "runs": rows,
         }
+        if name == "fig5" and controls:
+            doc["controls"] = _controls(rows, heldout, sizes, exclude, prof.name, device, tag)
         path = out / f"{name}.json"
         path.write_text(json.dumps(finite(doc, digits=6), separators=(",", ":")) + "\n")
         paths[name] = path
     return paths
+
+
+def _controls(
+    rows: Sequence[Mapping[str, Any]],
+    heldout: dict[tuple[str, int], tuple[Tensor, np.ndarray]],
+    sizes: DspritesSizes,
+    exclude: np.ndarray,
+    profile: str,
+    device: str | None,
+    tag: str,
+) -> list[dict[str, Any]]:
+    """:func:`untrained_summary` of each (seed, beta, posterior) of the Fig. 5 ``rows``, one
+    initialisation per (seed, beta) shared by both posteriors, as a seed is in training."""
+    out = []
+    for init, cfg in _control_configs(rows):
+        key = (str(cfg.get("dataset")), int(cfg.get("resolution", 64)))
+        if key not in heldout:
+            heldout[key] = heldout_data(
+                sizes.eval_n,
+                dataset=key[0],
+                data_root=cfg.get("data_root"),
+                exclude=exclude,
+                resolution=key[1],
+            )
+        x, f = heldout[key]
+        out.append(
+            finite(
+                untrained_summary(
+                    cfg, x, f, profile=profile, init_seed=init, device=device, eval_tag=tag
+                )
+            )
+        )
+    return out
+
+
+CONTROL_SEED = 1_000
+"""Untrained control of grid point (seed, beta index i): initialised from
+``CONTROL_SEED * (seed + 1) + i``, apart from every training seed."""
+
+
+def _control_configs(rows: Sequence[Mapping[str, Any]]) -> list[tuple[int, dict[str, Any]]]:
+    """(initialisation seed, config) for each (seed, beta, posterior) of ``rows``."""
+    betas = sorted({float(r["config"]["beta"]) for r in rows}, reverse=True)
+    out = {}
+    for r in rows:
+        cfg = r["config"]
+        seed, beta, post = int(cfg["seed"]), float(cfg["beta"]), str(cfg["posterior"])
+        init = CONTROL_SEED * (seed + 1) + betas.index(beta)
+        out[(seed, -beta, post)] = (init, dict(cfg))
+    return [out[k] for k in sorted(out)]
 
 
 def _with_stored(path: Path, rows: list[dict[str, Any]], tag: str) -> list[dict[str, Any]]:
@@ -801,6 +1039,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     c.add_argument("--out", default=None, help="folder (default: results/dsprites/)")
     c.add_argument("--no-reuse", action="store_true", help="recompute every summary")
     c.add_argument("--incomplete", action="store_true", help="include runs still training")
+    c.add_argument(
+        "--experiment",
+        choices=EXPERIMENTS,
+        default=None,
+        help="RUN_ROOT is this experiment's own folder (e.g. a grid file's root)",
+    )
+    c.add_argument(
+        "--controls",
+        action="store_true",
+        help="also summarise an untrained model for each run of fig5 (negative controls)",
+    )
     args = parser.parse_args(argv)
     if args.cmd == "grids":
         for path in write_grids(args.profile, args.out).values():
@@ -812,6 +1061,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             profile=args.profile,
             reuse=not args.no_reuse,
             include_incomplete=args.incomplete,
+            experiment=args.experiment,
+            controls=args.controls,
             command=module_command(
                 "seamlib.dsprites_results", sys.argv[1:] if argv is None else argv
             ),

@@ -15,7 +15,7 @@ from scipy import stats
 
 from seamlib import metrics
 from seamlib.data.dsprites import VARYING_FACTORS
-from seamlib.experiments.common import _num, group_stats
+from seamlib.experiments.common import _num, field, group_stats
 
 __all__ = [
     "ORDINAL_FACTORS",
@@ -24,6 +24,10 @@ __all__ = [
     "spearman_test",
     "theil_sen",
     "fig5_trends",
+    "EQ6_MEASURES",
+    "diagonality_trends",
+    "paired_test",
+    "rotation_test",
     "paired_runs",
     "fig7_label",
     "fig7_stats",
@@ -86,8 +90,12 @@ def spearman(x: Sequence[float], y: Sequence[float]) -> float:
     return spearman_test(x, y)[0]
 
 
-def spearman_test(x: Sequence[float], y: Sequence[float]) -> tuple[float, float]:
-    """Spearman's rho and its two-sided p-value (scipy) over the pairs with both values finite.
+def spearman_test(
+    x: Sequence[float], y: Sequence[float], alternative: str = "two-sided"
+) -> tuple[float, float]:
+    """Spearman's rho and its p-value (scipy) over the pairs with both values finite.
+
+    ``alternative``: ``"two-sided"``, ``"greater"`` (rho > 0) or ``"less"`` (rho < 0).
 
     Returns ``(nan, nan)`` with fewer than 3 pairs or a constant variable.
 
@@ -102,7 +110,7 @@ def spearman_test(x: Sequence[float], y: Sequence[float]) -> tuple[float, float]
     keep = np.isfinite(a) & np.isfinite(b)
     if keep.sum() < 3 or np.ptp(a[keep]) == 0 or np.ptp(b[keep]) == 0:
         return float("nan"), float("nan")
-    res = stats.spearmanr(a[keep], b[keep])
+    res = stats.spearmanr(a[keep], b[keep], alternative=alternative)
     return float(res.statistic), float(res.pvalue)
 
 
@@ -216,6 +224,184 @@ def fig5_trends(rows: Iterable[Mapping[str, Any]]) -> dict[str, dict[str, float]
             "n": float(len(sel)),
         }
     return out
+
+
+EQ6_MEASURES: dict[str, str] = {
+    "jac_offdiag_per_x": "Jacobian term, per image",
+    "jac_offdiag_per_point": "Jacobian term, per sample",
+    "jac_offdiag": "Jacobian term, batch mean",
+    "hess_offdiag_per_x": "Hessian term, per image",
+    "hess_offdiag_per_point": "Hessian term, per sample",
+    "hess_offdiag": "Hessian term, batch mean",
+}
+"""The stored measures of (non-)diagonality of the two Eq. 6 terms (Appendix E's normalised
+off-diagonal over the active latents), summary field -> what it is: the mean over images of
+each image's terms averaged over its posterior samples (per image, the expectation of Eq. 6),
+the mean over single posterior samples (per sample), and the terms' batch mean."""
+
+
+def diagonality_trends(
+    rows: Iterable[Mapping[str, Any]], prefix: str = ""
+) -> dict[str, dict[str, dict[str, float]]]:
+    """Fig. 5 (right): how the diagonality of the Eq. 6 terms goes with beta and with MIG.
+
+    For each posterior and each measure of :data:`EQ6_MEASURES` (``prefix`` + measure, e.g.
+    ``prefix="top_k."`` for the equal-size measures), Spearman's rho over the runs (one
+    point per run) against ``log10(beta)`` and against MIG, with the *one-sided* p-value of
+    the paper's direction: rho < 0 in both (more diagonal at higher beta; disentanglement
+    goes with diagonality), claimed for diagonal posteriors.
+
+    Returns
+    -------
+    dict
+        ``{posterior: {measure: {"beta", "beta_p", "mig", "mig_p", "n"}}}``; NaN where fewer
+        than 3 runs have the measure.
+
+    Examples
+    --------
+    >>> from seamlib.experiments.dsprites_stats import diagonality_trends
+    >>> rows = [{"config": {"posterior": "diag", "beta": b}, "mig": b / 10,
+    ...          "jac_offdiag_per_point": 1 / b} for b in (0.5, 1.0, 2.0, 4.0)]
+    >>> t = diagonality_trends(rows)["diag"]["jac_offdiag_per_point"]
+    >>> t["beta"], t["mig"], t["n"]
+    (-1.0, -1.0, 4.0)
+    """
+    rows = list(rows)
+    out: dict[str, dict[str, dict[str, float]]] = {}
+    for post in ("diag", "full"):
+        sel = [r for r in rows if r["config"]["posterior"] == post]
+        beta = [math.log10(float(r["config"]["beta"])) for r in sel]
+        mig = [_num(r.get("mig")) for r in sel]
+        out[post] = {}
+        for key in EQ6_MEASURES:
+            vals = [field(r, prefix + key) for r in sel]
+            rho_b, p_b = spearman_test(beta, vals, alternative="less")
+            rho_m, p_m = spearman_test(mig, vals, alternative="less")
+            out[post][key] = {
+                "beta": rho_b,
+                "beta_p": p_b,
+                "mig": rho_m,
+                "mig_p": p_m,
+                "n": float(np.isfinite(vals).sum()),
+            }
+    return out
+
+
+def paired_test(
+    rows: Iterable[Mapping[str, Any]],
+    key: str,
+    *,
+    alternative: str = "greater",
+    where: Any = None,
+) -> dict[str, float]:
+    """Full against diagonal posteriors on the same (seed, beta): a paired one-sided test.
+
+    Over the pairs of :func:`paired_runs` (optionally only those whose diagonal run satisfies
+    ``where(config)``) with ``key`` finite in both runs, the differences full - diagonal and
+    the Wilcoxon signed-rank test of ``alternative`` (``"greater"``: full above diagonal, as
+    P1 and Lemma 4.1 predict for the off-diagonal measures).
+
+    Returns
+    -------
+    dict
+        ``n`` (pairs), ``diag`` and ``full`` (means), ``diff`` (mean difference), ``diff_sd``
+        (its sd over pairs, ddof = 1), ``p`` (NaN with fewer than 2 pairs or all differences
+        zero) and ``n_favour`` (pairs whose difference has the sign of ``alternative``).
+
+    Examples
+    --------
+    >>> from seamlib.experiments.dsprites_stats import paired_test
+    >>> rows = [{"config": {"seed": s, "beta": 1.0, "posterior": p}, "status": "complete",
+    ...          "x": s + (p == "full")} for s in range(6) for p in ("diag", "full")]
+    >>> t = paired_test(rows, "x")
+    >>> t["n"], t["diff"], t["n_favour"], t["p"] < 0.05
+    (6.0, 1.0, 6.0, True)
+    """
+    if alternative not in ("greater", "less"):
+        raise ValueError(f"alternative must be 'greater' or 'less', got {alternative!r}.")
+    by: dict[tuple[int, float], dict[str, float]] = {}
+    for r in paired_runs(rows):
+        cfg = r["config"]
+        by.setdefault((int(cfg["seed"]), float(cfg["beta"])), {})[str(cfg["posterior"])] = field(
+            r, key
+        )
+        if where is not None and cfg["posterior"] == "diag" and not where(cfg):
+            by[(int(cfg["seed"]), float(cfg["beta"]))]["skip"] = 1.0
+    pairs = [
+        (v["diag"], v["full"])
+        for v in by.values()
+        if "skip" not in v
+        and np.isfinite(v.get("diag", np.nan))
+        and np.isfinite(v.get("full", np.nan))
+    ]
+    d = np.array([f - g for g, f in pairs], dtype=float)
+    n = len(pairs)
+    sign = 1.0 if alternative == "greater" else -1.0
+    p = float("nan")
+    if n >= 2 and np.any(d != 0):
+        p = float(stats.wilcoxon(d, alternative=alternative).pvalue)
+    return {
+        "n": float(n),
+        "diag": float(np.mean([g for g, _ in pairs])) if n else float("nan"),
+        "full": float(np.mean([f for _, f in pairs])) if n else float("nan"),
+        "diff": float(d.mean()) if n else float("nan"),
+        "diff_sd": float(d.std(ddof=1)) if n > 1 else float("nan"),
+        "p": p,
+        "n_favour": float((sign * d > 0).sum()),
+    }
+
+
+def rotation_test(
+    rows: Iterable[Mapping[str, Any]],
+    key: str = "mcc",
+    *,
+    posterior: str = "diag",
+    where: Any = None,
+) -> dict[str, float]:
+    """A run's code against its own random rotation: is ``key`` higher in the learned basis?
+
+    Thm. 6.5 identifies the latents up to a signed permutation, so an axis score of a
+    diagonal-posterior run should drop when its code is rotated (``rotated.<key>``, stored by
+    the summaries, :func:`seamlib.experiments.dsprites.rotated_code`). Over the complete runs
+    of ``posterior`` (and ``where(config)``), the one-sided Wilcoxon signed-rank test of
+    ``key - rotated.key > 0``.
+
+    Returns
+    -------
+    dict
+        ``n``, ``learned`` and ``rotated`` (means), ``p`` (NaN with fewer than 2 runs or all
+        differences zero) and ``n_favour`` (runs scoring higher in their learned basis).
+
+    Examples
+    --------
+    >>> from seamlib.experiments.dsprites_stats import rotation_test
+    >>> rows = [{"config": {"posterior": "diag", "beta": 1.0}, "status": "complete",
+    ...          "mcc": 0.9 + i / 100, "rotated": {"mcc": 0.6}} for i in range(6)]
+    >>> t = rotation_test(rows)
+    >>> t["n"], t["n_favour"], t["p"] < 0.05
+    (6.0, 6.0, True)
+    """
+    sel = [
+        r
+        for r in rows
+        if r.get("status") == "complete"
+        and r["config"]["posterior"] == posterior
+        and (where is None or where(r["config"]))
+    ]
+    pairs = [(field(r, key), field(r, f"rotated.{key}")) for r in sel]
+    pairs = [(a, b) for a, b in pairs if np.isfinite(a) and np.isfinite(b)]
+    d = np.array([a - b for a, b in pairs], dtype=float)
+    n = len(pairs)
+    p = float("nan")
+    if n >= 2 and np.any(d != 0):
+        p = float(stats.wilcoxon(d, alternative="greater").pvalue)
+    return {
+        "n": float(n),
+        "learned": float(np.mean([a for a, _ in pairs])) if n else float("nan"),
+        "rotated": float(np.mean([b for _, b in pairs])) if n else float("nan"),
+        "p": p,
+        "n_favour": float((d > 0).sum()),
+    }
 
 
 def fig7_label(run: Mapping[str, Any]) -> str:

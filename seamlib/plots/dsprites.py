@@ -36,6 +36,10 @@ _METRICS = {
     "aas": ("AAS", "-", "s"),
     "jac_offdiag": ("off-diag. Jacobian term", "--", "^"),
     "hess_offdiag": ("off-diag. Hessian term", ":", "v"),
+    "jac_offdiag_per_x": ("off-diag. Jacobian term, per image", "--", "^"),
+    "hess_offdiag_per_x": ("off-diag. Hessian term, per image", ":", "v"),
+    "jac_offdiag_per_point": ("off-diag. Jacobian term, per sample", "--", "^"),
+    "hess_offdiag_per_point": ("off-diag. Hessian term, per sample", ":", "v"),
 }
 
 
@@ -60,11 +64,15 @@ def _select(runs: Sequence[Run], **fields: Any) -> list[Run]:
     return [r for r in runs if all(r["config"].get(k) == v for k, v in fields.items())]
 
 
-def fig5_metrics(runs: Sequence[Run]) -> Figure:
+def fig5_metrics(
+    runs: Sequence[Run], diagonality: Sequence[str] = ("jac_offdiag", "hess_offdiag")
+) -> Figure:
     """Fig. 5 (main plots): metrics and diagonality against beta, diagonal vs full.
 
-    Top row: MIG and AAS; bottom row: normalised off-diagonal of the Jacobian and Hessian
-    terms of Eq. 6 (lower = more diagonal). Lines are means over seeds, bands +- 1 std.
+    Top row: MIG and AAS; bottom row: the summary fields ``diagonality``, measures of the
+    normalised off-diagonal of the Jacobian and Hessian terms of Eq. 6 (lower = more
+    diagonal; by default of their batch means, ``*_per_x`` per image, ``*_per_point`` per
+    posterior sample). Lines are means over seeds, bands +- 1 std.
 
     Examples
     --------
@@ -75,7 +83,7 @@ def fig5_metrics(runs: Sequence[Run]) -> Figure:
     fig, axes = plt.subplots(2, 2, figsize=(9.0, 5.6), sharex=True, sharey="row")
     for col, post in enumerate(("diag", "full")):
         sel = _select(runs, posterior=post)
-        for row, keys in enumerate((("mig", "aas"), ("jac_offdiag", "hess_offdiag"))):
+        for row, keys in enumerate((("mig", "aas"), tuple(diagonality))):
             ax = axes[row, col]
             for key in keys:
                 stats_ = group_stats(sel, key, by=("beta",))
