@@ -15,7 +15,10 @@ paper's concepts:
 ``align``       matching up to permutation and sign (the one signed-permutation matcher)
 ``metrics``     MIG, AAS, DtO, MCC, ... (Appendix E), one module per metric family
 ``data``        procedural dSprites, dSprites/CelebA loaders, synthetic data
-``models``, ``train``, ``sweep``  the VAE engine and its CLI
+``engine``      the VAE engine, one module per step: ``engine.models``, ``engine.config``,
+                ``engine.data``, ``engine.fit``, ``engine.rundir``, ``engine.runs``,
+                ``engine.evaluate``, ``engine.train``, ``engine.sweep``; the CLI is
+                ``python -m seamlib``
 ``experiments`` dSprites and faces experiments on trained VAEs, re-exported by
                 ``dsprites_results`` and ``faces_results``
 

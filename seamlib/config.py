@@ -402,11 +402,11 @@ class MetricsSizes(Section):
 
 
 # --------------------------------------------------------------------------------------
-# The VAE engine (seamlib.train) defaults
+# The VAE engine (seamlib.engine.train) defaults
 # --------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class TrainSizes(Section):
-    """Defaults of the VAE engine (``seamlib.train``) and its CLI.
+    """Defaults of the VAE engine (``seamlib.engine.train``) and its CLI.
 
     Defaults are the laptop sizes; ``SMOKE`` and ``PAPER`` hold the overrides.
 
