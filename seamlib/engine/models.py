@@ -67,11 +67,10 @@ import torch
 from torch import Tensor, nn
 
 from seamlib.errors import ConfigError
-from seamlib.theory.eq6 import MeanLink
+from seamlib.theory.eq6 import Likelihood, MeanLink
 
 __all__ = [
     "Posterior",
-    "Likelihood",
     "MEAN_LINKS",
     "GaussianPosterior",
     "VAE",
@@ -90,7 +89,6 @@ __all__ = [
 ]
 
 Posterior = Literal["diag", "full"]
-Likelihood = Literal["gaussian", "bernoulli"]
 _POSTERIORS = ("diag", "full")
 _LIKELIHOODS = ("gaussian", "bernoulli")
 MEAN_LINKS: tuple[str, ...] = ("identity", "sigmoid")
