@@ -2,7 +2,7 @@
 
 Rows (ratio = baseline_s / candidate_s; higher is better for the candidate):
 
-1. ``engine overhead (conv)`` / ``(mlp)``: :meth:`seamlib.train.Trainer.run` (uint8 data on
+1. ``engine overhead (conv)`` / ``(mlp)``: :meth:`seamlib.engine.train.Trainer.run` (uint8 data on
    the device, beta schedule, loss buffering and finiteness checks, metrics rows, a tqdm
    bar) against a bare PyTorch loop (float data, randint + index, loss, backward, Adam) with
    the same model, batch and seed. Bar: at most 10% overhead, i.e. ratio >= 1/1.1 = 0.909.
@@ -41,8 +41,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from _timing import best_time  # noqa: E402
 
-from seamlib.models import ModelConfig, build_model  # noqa: E402
-from seamlib.train import TrainConfig, Trainer, TrainingData  # noqa: E402
+from seamlib.engine.config import TrainConfig  # noqa: E402
+from seamlib.engine.data import TrainingData  # noqa: E402
+from seamlib.engine.models import ModelConfig, build_model  # noqa: E402
+from seamlib.engine.train import Trainer  # noqa: E402
 
 BAR_10PCT = 1 / 1.1
 
@@ -182,7 +184,7 @@ def _full_vs_diag_row(x: torch.Tensor, steps: int, repeats: int) -> dict[str, An
         lambda: [sd() for _ in range(steps)], lambda: [sf() for _ in range(steps)], repeats
     )
     td, tf = tm.a, tm.b
-    from seamlib.models import params_to_posterior
+    from seamlib.engine.models import params_to_posterior
 
     p = torch.randn(64, 10 + 55, generator=torch.Generator().manual_seed(1))
     p_zero = p.clone()

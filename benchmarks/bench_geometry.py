@@ -38,7 +38,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from _timing import best_time  # noqa: E402
 
-from seamlib.models import burgess_decoder  # noqa: E402
+from seamlib.engine.models import burgess_decoder  # noqa: E402
 from seamlib.theory.jacobian import hessian_term, jacobian  # noqa: E402
 from seamlib.theory.scores import c1_from_jacobian, c1_score  # noqa: E402
 

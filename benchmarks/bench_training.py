@@ -32,7 +32,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from _timing import best_time  # noqa: E402
 
-from seamlib.models import ModelConfig, build_model  # noqa: E402
+from seamlib.engine.models import ModelConfig, build_model  # noqa: E402
 
 
 def _peak_gflops(n: int, repeats: int) -> tuple[float, float]:

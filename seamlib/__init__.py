@@ -10,18 +10,23 @@ paper's concepts:
 ``theory``      the exact mathematics, one module per concept: ``theory.linear`` (PPCA,
                 the linear VAE), ``theory.posterior`` and ``theory.eq6`` (optimal
                 posteriors, Eq. 6), ``theory.jacobian``, ``theory.seams``,
-                ``theory.scores`` (Jacobians, s.v. paths, seams, C1/C2 scores)
-``generators``  ground-truth decoders with known properties
+                ``theory.scores`` (Jacobians, s.v. paths, seams, C1/C2 scores),
+                ``theory.generators`` (ground-truth decoders with known properties),
+                ``theory.factorisation``, ``theory.identify``, ``theory.reizinger``
 ``align``       matching up to permutation and sign (the one signed-permutation matcher)
 ``metrics``     MIG, AAS, DtO, MCC, ... (Appendix E), one module per metric family
 ``data``        procedural dSprites, dSprites/CelebA loaders, synthetic data
-``models``, ``train``, ``sweep``  the VAE engine and its CLI
+``engine``      the VAE engine, one module per step: ``engine.models``, ``engine.config``,
+                ``engine.data``, ``engine.fit``, ``engine.rundir``, ``engine.runs``,
+                ``engine.evaluate``, ``engine.train``, ``engine.sweep``; the CLI is
+                ``python -m seamlib``
 ``experiments`` dSprites and faces experiments on trained VAEs, re-exported by
                 ``dsprites_results`` and ``faces_results``
 
-Dependencies point down: plots > experiments > engine > theory > metrics > align; the base
-modules (config, errors, provenance, data, claims) import none of them (checked by
-import-linter, ``tests/test_layering.py``).
+Dependencies point down: plots > experiments > CLI > engine > theory > metrics > align;
+the base modules (config, config_seeds, errors, provenance, data, claims, ledger,
+chapter_times, report, tables) import none of them, and no import cycle anywhere (checked
+by import-linter and ``tests/test_layering.py``).
 """
 
 __version__ = "0.1.0"

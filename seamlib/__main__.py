@@ -38,10 +38,11 @@ from seamlib.errors import SeamlibError
 
 __all__ = ["main", "build_parser"]
 
-INT_MAX = (1 << 63) - 1
+# = seamlib.engine.config.INT_MAX, repeated so that parsing the command line imports no torch
+_INT_MAX = (1 << 63) - 1
 
 
-def _integer(low: int | None = None, high: int = INT_MAX) -> Any:
+def _integer(low: int | None = None, high: int = _INT_MAX) -> Any:
     """argparse type: an integer, in [low, high] when ``low`` is given (else the range is
     checked by TrainConfig.validate)."""
 
@@ -51,7 +52,7 @@ def _integer(low: int | None = None, high: int = INT_MAX) -> Any:
         except ValueError:
             raise argparse.ArgumentTypeError(f"expects an integer, got {text!r}") from None
         if low is not None and not low <= value <= high:
-            bound = f">= {low}" if high == INT_MAX else f"between {low} and {high}"
+            bound = f">= {low}" if high == _INT_MAX else f"between {low} and {high}"
             raise argparse.ArgumentTypeError(f"expects an integer {bound}, got {text!r}")
         return value
 
@@ -284,8 +285,9 @@ def _train_overrides(args: argparse.Namespace) -> dict[str, Any]:
 def _cmd_train(args: argparse.Namespace) -> int:
     import torch
 
+    from seamlib.engine.config import RESUME_CHANGES, TrainConfig
+    from seamlib.engine.train import train
     from seamlib.errors import ConfigError
-    from seamlib.train import RESUME_CHANGES, TrainConfig, train
 
     overrides = _train_overrides(args)
     progress = not args.no_progress
@@ -336,7 +338,7 @@ def _cmd_train(args: argparse.Namespace) -> int:
 
 
 def _cmd_evaluate(args: argparse.Namespace) -> int:
-    from seamlib.train import evaluate
+    from seamlib.engine.evaluate import evaluate
 
     out = evaluate(
         args.run_dir, n=args.n, n_jacobian=args.n_jacobian, seed=args.seed, device=args.device
@@ -357,18 +359,18 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
 
 
 def _cmd_sweep(args: argparse.Namespace) -> int:
-    from seamlib.sweep import expand_grid, launch, load_grid
+    from seamlib.engine.sweep import expand_grid, launch, load_grid
 
     runs = expand_grid(load_grid(args.grid), root=args.root)
     print(f"{len(runs)} runs under {runs[0].run_dir.parent if runs else '-'}")
     if args.skip_stored:
-        from seamlib.sweep import stored_run_names
+        from seamlib.engine.sweep import stored_run_names
 
         stored = stored_run_names(args.skip_stored, runs)
         runs = [run for run in runs if run.name not in stored]
         print(f"{len(runs)} not stored as complete in {args.skip_stored}")
     if args.dry_run:
-        from seamlib.sweep import check_stored_runs
+        from seamlib.engine.sweep import check_stored_runs
 
         check_stored_runs(runs, skip_busy=args.skip_busy)
         for run in runs:
@@ -379,7 +381,7 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
         params["slurm_partition"] = args.partition
     if args.gpus is not None:
         params["gpus_per_node"] = args.gpus
-    from seamlib.train import TrainingInterrupted
+    from seamlib.engine.train import TrainingInterrupted
 
     try:
         out = launch(
@@ -403,8 +405,8 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
 
 
 def _cmd_results(args: argparse.Namespace) -> int:
+    from seamlib.engine.sweep import COLUMNS, DEFAULT_COLUMNS, format_table, results, write_results
     from seamlib.errors import ConfigError
-    from seamlib.sweep import COLUMNS, DEFAULT_COLUMNS, format_table, results, write_results
 
     columns = tuple(c.strip() for c in args.columns.split(",")) if args.columns else DEFAULT_COLUMNS
     unknown = [c for c in columns if c not in COLUMNS]
@@ -482,7 +484,7 @@ def _is_number(text: str) -> bool:
 def _show_warning(
     message: Any, category: Any, filename: str, lineno: int, *a: Any, **k: Any
 ) -> None:
-    """A repaired run directory (seamlib.rundir.RunDirWarning) is one line on stderr."""
+    """A repaired run directory (seamlib.engine.rundir.RunDirWarning) is one line on stderr."""
     if category.__name__ == "RunDirWarning":
         print(f"seamlib: warning: {message}", file=sys.stderr)
     else:
@@ -510,7 +512,7 @@ def _main(argv: Sequence[str] | None) -> int:
                 return commands[args.command](args)
         return commands[args.command](args)
     except SeamlibError as exc:
-        train_module = sys.modules.get("seamlib.train")
+        train_module = sys.modules.get("seamlib.engine.train")
         if train_module is not None and isinstance(exc, train_module.TrainingInterrupted):
             print(f"interrupted: {exc}", file=sys.stderr)
             return 130

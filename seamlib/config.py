@@ -236,7 +236,7 @@ class PosteriorSizes(Section):
 
 # --------------------------------------------------------------------------------------
 # Chapters "Jacobians, singular-vector paths and seams" and "Disentanglement = C1 + C2"
-# (seamlib.theory, seamlib.generators)
+# (seamlib.theory, seamlib.theory.generators)
 # --------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class SeamsSizes(Section):
@@ -322,8 +322,8 @@ class IdentifiabilitySizes(Section):
     elbo_angles: int = 5  # rotation angles in [0, pi/4] (Remark 6.8)
     seeds: IdentifiabilitySeeds = field(default_factory=IdentifiabilitySeeds)  # its seeds
     # Acceptance bars for diagonal posteriors. A model whose latents are rotated by 45 degrees
-    # scores 1/sqrt(2) = 0.707 on axis alignment and MCC (seamlib.identify.ROTATION_FLOOR), so
-    # no bar of any profile may sit at or below it (tests/test_identify.py checks this).
+    # scores 1/sqrt(2) = 0.707 on axis alignment and MCC (seamlib.theory.identify.ROTATION_FLOOR),
+    # so no bar of any profile may sit at or below it (tests/test_identify.py checks this).
     axis_bar: float = 0.95  # mean |cos| of J_phi's columns with the latent axes (Thm. 6.5)
     mcc_bar: float = 0.9  # MCC of posterior means vs true latents
     bss_bar: float = 0.9  # Spearman MCC for Cor. 6.7
@@ -402,11 +402,11 @@ class MetricsSizes(Section):
 
 
 # --------------------------------------------------------------------------------------
-# The VAE engine (seamlib.train) defaults
+# The VAE engine (seamlib.engine.train) defaults
 # --------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class TrainSizes(Section):
-    """Defaults of the VAE engine (``seamlib.train``) and its CLI.
+    """Defaults of the VAE engine (``seamlib.engine.train``) and its CLI.
 
     Defaults are the laptop sizes; ``SMOKE`` and ``PAPER`` hold the overrides.
 

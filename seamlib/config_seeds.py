@@ -72,7 +72,7 @@ class PosteriorSeeds:
     collapse_inits: int = 0  # inits of both linear-VAE fits (Newton and Adam) at each beta
     rings_data: int = 0  # the rings data of Figure 6
     rings_init: int = 0  # torch.manual_seed before building each Figure 6 VAE
-    rings_batches: int = 0  # seamlib.train.fit seed (minibatches, noise) of each Figure 6 VAE
+    rings_batches: int = 0  # seamlib.engine.fit.fit seed (minibatches, noise) of each Figure 6 VAE
     counterexample: int = 0  # numpy Generator of the random points of the App. G check
     taylor: int = 5  # torch.Generator of W, v and A of the App. G Taylor-term check
 

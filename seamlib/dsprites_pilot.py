@@ -1,9 +1,9 @@
 """Learning curves of dSprites VAEs: the pilot that chooses the resolution and the budget.
 
 Runs trained with ``eval_every > 0`` write ``curve.jsonl`` (MIG, AAS, reconstruction, KL and
-the Eq. 6 diagonality every ``eval_every`` steps, :meth:`seamlib.train.Trainer.evaluate_now`).
-This module gathers those curves into one small result file with provenance and reads off
-where each curve has plateaued::
+the Eq. 6 diagonality every ``eval_every`` steps,
+:meth:`seamlib.engine.train.Trainer.evaluate_now`). This module gathers those curves into
+one small result file with provenance and reads off where each curve has plateaued::
 
     python -m seamlib sweep experiments/dsprites_pilot32.json      # runs/dsprites/pilot-relu/
     python -m seamlib sweep experiments/dsprites_pilot64.json
@@ -27,8 +27,8 @@ from typing import Any
 import numpy as np
 
 from seamlib.config import project_root
+from seamlib.engine.rundir import CONFIG_FILE, CURVE_FILE, PROVENANCE_FILE, STATE_FILE
 from seamlib.provenance import module_command
-from seamlib.train import CONFIG_FILE, CURVE_FILE, PROVENANCE_FILE, STATE_FILE
 
 __all__ = [
     "CURVE_KEYS",

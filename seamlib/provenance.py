@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import platform
 import shlex
@@ -18,7 +17,6 @@ __all__ = [
     "invocation",
     "module_command",
     "provenance",
-    "record_session",
     "relative_path",
 ]
 
@@ -215,60 +213,3 @@ def invocation(argv: Sequence[str] | None = None) -> str:
     module = ".".join(rel.with_suffix("").parts)
     module = module.removesuffix(".__main__")
     return module_command(module, args[1:])
-
-
-def record_session(path: str | os.PathLike[str], **fields: Any) -> dict[str, Any]:
-    """Append ``provenance(**fields)`` to the ``sessions`` list of the JSON file ``path``.
-
-    A run directory's ``provenance.json`` holds one record per (re)start of training: its
-    start step, device, versions, git commit, the options changed on resume and the
-    command that ran it (:func:`invocation`; pass ``command=`` to override). A missing
-    file starts a new list; a corrupt one (not UTF-8 JSON with a ``sessions`` list) is
-    kept aside as ``<name>.corrupt.json`` (``.corrupt-2.json``, ... when taken) with a
-    :class:`~seamlib.rundir.RunDirWarning`, and a new list is started. Written atomically.
-
-    Returns
-    -------
-    dict
-        The record appended.
-
-    Examples
-    --------
-    >>> import json, pathlib, tempfile
-    >>> from seamlib.provenance import record_session
-    >>> with tempfile.TemporaryDirectory() as tmp:
-    ...     path = pathlib.Path(tmp, "provenance.json")
-    ...     _ = record_session(path, seeds=[0], start_step=0)
-    ...     _ = record_session(path, seeds=[0], start_step=10, changed={"lr": [1e-3, 1e-4]})
-    ...     [s["start_step"] for s in json.loads(path.read_text())["sessions"]]
-    [0, 10]
-    """
-    import warnings
-
-    from seamlib.rundir import RunDirWarning, atomic_write_json
-
-    path = Path(path)
-    sessions: list[Any] = []
-    if path.is_file():
-        try:
-            stored = json.loads(path.read_bytes().decode("utf-8"))
-            if not isinstance(stored, dict) or not isinstance(stored.get("sessions"), list):
-                raise ValueError("no 'sessions' list")
-            sessions = list(stored["sessions"])
-        except ValueError:  # not UTF-8, not JSON, or not a provenance record
-            aside = path.with_name(f"{path.stem}.corrupt.json")
-            n = 1
-            while aside.exists():
-                n += 1
-                aside = path.with_name(f"{path.stem}.corrupt-{n}.json")
-            os.replace(path, aside)
-            warnings.warn(
-                f"{path} is corrupt; kept as {aside.name} and a new record of sessions started.",
-                RunDirWarning,
-                stacklevel=2,
-            )
-    fields.setdefault("command", invocation())
-    record = provenance(**fields)
-    sessions.append(record)
-    atomic_write_json(path, {"sessions": sessions})
-    return record

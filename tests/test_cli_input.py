@@ -245,8 +245,8 @@ bad_number = st.one_of(
     st.floats(max_value=0.0, allow_nan=False, allow_infinity=False).map(repr),
 )
 _VALID_CHOICES = {"diag", "full", "gaussian", "bernoulli", "constant", "warmup", "exp"}
-_VALID_CHOICES |= set(__import__("seamlib.train", fromlist=["DATASETS"]).DATASETS)
-_VALID_CHOICES |= set(__import__("seamlib.models", fromlist=["ARCHITECTURES"]).ARCHITECTURES)
+_VALID_CHOICES |= set(__import__("seamlib.engine.config", fromlist=["DATASETS"]).DATASETS)
+_VALID_CHOICES |= set(__import__("seamlib.engine.models", fromlist=["ARCHITECTURES"]).ARCHITECTURES)
 bad_choice = st.text(min_size=1, max_size=12).filter(lambda t: t not in _VALID_CHOICES)
 bad_train_arg = st.one_of(
     *[st.tuples(st.just(flag), bad_int(low)) for flag, low in _INT_MIN.items()],
@@ -348,7 +348,7 @@ def bad_field_value() -> st.SearchStrategy[tuple[str, object]]:
 
 
 _ALL_FIELDS = set(
-    __import__("seamlib.train", fromlist=["TrainConfig"]).TrainConfig.__dataclass_fields__
+    __import__("seamlib.engine.config", fromlist=["TrainConfig"]).TrainConfig.__dataclass_fields__
 )
 bad_structure = st.one_of(
     st.fixed_dictionaries({"base": json_any.filter(lambda v: v is not None)}),

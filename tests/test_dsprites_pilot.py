@@ -9,7 +9,8 @@ import shutil
 import pytest
 
 from seamlib import dsprites_pilot as P
-from seamlib.train import TrainConfig, train
+from seamlib.engine.config import TrainConfig
+from seamlib.engine.train import train
 
 
 def _curve(values, step_images=100, step_s=1.0):
@@ -69,8 +70,8 @@ def test_collect_without_curves_is_a_clear_error(tmp_path, capsys):
 
 def test_stored_results_hold_no_machine_paths(tmp_path, monkeypatch):
     """relative_path keeps stored run folders relative (no run-root machine path)."""
+    from seamlib.engine.sweep import write_results
     from seamlib.provenance import relative_path
-    from seamlib.sweep import write_results
 
     monkeypatch.chdir(tmp_path)
     assert relative_path(tmp_path / "runs" / "a") == "runs/a"

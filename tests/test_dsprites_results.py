@@ -14,10 +14,10 @@ import torch
 from seamlib import dsprites_results as R
 from seamlib import metrics
 from seamlib.config import PROFILES, get_profile, project_root
+from seamlib.engine.models import VAE, mlp
+from seamlib.engine.sweep import expand_grid
 from seamlib.experiments import common
-from seamlib.models import VAE, mlp
 from seamlib.provenance import invocation
-from seamlib.sweep import expand_grid
 
 
 # --------------------------------------------------------------------------------------
@@ -270,7 +270,8 @@ def test_group_stats_and_trends() -> None:
 # --------------------------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def tiny_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from seamlib.train import TrainConfig, train
+    from seamlib.engine.config import TrainConfig
+    from seamlib.engine.train import train
 
     root = tmp_path_factory.mktemp("dsprites-runs")
     common = dict(
@@ -323,7 +324,8 @@ def test_summarise_run_reports_the_likelihoods_hessian_term(
 ) -> None:
     """ReLU decoder: Eq. 6's Hessian term is exactly zero for Bernoulli logits, not for a
     sigmoid Gaussian mean."""
-    from seamlib.train import TrainConfig, train
+    from seamlib.engine.config import TrainConfig
+    from seamlib.engine.train import train
 
     cfg = TrainConfig(
         dataset="dsprites", architecture="mlp", hidden=(32,), latent_dim=4, subset=512,
@@ -358,7 +360,7 @@ def test_summarise_run_table_metrics(tiny_root: Path) -> None:
 
 def test_random_decoder_dto() -> None:
     """An untrained decoder's DtO: reproducible per seed, and far from orthogonal."""
-    from seamlib.models import ModelConfig
+    from seamlib.engine.models import ModelConfig
 
     cfg = ModelConfig("rolinek-dsprites", data_shape=(1, 32, 32), latent_dim=5)
     a, b = (R.random_decoder_dto(cfg, n=16, seed=s) for s in (0, 1))
@@ -390,7 +392,7 @@ def test_table_summary_groups_runs_by_model_and_adds_the_random_decoder() -> Non
     assert s["rolinek"]["knn_disent_chance"]["VAE"]["mean"] == pytest.approx(0.1)
     assert s["bhowal"]["mig_sampled"] == {"VAE": {"mean": 0.2, "std": 0.0, "n": 1}}
     rand = s["rolinek"]["dto"]["random decoder"]
-    from seamlib.models import ModelConfig
+    from seamlib.engine.models import ModelConfig
 
     cfg = ModelConfig("rolinek-dsprites", data_shape=(1, 32, 32), latent_dim=5)
     expected = [R.random_decoder_dto(cfg, n=8, seed=k) for k in range(3)]
@@ -488,7 +490,8 @@ def test_collect_skips_runs_still_training(tiny_root: Path, tmp_path: Path) -> N
 def test_training_indices_are_the_engines_subset() -> None:
     """`training_indices` repeats the engine's draw: same factor values, same order."""
     from seamlib.data import dsprites as dsp
-    from seamlib.train import TrainConfig, load_training_data
+    from seamlib.engine.config import TrainConfig
+    from seamlib.engine.data import load_training_data
 
     cfg = TrainConfig(dataset="dsprites", subset=128, seed=3, batch_size=32)
     idx = R.training_indices(cfg.to_dict())

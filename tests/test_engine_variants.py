@@ -10,9 +10,12 @@ import pytest
 import torch
 
 from seamlib.data.dsprites import pool
+from seamlib.engine.config import TrainConfig
+from seamlib.engine.data import load_training_data
+from seamlib.engine.evaluate import evaluate_model
+from seamlib.engine.models import ModelConfig, build_model
+from seamlib.engine.train import train
 from seamlib.errors import ConfigError
-from seamlib.models import ModelConfig, build_model
-from seamlib.train import TrainConfig, evaluate_model, load_training_data, train
 
 
 def test_pool_counts_on_pixels_per_block():
@@ -142,7 +145,7 @@ def test_mean_link_is_validated_everywhere():
         TrainConfig(architecture="mlp", likelihood="gaussian", mean="exp").validate()
     with pytest.raises(ConfigError, match="Unknown mean link"):
         ModelConfig("mlp", (3,), 2, likelihood="gaussian", mean="tanh").validate()
-    from seamlib.models import VAE, mlp
+    from seamlib.engine.models import VAE, mlp
 
     with pytest.raises(ValueError, match=msg):
         VAE(mlp([3, 4]), mlp([2, 3]), 2, likelihood="bernoulli", mean="sigmoid")

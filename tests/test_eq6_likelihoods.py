@@ -8,7 +8,7 @@ import pytest
 import torch
 from torch.func import hessian, vmap
 
-from seamlib.models import VAE, mlp
+from seamlib.engine.models import VAE, mlp
 from seamlib.theory.eq6 import batch_terms, point_terms
 
 CASES = [("bernoulli", "identity"), ("gaussian", "identity"), ("gaussian", "sigmoid")]

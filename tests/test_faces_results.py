@@ -13,10 +13,11 @@ import torch
 from torch import nn
 
 from seamlib import faces_results as fr
+from seamlib.engine.config import TrainConfig
+from seamlib.engine.models import VAE
+from seamlib.engine.sweep import expand_grid
+from seamlib.engine.train import train
 from seamlib.errors import ConfigError, DataError
-from seamlib.models import VAE
-from seamlib.sweep import expand_grid
-from seamlib.train import TrainConfig, train
 
 
 # --------------------------------------------------------------------------------------

@@ -1,4 +1,5 @@
-"""seamlib.factorisation: D1 diagnostics (Thm. 5.2), App. A Eqs. 11-13 (Lemma 4.1), Lemma 5.1."""
+"""seamlib.theory.factorisation: D1 diagnostics (Thm. 5.2), App. A Eqs. 11-13 (Lemma 4.1),
+Lemma 5.1."""
 
 from __future__ import annotations
 
@@ -7,9 +8,9 @@ import math
 import pytest
 import torch
 
-from seamlib import factorisation as fz
-from seamlib import generators
-from seamlib.identify import rotate_latents
+from seamlib.theory import factorisation as fz
+from seamlib.theory import generators
+from seamlib.theory.identify import rotate_latents
 from seamlib.theory.scores import singular_value_jacobian
 
 F64 = torch.float64

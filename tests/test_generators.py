@@ -1,4 +1,4 @@
-"""Tests of seamlib.generators: closed-form Jacobians, C1/C2 by construction, bad input."""
+"""Tests of seamlib.theory.generators: closed-form Jacobians, C1/C2 by construction, bad input."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-from seamlib import generators as gen
+from seamlib.theory import generators as gen
 from seamlib.theory.jacobian import jacobian, regular_gap
 from seamlib.theory.scores import c1_score, c2_score
 

@@ -12,10 +12,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from torch.func import jacrev, vmap
 
-from seamlib import generators as gen
 from seamlib.align import signed_permutation_distance
 from seamlib.metrics import mean_normalised_off_diagonal
 from seamlib.metrics.mi import independence_test, ksg_mutual_information
+from seamlib.theory import generators as gen
 from seamlib.theory.eq6 import batch_terms
 from seamlib.theory.jacobian import (
     SVD,

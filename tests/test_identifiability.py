@@ -13,8 +13,8 @@ from hypothesis import strategies as st
 from torch import Tensor
 from torch.func import grad
 
-from seamlib import generators
 from seamlib.align import match_directions
+from seamlib.theory import generators
 from seamlib.theory.identifiability import (
     max_off_diagonal_ratio,
     seam_alignment,

@@ -1,4 +1,4 @@
-"""seamlib.identify: axis alignment of phi = g^-1 o d (Thm. 6.5), S matching (Cor. D.1),
+"""seamlib.theory.identify: axis alignment of phi = g^-1 o d (Thm. 6.5), S matching (Cor. D.1),
 Gauss-Hermite marginal likelihood (Remark 6.2)."""
 
 from __future__ import annotations
@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 import torch
 
-from seamlib import generators, identify
 from seamlib.config import get_profile
 from seamlib.metrics import mcc
+from seamlib.theory import generators, identify
 
 F64 = torch.float64
 

@@ -1,11 +1,14 @@
-"""The package is layered, each name has one home, and nothing mutates ``os.environ``.
+"""The package is layered without cycles, each name has one home, nothing mutates ``os.environ``.
 
-Layers, top to bottom: plots > experiments > engine (CLI, sweep, train, models) > theory >
-metrics > align; the base modules (config, errors, provenance, data, claims) import no layer.
-The contracts live in ``pyproject.toml`` (``[tool.importlinter]``) and are checked with
-import-linter. Besides: no module (other than a package ``__init__``) only re-exports
-another seamlib module's names, and no module imports another module's private (``_name``)
-names.
+Layers, top to bottom: plots > dsprites_results, faces_results > experiments, dsprites_pilot
+> CLI (``__main__``) > engine > theory > metrics > align; inside the engine: sweep > train >
+evaluate > runs > data, fit, rundir > config > models; the base modules (config, errors,
+provenance, data, claims, ledger, ...) import no layer. The contracts live in
+``pyproject.toml`` (``[tool.importlinter]``) and are checked with import-linter; every module
+must be under one of them, and no import cycle (lazy imports inside functions included) may
+join any two modules. Besides: no module (other than a package ``__init__``) only
+re-exports another seamlib module's names, and no module imports another module's private
+(``_name``) names.
 """
 
 from __future__ import annotations
@@ -241,3 +244,138 @@ def test_no_private_names_cross_modules() -> None:
     assert not new, f"imports of another module's private names: {new}"
     fixed = sorted(KNOWN_PRIVATE_IMPORTS - found)
     assert not fixed, f"fixed, so remove from KNOWN_PRIVATE_IMPORTS: {fixed}"
+
+
+# --------------------------------------------------------------------------------------
+# No import cycle; every module under some import contract
+# --------------------------------------------------------------------------------------
+def _import_graph(package: str) -> dict[str, set[str]]:
+    """Module -> the modules of ``package`` it imports, as grimp sees them (every import
+    statement counts: those inside functions and under ``TYPE_CHECKING`` too)."""
+    grimp = pytest.importorskip("grimp")  # installed with import-linter (dev extra)
+    graph = grimp.build_graph(package, cache_dir=None)
+    return {m: set(graph.find_modules_directly_imported_by(m)) for m in graph.modules}
+
+
+def _cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """The strongly connected components of ``graph`` with more than one module (or a module
+    that imports itself): each is an import cycle. Tarjan's algorithm, iteratively."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    found: list[list[str]] = []
+    for root in sorted(graph):
+        if root in index:
+            continue
+        work = [(root, iter(sorted(graph[root])))]
+        index[root] = low[root] = len(index)
+        stack.append(root)
+        on_stack.add(root)
+        while work:
+            node, children = work[-1]
+            child = next(children, None)
+            if child is not None:
+                if child not in index:
+                    index[child] = low[child] = len(index)
+                    stack.append(child)
+                    on_stack.add(child)
+                    work.append((child, iter(sorted(graph.get(child, ())))))
+                elif child in on_stack:
+                    low[node] = min(low[node], index[child])
+                continue
+            work.pop()
+            if work:
+                low[work[-1][0]] = min(low[work[-1][0]], low[node])
+            if low[node] == index[node]:
+                component = []
+                while True:
+                    member = stack.pop()
+                    on_stack.discard(member)
+                    component.append(member)
+                    if member == node:
+                        break
+                if len(component) > 1 or node in graph[node]:
+                    found.append(sorted(component))
+    return sorted(found)
+
+
+def test_cycle_finder_finds_cycles(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A package whose modules import each other (one import inside a function) is caught."""
+    pkg = tmp_path / "cyclepkg"
+    pkg.mkdir()
+    (pkg / "__init__.py").write_text("")
+    (pkg / "low.py").write_text("def f():\n    from cyclepkg.high import g\n    return g\n")
+    (pkg / "high.py").write_text("from cyclepkg import low\n\ndef g():\n    return low\n")
+    (pkg / "alone.py").write_text("import cyclepkg.low\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    graph = _import_graph("cyclepkg")
+    assert _cycles(graph) == [["cyclepkg.high", "cyclepkg.low"]]
+    assert _cycles({"a": {"b"}, "b": {"c"}, "c": set()}) == []
+    assert _cycles({"a": {"a"}}) == [["a"]]
+
+
+def test_no_import_cycles() -> None:
+    """No two seamlib modules import each other, directly or through others, anywhere in
+    their code (lazy imports inside functions count: a cycle is a cycle)."""
+    cycles = _cycles(_import_graph("seamlib"))
+    assert not cycles, f"import cycles among seamlib modules: {cycles}"
+
+
+def _contract_modules(settings: dict) -> set[str]:
+    """The modules whose imports the import-linter ``settings`` constrain: each layer (with
+    its containers), each source module of a forbidden contract, each independent module."""
+    named: set[str] = set()
+    for contract in settings.get("contracts", []):
+        if contract.get("type") == "layers":
+            containers = contract.get("containers") or [""]
+            for layer in contract.get("layers", []):
+                for part in layer.replace("|", ":").split(":"):
+                    part = part.strip().strip("()")
+                    if part:
+                        named.update(f"{c}.{part}" if c else part for c in containers)
+        elif contract.get("type") == "forbidden":
+            named.update(contract.get("source_modules", []))
+        elif contract.get("type") in ("independence", "acyclic_siblings"):
+            named.update(contract.get("modules", []))
+    return named
+
+
+def _uncovered(modules: set[str], named: set[str], root: str) -> list[str]:
+    """Modules (other than ``root``) that are neither named nor inside a named package."""
+    return sorted(
+        m for m in modules if m != root and not any(m == n or m.startswith(n + ".") for n in named)
+    )
+
+
+def _importlinter_settings() -> dict:
+    import tomllib
+
+    with open(ROOT / "pyproject.toml", "rb") as f:
+        return tomllib.load(f)["tool"]["importlinter"]
+
+
+def test_coverage_check_finds_modules_outside_contracts() -> None:
+    settings = {
+        "contracts": [
+            {"type": "layers", "layers": ["p.top", "p.mid | p.side"]},
+            {"type": "layers", "containers": ["p.top"], "layers": ["a", "b"]},
+            {"type": "forbidden", "source_modules": ["p.base"], "forbidden_modules": ["p.x"]},
+        ]
+    }
+    named = _contract_modules(settings)
+    assert named == {"p.top", "p.mid", "p.side", "p.top.a", "p.top.b", "p.base"}
+    modules = {"p", "p.top", "p.top.a", "p.mid.deep", "p.base", "p.loose", "p.x"}
+    assert _uncovered(modules, named, "p") == ["p.loose", "p.x"]
+
+
+def test_every_module_is_in_an_import_contract() -> None:
+    """Every seamlib module is a layer (or inside one) or a base module of the contracts in
+    pyproject.toml, so a new module cannot escape the layering unnoticed; and every module
+    the contracts name exists."""
+    modules = set(_import_graph("seamlib"))
+    named = _contract_modules(_importlinter_settings())
+    uncovered = _uncovered(modules, named, "seamlib")
+    assert not uncovered, f"modules in no import-linter contract (pyproject.toml): {uncovered}"
+    missing = sorted(named - modules)
+    assert not missing, f"import-linter contracts name modules that do not exist: {missing}"

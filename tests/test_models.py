@@ -1,4 +1,4 @@
-"""Tests of seamlib.models: posteriors, closed-form KL, architectures, the config builder."""
+"""Tests of seamlib.engine.models: posteriors, closed-form KL, architectures, the config builder."""
 
 from __future__ import annotations
 
@@ -7,8 +7,7 @@ import torch
 from torch import nn
 from torch.distributions import MultivariateNormal, Normal, kl_divergence
 
-from seamlib.errors import ConfigError
-from seamlib.models import (
+from seamlib.engine.models import (
     ARCHITECTURES,
     ROLINEK_TABLE_S3,
     VAE,
@@ -21,6 +20,7 @@ from seamlib.models import (
     rolinek_decoder,
     rolinek_encoder,
 )
+from seamlib.errors import ConfigError
 
 
 def test_n_posterior_params():

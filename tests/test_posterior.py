@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 import torch
 
-from seamlib.models import mlp
+from seamlib.engine.models import mlp
 from seamlib.theory import eq6, linear, posterior
 
 DT = torch.float64

@@ -51,7 +51,8 @@ def test_a_code_change_makes_the_tree_dirty(repo: Path):
 
 def test_invocation_has_no_machine_paths(tmp_path: Path) -> None:
     from seamlib.config import project_root
-    from seamlib.provenance import invocation, record_session
+    from seamlib.engine.rundir import record_session
+    from seamlib.provenance import invocation
 
     main = str(project_root() / "seamlib" / "__main__.py")
     assert invocation([main, "sweep", "g.json"]) == "python -m seamlib sweep g.json"

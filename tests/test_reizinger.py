@@ -1,11 +1,11 @@
-"""seamlib.reizinger: App. G's terms on quadratic decoders match their closed forms."""
+"""seamlib.theory.reizinger: App. G's terms on quadratic decoders match their closed forms."""
 
 from __future__ import annotations
 
 import pytest
 import torch
 
-from seamlib.reizinger import QuadraticDecoder, taylor_terms
+from seamlib.theory.reizinger import QuadraticDecoder, taylor_terms
 
 DT = torch.float64
 

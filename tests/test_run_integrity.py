@@ -35,8 +35,8 @@ from hypothesis import strategies as st
 from test_cli_input import BASE, SYNTH, assert_clean_error, cli
 
 from seamlib.__main__ import main
-from seamlib.sweep import _fmt, expand_grid
-from seamlib.train import TrainConfig
+from seamlib.engine.config import TrainConfig
+from seamlib.engine.sweep import _fmt, expand_grid
 
 RUN = [*SYNTH, "--steps", "20", "--checkpoint-every", "5", "--log-every", "5"]
 
@@ -102,8 +102,8 @@ def test_sweep_refuses_a_changed_grid_and_resumes_the_changes_a_resume_allows(tm
 
 
 def test_train_api_resume_with_a_config_names_the_options_that_differ(tmp_path: Path):
+    from seamlib.engine.train import train
     from seamlib.errors import ConfigError
-    from seamlib.train import train
 
     train_run(tmp_path / "r", "--steps", "10")
     stored = TrainConfig.from_dict(json.loads((tmp_path / "r" / "config.json").read_text()))
@@ -274,7 +274,8 @@ def test_a_model_too_large_for_memory_is_refused_before_allocating(tmp_path: Pat
         assert_clean_error(rc, err, "more than the")
         assert "GiB free on cpu; lower -d (latent_dim), --hidden or --batch-size" in err
         assert not run.exists()
-    from seamlib import train as train_module
+    from seamlib.engine import data as data_module
+    from seamlib.engine import train as train_module
 
     monkeypatch.setattr(train_module, "_free_memory", lambda device: 100 << 20)  # 100 MiB
     rc, _, err = cli(["train", *SYNTH, "-d", "65536", "--hidden", "256", "--run-dir", str(run)])
@@ -285,7 +286,7 @@ def test_a_model_too_large_for_memory_is_refused_before_allocating(tmp_path: Pat
     def no_memory(config):
         raise MemoryError("Unable to allocate 7.45 TiB for an array")
 
-    monkeypatch.setitem(train_module.DATASETS, "synth-lin", no_memory)
+    monkeypatch.setitem(data_module.LOADERS, "synth-lin", no_memory)
     rc, _, err = cli(["train", *SYNTH, "--run-dir", str(tmp_path / "d")])
     assert_clean_error(rc, err, "The training data ('synth-lin', subset=128) do not fit in")
     assert not (tmp_path / "d").exists()
@@ -303,7 +304,7 @@ def test_results_out_that_cannot_be_written_is_one_line(tmp_path: Path, monkeypa
                 def refuse(*a, code=code):
                     raise OSError(code, os.strerror(code))
 
-                monkeypatch.setattr("seamlib.rundir.os.replace", refuse)
+                monkeypatch.setattr("seamlib.engine.rundir.os.replace", refuse)
                 rc, _, err = cli(["results", str(tmp_path / "runs"), "--out", str(out)])
                 assert_clean_error(rc, err, f"({os.strerror(code)}); pass a file path")
             monkeypatch.undo()
@@ -349,7 +350,7 @@ def test_a_full_disk_during_training_fails_cleanly_and_keeps_the_checkpoints(
 def test_any_failure_while_training_leaves_state_failed_with_reason_and_step(
     tmp_path: Path, monkeypatch
 ):
-    from seamlib.models import VAE
+    from seamlib.engine.models import VAE
 
     real_loss, calls = VAE.loss, []
 

@@ -1,4 +1,4 @@
-"""Tests of seamlib.rundir and its use by the engine: one owner per run directory, verified
+"""Tests of seamlib.engine.rundir and its use by the engine: one owner per run directory, verified
 two-generation checkpoints with fall-back, torn lines, a rebuilt state.json, file modes,
 resume semantics (safe changes, --steps below the steps done) and no empty folders left by
 early errors. Tiny MLPs on tiny data: a few seconds in all."""
@@ -18,10 +18,14 @@ import torch
 from test_train import tiny_config as _tiny_config
 from test_train import tiny_data as _tiny_data
 
-from seamlib import rundir
+from seamlib.engine import rundir
+from seamlib.engine.config import TrainConfig
+from seamlib.engine.data import TrainingData
+from seamlib.engine.evaluate import evaluate
+from seamlib.engine.rundir import RunDirLocked, RunDirWarning, lock_run_dir
+from seamlib.engine.runs import load_run
+from seamlib.engine.train import train
 from seamlib.errors import ConfigError, TrainingError
-from seamlib.rundir import RunDirLocked, RunDirWarning, lock_run_dir
-from seamlib.train import TrainConfig, TrainingData, evaluate, load_run, train
 
 
 def tiny_data(n: int = 128, seed: int = 0) -> TrainingData:
@@ -52,7 +56,7 @@ def test_lock_excludes_a_second_owner_and_is_released(tmp_path: Path):
 
 
 def test_train_evaluate_and_sweep_refuse_a_locked_run_dir(tmp_path: Path):
-    from seamlib.sweep import GridRun, launch
+    from seamlib.engine.sweep import GridRun, launch
 
     run = tmp_path / "r"
     train(tiny_config(), run, data=tiny_data(), progress=False, stop_after=10)
@@ -71,7 +75,7 @@ def test_train_evaluate_and_sweep_refuse_a_locked_run_dir(tmp_path: Path):
 
 def test_sweeps_sharing_a_grid_skip_the_run_another_process_trains(tmp_path: Path):
     """skip_busy: the busy run is skipped and reported, the others train, no folder lock."""
-    from seamlib.sweep import GridRun, launch
+    from seamlib.engine.sweep import GridRun, launch
 
     busy, free = tmp_path / "busy", tmp_path / "free"
     runs = [
@@ -92,7 +96,7 @@ def test_sweeps_sharing_a_grid_skip_the_run_another_process_trains(tmp_path: Pat
 
 def test_lock_of_a_killed_process_is_free(tmp_path: Path):
     code = (
-        "import sys, time; from seamlib.rundir import lock_run_dir\n"
+        "import sys, time; from seamlib.engine.rundir import lock_run_dir\n"
         "with lock_run_dir(sys.argv[1]):\n    print('locked', flush=True); time.sleep(60)\n"
     )
     proc = subprocess.Popen(
@@ -212,7 +216,7 @@ def test_old_run_dir_without_checksums_still_resumes(tmp_path: Path):
 
 
 def test_torn_jsonl_lines_are_dropped_with_a_warning(tmp_path: Path):
-    from seamlib.sweep import results
+    from seamlib.engine.sweep import results
 
     run = tmp_path / "r"
     data = tiny_data()

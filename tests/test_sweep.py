@@ -1,4 +1,5 @@
-"""Tests of seamlib.sweep: grid files, the local and submitit launchers, the results table."""
+"""Tests of seamlib.engine.sweep: grid files, the local and submitit launchers, the results
+table."""
 
 from __future__ import annotations
 
@@ -10,8 +11,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from seamlib.errors import ConfigError
-from seamlib.sweep import (
+from seamlib.engine.sweep import (
     TrainJob,
     expand_grid,
     format_table,
@@ -20,7 +20,8 @@ from seamlib.sweep import (
     results,
     write_results,
 )
-from seamlib.train import train
+from seamlib.engine.train import train
+from seamlib.errors import ConfigError
 
 BASE = dict(
     dataset="synth-lin",

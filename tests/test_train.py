@@ -1,4 +1,4 @@
-"""Tests of the training engine (seamlib.train): schedules, run directories, exact resume,
+"""Tests of the training engine (seamlib.engine.train): schedules, run directories, exact resume,
 signals, non-finite losses, bad input and evaluation. Tiny MLPs on tiny data: fast on CPU."""
 
 from __future__ import annotations
@@ -14,20 +14,14 @@ import numpy as np
 import pytest
 import torch
 
+from seamlib.engine.config import TrainConfig, beta_at, resolve_device
+from seamlib.engine.data import TrainingData
+from seamlib.engine.evaluate import evaluate
+from seamlib.engine.fit import fit
+from seamlib.engine.models import VAE, mlp
+from seamlib.engine.runs import load_run
+from seamlib.engine.train import Trainer, TrainingInterrupted, train
 from seamlib.errors import ConfigError, TrainingError
-from seamlib.models import VAE, mlp
-from seamlib.train import (
-    TrainConfig,
-    Trainer,
-    TrainingData,
-    TrainingInterrupted,
-    beta_at,
-    evaluate,
-    fit,
-    load_run,
-    resolve_device,
-    train,
-)
 
 
 def tiny_data(n: int = 256, seed: int = 0) -> TrainingData:
@@ -302,7 +296,7 @@ def test_non_finite_loss_before_any_checkpoint(tmp_path: Path):
 
 
 def test_channels_last_only_where_measured_faster():
-    from seamlib.train import _use_channels_last
+    from seamlib.engine.train import _use_channels_last
 
     cpu, cuda = torch.device("cpu"), torch.device("cuda")
     assert _use_channels_last(TrainConfig(architecture="burgess"), cpu)
@@ -329,7 +323,7 @@ def test_celeba_fixture_trains_as_uint8_rgb(tmp_path: Path, monkeypatch):
     lines += [f"{n} " + " ".join(str(v) for v in row) for n, row in zip(names, attrs)]
     (base / "list_attr_celeba.txt").write_text("\n".join(lines) + "\n")
     (base / "list_eval_partition.txt").write_text("\n".join(f"{n} 0" for n in names) + "\n")
-    from seamlib.train import load_training_data
+    from seamlib.engine.data import load_training_data
 
     cfg = tiny_config(
         dataset="celeba",
@@ -358,7 +352,7 @@ def test_training_steps_do_not_read_back_to_the_host(
     tensor by design, with .item() every step.)"""
     import traceback
 
-    from seamlib.train import Trainer
+    from seamlib.engine.train import Trainer
 
     reads: list[str] = []
     for name in ("item", "cpu", "numpy", "tolist", "__float__", "__bool__", "__int__"):

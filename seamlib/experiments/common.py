@@ -89,7 +89,7 @@ def model_eq6_terms(
     --------
     >>> import torch
     >>> from seamlib.experiments.common import model_eq6_terms
-    >>> from seamlib.models import VAE, mlp
+    >>> from seamlib.engine.models import VAE, mlp
     >>> _ = torch.manual_seed(0)
     >>> vae = VAE(mlp([6, 4]), mlp([2, 8, 6]), latent_dim=2, likelihood="bernoulli")
     >>> A, B = model_eq6_terms(vae, torch.rand(4, 6).round(), at="mean")
@@ -132,7 +132,7 @@ def encode_dataset(model: Any, x: Tensor, batch: int = 256) -> tuple[Tensor, Ten
     --------
     >>> import torch
     >>> from seamlib.experiments.common import encode_dataset
-    >>> from seamlib.models import VAE, mlp
+    >>> from seamlib.engine.models import VAE, mlp
     >>> vae = VAE(mlp([6, 4]), mlp([2, 8, 6]), latent_dim=2, likelihood="bernoulli")
     >>> means, nll, mse = encode_dataset(vae, torch.rand(5, 6))
     >>> tuple(means.shape), tuple(nll.shape)

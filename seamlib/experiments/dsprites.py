@@ -43,6 +43,7 @@ from torch import Tensor
 from seamlib import metrics
 from seamlib.config import DspritesSizes, get_profile, project_root
 from seamlib.data.dsprites import VARYING_FACTORS
+from seamlib.engine.models import ModelConfig, build_model
 from seamlib.experiments.common import (
     encode_dataset,
     encode_images,
@@ -81,7 +82,6 @@ from seamlib.experiments.published import (
     ROLINEK_BETA,
     ROLINEK_D,
 )
-from seamlib.models import ModelConfig, build_model
 from seamlib.provenance import module_command
 from seamlib.theory.jacobian import jacobian_and_value
 
@@ -366,7 +366,7 @@ def summarise_run(
     >>> from seamlib.experiments import dsprites as R
     >>> summary = R.summarise_run("runs/dsprites/smoke/fig5/RUN", profile="smoke")  # doctest: +SKIP
     """
-    from seamlib.train import load_run
+    from seamlib.engine.runs import load_run
 
     sizes = get_profile(profile).dsprites
     run_dir = Path(run_dir)
@@ -618,7 +618,7 @@ def random_decoder_dto(config: ModelConfig, *, n: int = 64, seed: int = 0) -> fl
     Examples
     --------
     >>> from seamlib.experiments import dsprites as R
-    >>> from seamlib.models import ModelConfig
+    >>> from seamlib.engine.models import ModelConfig
     >>> cfg = ModelConfig("rolinek-dsprites", data_shape=(1, 32, 32), latent_dim=5)
     >>> 0 < R.random_decoder_dto(cfg, n=8) < 10 ** 0.5
     True

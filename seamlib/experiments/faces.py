@@ -274,7 +274,7 @@ def c1_c2_scores(
     --------
     >>> import torch
     >>> from seamlib.experiments import faces as F
-    >>> from seamlib.models import VAE, mlp
+    >>> from seamlib.engine.models import VAE, mlp
     >>> _ = torch.manual_seed(0)
     >>> vae = VAE(mlp([5, 4]), mlp([2, 8, 5]), latent_dim=2)
     >>> scores = F.c1_c2_scores(vae, torch.randn(3, 2), [True, True])
@@ -400,7 +400,7 @@ def summarise_run(
     >>> from seamlib.experiments import faces as F
     >>> summary = F.summarise_run("runs/faces/smoke/lfw/RUN", profile="smoke")  # doctest: +SKIP
     """
-    from seamlib.train import load_run
+    from seamlib.engine.runs import load_run
 
     sizes = get_profile(profile).faces
     run_dir = Path(run_dir)
@@ -606,7 +606,7 @@ def ensure_results(
     >>> from seamlib.experiments import faces as F
     >>> doc = F.ensure_results("lfw", profile="smoke", threads=1)  # doctest: +SKIP
     """
-    from seamlib.sweep import expand_grid, launch
+    from seamlib.engine.sweep import expand_grid, launch
 
     base = results_folder("faces", folder)
     if (base / f"{dataset}.json").is_file():

@@ -213,7 +213,7 @@ def jacobian_svd(decoder: Decoder, z: Tensor, *, jacobian_fn: JacobianFn | None 
     z : Tensor, shape (n, d)
     jacobian_fn
         Optional closed-form Jacobian ``z (n, d) -> J (n, m, d)`` (e.g.
-        :meth:`seamlib.generators.Generator.jacobian`); default :func:`jacobian`.
+        :meth:`seamlib.theory.generators.Generator.jacobian`); default :func:`jacobian`.
 
     Returns
     -------

@@ -1,16 +1,14 @@
-"""Training VAEs: the small in-memory :func:`fit` and the full engine behind the CLI.
+"""Training VAEs: the engine behind the CLI (:func:`train`, :class:`Trainer`).
 
-:func:`fit` is the small in-memory loop the chapters use for low-dimensional data (a tensor
-of data, a fixed number of Adam steps, an explicit seed); it lives in :mod:`seamlib.train_fit`.
-
-The engine (:func:`train`, :class:`Trainer`) adds what long runs need, on the same
-:meth:`seamlib.models.VAE.loss`:
+The small in-memory loop the chapters use for low-dimensional data (a tensor of data, a
+fixed number of Adam steps, an explicit seed) is :func:`seamlib.engine.fit.fit`. The engine
+adds what long runs need, on the same :meth:`seamlib.engine.models.VAE.loss`:
 
 * the device is picked automatically (CUDA when present, else CPU);
-* Adam on the negative beta-ELBO, with a beta schedule (:func:`beta_at`): ``constant``,
-  ``warmup`` (linear from ``beta`` to ``beta_end`` over ``warmup_steps``, then ``beta_end``)
-  or ``exp`` (exponential decay from ``beta`` to ``beta_end`` over the run, as in the paper's
-  Appendix F, 1 -> 0.001);
+* Adam on the negative beta-ELBO, with a beta schedule
+  (:func:`~seamlib.engine.config.beta_at`): ``constant``, ``warmup`` (linear from ``beta``
+  to ``beta_end`` over ``warmup_steps``, then ``beta_end``) or ``exp`` (exponential decay
+  from ``beta`` to ``beta_end`` over the run, as in the paper's Appendix F, 1 -> 0.001);
 * the data live in memory on the training device, images as ``uint8``; a minibatch is one
   ``randint`` + ``index_select`` + cast, no per-item Python;
 * a run directory holding ``config.json``, ``metrics.jsonl`` (one row every ``log_every``
@@ -24,8 +22,9 @@ The engine (:func:`train`, :class:`Trainer`) adds what long runs need, on the sa
   to them was checked);
 * every file is written atomically (temporary file in the same folder, then ``os.replace``);
   one process at a time owns a run directory, checkpoints are verified, and a damaged file
-  is repaired or skipped with a warning (:mod:`seamlib.rundir`);
-* on resume, the options in :data:`RESUME_CHANGES` may change (recorded in provenance.json).
+  is repaired or skipped with a warning (:mod:`seamlib.engine.rundir`);
+* on resume, the options in :data:`~seamlib.engine.config.RESUME_CHANGES` may change
+  (recorded in provenance.json).
 
 Layout of a run directory::
 
@@ -36,7 +35,7 @@ Layout of a run directory::
     RUN_DIR/checkpoint.prev.pt  the checkpoint before it (SHA-256 of both in state.json)
     RUN_DIR/curve.jsonl      learning curve (evaluate_model rows), with eval_every > 0
     RUN_DIR/provenance.json  {"sessions": [provenance of each (re)start]}
-    RUN_DIR/eval.json        written by :func:`evaluate` (with provenance)
+    RUN_DIR/eval.json        written by :func:`seamlib.engine.evaluate.evaluate`
 """
 
 from __future__ import annotations
@@ -58,11 +57,25 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from seamlib.errors import ConfigError, TrainingError
-from seamlib.models import VAE, build_model
-from seamlib.provenance import record_session
-from seamlib.rundir import (
+from seamlib.engine.config import (
+    RESUME_CHANGES,
+    TrainConfig,
+    beta_at,
+    check_batch,
+    is_int,
+    resolve_device,
+)
+from seamlib.engine.data import TrainingData, load_training_data
+from seamlib.engine.evaluate import evaluate_model
+from seamlib.engine.models import VAE, build_model
+from seamlib.engine.rundir import (
+    CHECKPOINT_FILE,
     CHECKPOINT_FILES,
+    CONFIG_FILE,
+    CURVE_FILE,
+    METRICS_FILE,
+    PROVENANCE_FILE,
+    STATE_FILE,
     atomic_write_json,
     atomic_write_text,
     checkpoint_records,
@@ -70,48 +83,23 @@ from seamlib.rundir import (
     read_checkpoint,
     read_jsonl,
     read_state,
-    read_text,
+    record_session,
     remove_temporaries,
     set_aside,
     sha256_file,
     short_path,
     write_checkpoint,
 )
-from seamlib.train_config import (
-    SCHEDULES,
-    TrainConfig,
-    beta_at,
-    check_batch,
-    is_int,
-    resolve_device,
-)
-from seamlib.train_data import (
-    DATASETS,
-    TrainingData,
-    load_training_data,
-)
-from seamlib.train_fit import FitResult, fit
+from seamlib.engine.runs import check_checkpoint_config, first_line, read_config
+from seamlib.errors import ConfigError, TrainingError
 
 __all__ = [
     "CURVE_JACOBIAN_N",
-    "RESUME_CHANGES",
-    "FitResult",
-    "fit",
-    "SCHEDULES",
-    "DATASETS",
-    "TrainConfig",
-    "TrainingData",
-    "TrainingInterrupted",
     "TrainResult",
     "Trainer",
-    "beta_at",
-    "load_training_data",
-    "resolve_device",
-    "train",
+    "TrainingInterrupted",
     "check_fits",
-    "load_run",
-    "atomic_write_text",
-    "atomic_write_json",
+    "train",
 ]
 
 #: Images of each learning-curve evaluation at which the Eq. 6 terms (batch mean and per
@@ -127,7 +115,7 @@ class TrainingInterrupted(TrainingError):
 
     Examples
     --------
-    >>> from seamlib.train import TrainingInterrupted, train
+    >>> from seamlib.engine.train import TrainingInterrupted, train
     >>> try:  # doctest: +SKIP
     ...     train(config, "runs/demo")
     ... except TrainingInterrupted as exc:
@@ -146,7 +134,8 @@ class TrainResult:
 
     Examples
     --------
-    >>> from seamlib.train import TrainConfig, train
+    >>> from seamlib.engine.config import TrainConfig
+    >>> from seamlib.engine.train import train
     >>> cfg = TrainConfig(dataset="rings", architecture="mlp", latent_dim=2, likelihood="gaussian")
     >>> result = train(cfg, "runs/rings")  # doctest: +SKIP
     >>> result.status, result.step == result.steps  # doctest: +SKIP
@@ -159,29 +148,6 @@ class TrainResult:
     model: VAE
     metrics: list[dict[str, Any]]
     status: str
-
-
-CONFIG_FILE = "config.json"
-METRICS_FILE = "metrics.jsonl"
-STATE_FILE = "state.json"
-CHECKPOINT_FILE = "checkpoint.pt"
-EVAL_FILE = "eval.json"
-CURVE_FILE = "curve.jsonl"
-PROVENANCE_FILE = "provenance.json"
-
-
-RESUME_CHANGES: tuple[str, ...] = (
-    "steps",
-    "lr",
-    "log_every",
-    "checkpoint_every",
-    "eval_every",
-    "eval_n",
-    "data_root",
-)
-"""Options that may change when a run is resumed: they change neither the model, the data
-nor the random streams (``steps`` may not drop below the steps done; with the ``exp``
-schedule it rescales the rest of the decay). Each change is recorded in provenance.json."""
 
 
 def _check_writable(run_dir: Path) -> None:
@@ -225,7 +191,8 @@ class Trainer:
 
     Examples
     --------
-    >>> from seamlib.train import TrainConfig, Trainer
+    >>> from seamlib.engine.config import TrainConfig
+    >>> from seamlib.engine.train import Trainer
     >>> cfg = TrainConfig(dataset="rings", architecture="mlp", latent_dim=2, likelihood="gaussian")
     >>> trainer = Trainer(cfg, "runs/rings", progress=False)  # doctest: +SKIP
     """
@@ -323,7 +290,7 @@ class Trainer:
             self.optimizer.load_state_dict(state["optimizer"])
             self.generator.set_state(state["generator"])
         except (RuntimeError, ValueError, TypeError, KeyError) as exc:
-            reason = _first_line(exc)
+            reason = first_line(exc)
             raise ConfigError(
                 f"The checkpoint of {short_path(self.run_dir)} does not fit the model that "
                 f"{CONFIG_FILE} describes ({reason}); restore {CONFIG_FILE} as it was when the "
@@ -404,8 +371,8 @@ class Trainer:
         records: list[dict[str, Any]] | None = None,
     ) -> bool:
         """Restore the newest good checkpoint and the metrics up to it; False when there is
-        none. ``checkpoint``, ``records``: what :func:`seamlib.rundir.read_checkpoint` returned
-        and was given, if read already. A bad ``checkpoint.pt`` is set aside
+        none. ``checkpoint``, ``records``: what :func:`seamlib.engine.rundir.read_checkpoint`
+        returned and was given, if read already. A bad ``checkpoint.pt`` is set aside
         (``checkpoint.corrupt.pt``)."""
         state, name = checkpoint
         if records is None:
@@ -575,8 +542,6 @@ class Trainer:
         """
         c = self.config
         t0 = time.perf_counter()
-        from seamlib.evaluation import evaluate_model
-
         row = evaluate_model(self.model, self.data, n=c.eval_n, n_jacobian=CURVE_JACOBIAN_N, seed=0)
         for key in ("jtj", "hessian_term", "mutual_info"):
             row.pop(key, None)
@@ -648,63 +613,6 @@ class Trainer:
             self._previous_handlers = {}
 
 
-def _first_line(exc: BaseException) -> str:
-    """The first line of an exception's message (at most 200 characters), for one-line errors."""
-    text = str(exc).strip()
-    return text.splitlines()[0][:200] if text else repr(exc)
-
-
-def read_config(run_dir: Path) -> TrainConfig:
-    path = Path(run_dir) / CONFIG_FILE
-    if not path.is_file():
-        raise ConfigError(
-            f"{run_dir} is not a run directory (no {CONFIG_FILE}); pass the folder a "
-            "`seamlib train --run-dir` created."
-        )
-    fix = "restore it from a copy, or start a new run (new --run-dir)"
-    try:
-        values = json.loads(read_text(path, fix))
-    except json.JSONDecodeError as exc:
-        raise ConfigError(f"{short_path(path)} is not valid JSON ({exc}); {fix}.") from None
-    try:
-        config = TrainConfig.from_dict(values)
-        # every field but the device (a run may be evaluated elsewhere) is checked here
-        dataclasses.replace(config, device="cpu").validate()
-    except (ConfigError, TypeError) as exc:
-        raise ConfigError(
-            f"{short_path(path)} holds an invalid configuration: {exc} ({fix})."
-        ) from None
-    return config
-
-
-def _check_checkpoint_config(
-    run_dir: Path,
-    config: TrainConfig,
-    state: dict[str, Any],
-    name: str,
-    ignore: tuple[str, ...] = RESUME_CHANGES,
-) -> None:
-    """Refuse a ``config.json`` that differs from the configuration saved in the checkpoint
-    (except in the options ``ignore``, which may change on resume)."""
-    saved = state.get("config")
-    if not isinstance(saved, dict):  # checkpoints of old versions hold no configuration
-        return
-    try:
-        saved = TrainConfig.from_dict(saved).to_dict()
-    except (ConfigError, TypeError):
-        return
-    current = config.to_dict()
-    keys = [k for k in current if k not in ignore and saved.get(k) != current.get(k)]
-    if keys:
-        diffs = "; ".join(f"{k}: {saved.get(k)!r} there, {current.get(k)!r} here" for k in keys)
-        raise ConfigError(
-            f"{CONFIG_FILE} of {short_path(run_dir)} differs from the configuration saved in its "
-            f"checkpoint ({name}, step {state.get('step')}) in {', '.join(keys)} ({diffs}); "
-            f"set {'it' if len(keys) == 1 else 'them'} back in {CONFIG_FILE}, or start a new "
-            "run (new --run-dir) to change the model, data or seed."
-        )
-
-
 def check_fits(config: TrainConfig, data_shape: tuple[int, ...], device: torch.device) -> None:
     """Refuse a model too large for the memory of ``device``, before allocating it.
 
@@ -731,7 +639,8 @@ def check_fits(config: TrainConfig, data_shape: tuple[int, ...], device: torch.d
     Examples
     --------
     >>> import torch
-    >>> from seamlib.train import TrainConfig, check_fits
+    >>> from seamlib.engine.config import TrainConfig
+    >>> from seamlib.engine.train import check_fits
     >>> check_fits(TrainConfig(dataset="rings", architecture="mlp"), (2,), torch.device("cpu"))
     """
     free = _free_memory(device)
@@ -828,7 +737,8 @@ def train(
 
     Examples
     --------
-    >>> from seamlib.train import TrainConfig, train
+    >>> from seamlib.engine.config import TrainConfig
+    >>> from seamlib.engine.train import train
     >>> cfg = TrainConfig.from_profile(dataset="dsprites", subset=2048, beta=4.0)
     >>> result = train(cfg, "runs/dsprites-beta4")  # doctest: +SKIP
     """
@@ -880,7 +790,7 @@ def train(
         records = checkpoint_records(run_dir) if resume and not restart else []
         checkpoint = read_checkpoint(run_dir, records) if resume and not restart else (None, None)
         if checkpoint[0] is not None and checkpoint[1] is not None:
-            _check_checkpoint_config(run_dir, config, checkpoint[0], checkpoint[1])
+            check_checkpoint_config(run_dir, config, checkpoint[0], checkpoint[1])
         done = int(checkpoint[0]["step"]) if checkpoint[0] is not None else 0
         if config.steps < done:
             raise ConfigError(
@@ -993,65 +903,3 @@ def _train_locked(trainer: Trainer, stop_after: int | None, changed: dict) -> Tr
             bar.close()
         trainer.write_state(status)
     return TrainResult(run_dir, trainer.step, config.steps, trainer.model, trainer.metrics, status)
-
-
-def load_run(
-    run_dir: str | os.PathLike[str], device: str | None = "auto"
-) -> tuple[TrainConfig, VAE, dict[str, Any]]:
-    """Load a run's configuration, trained model (in eval mode) and ``state.json``.
-
-    Raises
-    ------
-    ConfigError
-        ``run_dir`` is not a run directory or has no checkpoint yet.
-
-    Examples
-    --------
-    >>> from seamlib.train import load_run
-    >>> config, model, state = load_run("runs/dsprites-beta4", device="cpu")  # doctest: +SKIP
-    """
-    run_dir = Path(run_dir)
-    config = read_config(run_dir)
-    dev = resolve_device(device)
-    state, name = read_checkpoint(run_dir, checkpoint_records(run_dir))
-    if state is None or name is None:
-        raise ConfigError(f"{run_dir} has no {CHECKPOINT_FILE} yet; train (or resume) it first.")
-    _check_checkpoint_config(
-        run_dir, config, state, name, ignore=(*RESUME_CHANGES, "device", "channels_last")
-    )
-    try:
-        shape = tuple(int(v) for v in state["data_shape"])
-        with torch.random.fork_rng(devices=[]):
-            model = build_model(config.model_config(shape))
-        model.load_state_dict(state["model"])
-    except (RuntimeError, ValueError, TypeError) as exc:
-        reason = _first_line(exc)
-        raise ConfigError(
-            f"The checkpoint {name} of {short_path(run_dir)} does not fit the model that "
-            f"{CONFIG_FILE} describes ({reason}); restore {CONFIG_FILE} as it was when the "
-            "run was trained."
-        ) from None
-    model.to(dev).eval()
-    info = read_state(run_dir)
-    step = int(state["step"])
-    if info is None:  # corrupt: rebuilt from the checkpoint (evaluate writes it back)
-        info = {
-            "status": "complete" if step >= config.steps else "stopped",
-            "checkpoint_step": step,
-            "steps": config.steps,
-            "checkpoints": [{"step": step, "sha256": sha256_file(run_dir / name)}],
-            "rebuilt": True,
-        }
-    info["step"] = step
-    info["checkpoint_file"] = name
-    return config, model, info
-
-
-def __getattr__(name: str) -> Any:
-    """``evaluate`` and ``evaluate_model`` live in :mod:`seamlib.evaluation` (which imports
-    this module); they are re-exported here lazily."""
-    if name in ("evaluate", "evaluate_model"):
-        from seamlib import evaluation
-
-        return getattr(evaluation, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -43,7 +43,7 @@ class QuadraticDecoder:
     Examples
     --------
     >>> import torch
-    >>> from seamlib.reizinger import QuadraticDecoder
+    >>> from seamlib.theory.reizinger import QuadraticDecoder
     >>> eye, ones = torch.eye(2, dtype=torch.float64), torch.ones(2, dtype=torch.float64)
     >>> f = QuadraticDecoder(eye, ones, 2.0)
     >>> f(torch.tensor([[1.0, 0.0]], dtype=torch.float64))
@@ -76,7 +76,7 @@ class TaylorTerms:
 
     Examples
     --------
-    >>> from seamlib.reizinger import TaylorTerms
+    >>> from seamlib.theory.reizinger import TaylorTerms
     >>> t = TaylorTerms(lhs_item2=3.0, rhs_item2=1.0, cross=-1.0, remainder=0.5)
     >>> t.lhs_item2 - t.rhs_item2 == -2 * t.cross
     True
@@ -116,7 +116,7 @@ def taylor_terms(
     A linear decoder has no remainder, and ``d = e``:
 
     >>> import torch
-    >>> from seamlib.reizinger import QuadraticDecoder, taylor_terms
+    >>> from seamlib.theory.reizinger import QuadraticDecoder, taylor_terms
     >>> eye, ones = torch.eye(2, dtype=torch.float64), torch.ones(2, dtype=torch.float64)
     >>> f = QuadraticDecoder(eye, ones, 0.0)
     >>> t = taylor_terms(f, ones, 0 * ones, eye)

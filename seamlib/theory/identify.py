@@ -62,7 +62,7 @@ class AxisAlignment:
     Examples
     --------
     >>> import torch
-    >>> from seamlib import identify
+    >>> from seamlib.theory import identify
     >>> g = lambda z: torch.cat([z, z[:, :1] ** 2], 1)
     >>> z = torch.randn(8, 2, dtype=torch.float64, generator=torch.Generator().manual_seed(0))
     >>> swapped = lambda y: g(y[:, [1, 0]] * torch.tensor([1.0, -1.0], dtype=y.dtype))
@@ -111,7 +111,7 @@ def latent_axis_alignment(
     Examples
     --------
     >>> import math, torch
-    >>> from seamlib import generators, identify
+    >>> from seamlib.theory import generators, identify
     >>> g = generators.c1c2()
     >>> z = torch.randn(16, 2, dtype=torch.float64, generator=torch.Generator().manual_seed(0))
     >>> t = math.pi / 4
@@ -158,7 +158,7 @@ def singular_value_mismatch(
     Examples
     --------
     >>> import torch
-    >>> from seamlib import generators, identify
+    >>> from seamlib.theory import generators, identify
     >>> g = generators.c1c2()
     >>> z = torch.zeros(3, 2, dtype=torch.float64)
     >>> identify.singular_value_mismatch(g, z, g, z).abs().max().item()
@@ -182,7 +182,7 @@ def rotate_latents(decoder: Decoder, angle: float) -> Decoder:
     Examples
     --------
     >>> import math, torch
-    >>> from seamlib import identify
+    >>> from seamlib.theory import identify
     >>> rot = identify.rotate_latents(lambda z: z, math.pi / 2)
     >>> rot(torch.tensor([[1.0, 0.0]], dtype=torch.float64)).round(decimals=12).tolist()
     [[0.0, 1.0]]
@@ -223,7 +223,7 @@ def linear_gaussian_log_marginal(W: Tensor, sigma2: float, x: Tensor, n_nodes: i
     Examples
     --------
     >>> import torch
-    >>> from seamlib import identify
+    >>> from seamlib.theory import identify
     >>> W = torch.tensor([[1.0], [0.0]], dtype=torch.float64)  # p(x) = N(x; 0, diag(2, 1))
     >>> x = torch.tensor([[1.0, 0.0]], dtype=torch.float64)
     >>> exact = torch.distributions.MultivariateNormal(

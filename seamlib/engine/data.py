@@ -1,26 +1,23 @@
-"""Training data held in memory for the engine: the data sets ``seamlib train`` knows.
+"""Training data held in memory for the engine: loading the data sets ``seamlib train`` knows.
 
-:data:`DATASETS` maps a data-set name to its loader; :func:`load_training_data` loads the
-one a :class:`~seamlib.train.TrainConfig` names. Split from :mod:`seamlib.train`, which
-re-exports these names.
+:data:`LOADERS` maps each name of :data:`~seamlib.engine.config.DATASETS` to its loader;
+:func:`load_training_data` loads the one a :class:`~seamlib.engine.config.TrainConfig` names.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import torch
 from torch import Tensor
 
+from seamlib.engine.config import DATASETS, TrainConfig
 from seamlib.errors import ConfigError
 
-if TYPE_CHECKING:
-    from seamlib.train import TrainConfig
-
-__all__ = ["DATASETS", "RESOLUTIONS", "TrainingData", "load_training_data"]
+__all__ = ["LOADERS", "TrainingData", "load_training_data"]
 
 
 @dataclass
@@ -41,7 +38,7 @@ class TrainingData:
     Examples
     --------
     >>> import torch
-    >>> from seamlib.train import TrainingData
+    >>> from seamlib.engine.data import TrainingData
     >>> data = TrainingData(torch.zeros(10, 1, 4, 4, dtype=torch.uint8))
     >>> data.n, data.data_shape
     (10, (1, 4, 4))
@@ -98,11 +95,6 @@ def _load_dsprites_npz(config: TrainConfig) -> TrainingData:
     ds = load_dsprites(config.data_root)
     idx = _subset_indices(len(ds), config.subset, config.seed)
     return _from_dsprites(ds, idx, config.resolution)
-
-
-RESOLUTIONS: tuple[int, ...] = (64, 32)
-"""dSprites resolutions: 64 (the original) and 32, the 2 x 2 mean-pooled variant whose grey
-levels 0, 1/4, ..., 1 are the Bernoulli targets (see :func:`seamlib.data.dsprites.pool`)."""
 
 
 def _from_dsprites(ds: Any, idx: np.ndarray | None, resolution: int = 64) -> TrainingData:
@@ -164,7 +156,7 @@ def _synthetic(name: str) -> Callable[[TrainConfig], TrainingData]:
     return load
 
 
-DATASETS: dict[str, Callable[[TrainConfig], TrainingData]] = {
+LOADERS: dict[str, Callable[[TrainConfig], TrainingData]] = {
     "dsprites": _load_dsprites,
     "dsprites-npz": _load_dsprites_npz,
     "lfw": _load_lfw,
@@ -173,27 +165,7 @@ DATASETS: dict[str, Callable[[TrainConfig], TrainingData]] = {
     "synth-nonlin": _synthetic("synth_nonlin"),
     "rings": _synthetic("rings"),
 }
-"""Data sets the engine and the CLI can train on (name -> loader).
-
-``dsprites``: procedural dSprites (``subset`` images, or all 737,280; binary uint8);
-``dsprites-npz``: the official file (``data_root`` = its path, or downloaded); ``lfw``:
-scikit-image's 100 LFW faces, 25x25 uint8; ``celeba``: the official training split of
-CelebA under ``data_root``, 64x64 RGB uint8 (the 40 attributes as factors);
-``synth-lin``, ``synth-nonlin``: Rolinek et al.'s synthetic sets (50,000 points unless
-``subset``); ``rings``: the 2-D rings of Fig. 6 (50,000 points unless ``subset``).
-"""
-
-
-SIZE_HINTS: dict[str, int] = {"dsprites": 737_280, "dsprites-npz": 737_280, "lfw": 100}
-
-
-def dataset_size_hint(config: TrainConfig) -> int | None:
-    full = SIZE_HINTS.get(config.dataset)
-    if config.dataset in ("synth-lin", "synth-nonlin", "rings"):
-        full = config.subset or 50_000
-    if full is None:
-        return config.subset or None
-    return min(full, config.subset) if config.subset else full
+"""The loader of each of :data:`~seamlib.engine.config.DATASETS` (name -> loader)."""
 
 
 def load_training_data(config: TrainConfig) -> TrainingData:
@@ -201,13 +173,14 @@ def load_training_data(config: TrainConfig) -> TrainingData:
 
     Examples
     --------
-    >>> from seamlib.train import TrainConfig, load_training_data
+    >>> from seamlib.engine.config import TrainConfig
+    >>> from seamlib.engine.data import load_training_data
     >>> data = load_training_data(TrainConfig(dataset="rings", subset=100))
     >>> data.n, data.data_shape, data.factors.shape
     (100, (2,), (100, 2))
     """
-    if config.dataset not in DATASETS:
+    if config.dataset not in LOADERS:
         raise ConfigError(
             f"Unknown dataset {config.dataset!r}; expected one of {', '.join(DATASETS)}."
         )
-    return DATASETS[config.dataset](config)
+    return LOADERS[config.dataset](config)

@@ -67,11 +67,10 @@ import torch
 from torch import Tensor, nn
 
 from seamlib.errors import ConfigError
-from seamlib.theory.eq6 import MeanLink
+from seamlib.theory.eq6 import Likelihood, MeanLink
 
 __all__ = [
     "Posterior",
-    "Likelihood",
     "MEAN_LINKS",
     "GaussianPosterior",
     "VAE",
@@ -90,7 +89,6 @@ __all__ = [
 ]
 
 Posterior = Literal["diag", "full"]
-Likelihood = Literal["gaussian", "bernoulli"]
 _POSTERIORS = ("diag", "full")
 _LIKELIHOODS = ("gaussian", "bernoulli")
 MEAN_LINKS: tuple[str, ...] = ("identity", "sigmoid")
@@ -118,7 +116,7 @@ def n_posterior_params(d: int, posterior: Posterior) -> int:
 
     Examples
     --------
-    >>> from seamlib import models
+    >>> from seamlib.engine import models
     >>> models.n_posterior_params(3, "diag"), models.n_posterior_params(3, "full")
     (6, 9)
     """
@@ -147,7 +145,7 @@ class GaussianPosterior:
     Examples
     --------
     >>> import torch
-    >>> from seamlib import models
+    >>> from seamlib.engine import models
     >>> eye = torch.eye(2).expand(4, 2, 2)
     >>> q = models.GaussianPosterior(mean=torch.zeros(4, 2), scale_tril=eye)
     >>> q.kl().tolist()  # q is the prior itself
@@ -190,7 +188,7 @@ def kl_standard_normal(mean: Tensor, scale_tril: Tensor) -> Tensor:
     Examples
     --------
     >>> import torch
-    >>> from seamlib import models
+    >>> from seamlib.engine import models
     >>> models.kl_standard_normal(torch.ones(1, 2), torch.eye(2).expand(1, 2, 2)).tolist()
     [1.0]
     """
@@ -229,7 +227,7 @@ def mlp(
     Examples
     --------
     >>> import torch
-    >>> from seamlib import models
+    >>> from seamlib.engine import models
     >>> net = models.mlp([2, 64, 64, 5])  # 2-D latent -> 5-D data, tanh hidden layers
     >>> tuple(net(torch.zeros(3, 2)).shape)
     (3, 5)
@@ -255,7 +253,7 @@ def burgess_encoder(out_features: int, in_channels: int = 1) -> nn.Sequential:
     Examples
     --------
     >>> import torch
-    >>> from seamlib import models
+    >>> from seamlib.engine import models
     >>> enc = models.burgess_encoder(out_features=20)
     >>> tuple(enc(torch.zeros(2, 1, 64, 64)).shape)
     (2, 20)
@@ -287,7 +285,7 @@ def burgess_decoder(latent_dim: int, out_channels: int = 1) -> nn.Sequential:
     Examples
     --------
     >>> import torch
-    >>> from seamlib import models
+    >>> from seamlib.engine import models
     >>> dec = models.burgess_decoder(latent_dim=10)
     >>> tuple(dec(torch.zeros(2, 10)).shape)
     (2, 1, 64, 64)
@@ -333,7 +331,7 @@ class VAE(nn.Module):
     Examples
     --------
     >>> import torch
-    >>> from seamlib.models import VAE, mlp
+    >>> from seamlib.engine.models import VAE, mlp
     >>> vae = VAE(mlp([5, 64, 4]), mlp([2, 64, 5]), latent_dim=2, posterior="diag")
     >>> gen = torch.Generator().manual_seed(0)
     >>> loss, parts = vae.loss(torch.zeros(8, 5), beta=1.0, generator=gen)
@@ -490,7 +488,7 @@ def rolinek_encoder(name: str, in_features: int, out_features: int) -> nn.Sequen
     Examples
     --------
     >>> import torch
-    >>> from seamlib import models
+    >>> from seamlib.engine import models
     >>> enc = models.rolinek_encoder("synth-nonlin", in_features=6, out_features=4)
     >>> tuple(enc(torch.zeros(5, 6)).shape)
     (5, 4)
@@ -512,7 +510,7 @@ def rolinek_decoder(
     Examples
     --------
     >>> import torch
-    >>> from seamlib import models
+    >>> from seamlib.engine import models
     >>> dec = models.rolinek_decoder("synth-nonlin", latent_dim=2, data_shape=(1, 8, 8))
     >>> tuple(dec(torch.zeros(5, 2)).shape)
     (5, 1, 8, 8)
@@ -586,7 +584,7 @@ class ModelConfig:
 
     Examples
     --------
-    >>> from seamlib import models
+    >>> from seamlib.engine import models
     >>> cfg = models.ModelConfig("mlp", data_shape=(3,), latent_dim=2, likelihood="gaussian")
     >>> cfg.validate()  # raises ConfigError with a fix if a field is invalid
     """
@@ -655,7 +653,7 @@ def build_model(config: ModelConfig) -> VAE:
     Examples
     --------
     >>> import torch
-    >>> from seamlib.models import ModelConfig, build_model
+    >>> from seamlib.engine.models import ModelConfig, build_model
     >>> cfg = ModelConfig("rolinek-synth-nonlin", data_shape=(6,), latent_dim=2,
     ...                   posterior="full", likelihood="gaussian")
     >>> vae = build_model(cfg)

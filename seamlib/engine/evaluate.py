@@ -2,8 +2,8 @@
 
 ``evaluate`` scores a run directory and writes ``eval.json`` with provenance (the CLI's
 ``seamlib evaluate``); ``evaluate_model`` is the file-free core that the trainer also calls
-for learning curves (``--eval-every``). Split from :mod:`seamlib.train`, which re-exports
-both names.
+for learning curves (``--eval-every``), so this module sits below
+:mod:`seamlib.engine.train`; both read runs with :mod:`seamlib.engine.runs`.
 """
 
 from __future__ import annotations
@@ -16,12 +16,12 @@ import numpy as np
 import torch
 from torch import Tensor
 
+from seamlib.engine.config import INT_MAX, is_int
+from seamlib.engine.data import TrainingData, load_training_data
+from seamlib.engine.models import VAE
+from seamlib.engine.rundir import EVAL_FILE, STATE_FILE, atomic_write_json, lock_run_dir
+from seamlib.engine.runs import load_run, read_config
 from seamlib.errors import ConfigError
-from seamlib.models import VAE
-from seamlib.rundir import atomic_write_json, lock_run_dir
-from seamlib.train import EVAL_FILE, STATE_FILE, load_run, read_config
-from seamlib.train_config import INT_MAX, is_int
-from seamlib.train_data import TrainingData, load_training_data
 
 __all__ = ["evaluate", "evaluate_model"]
 
@@ -32,7 +32,7 @@ __all__ = ["evaluate", "evaluate_model"]
 def _derivative_terms(model: VAE, x: Tensor, z: Tensor) -> tuple[Tensor, Tensor]:
     """``J^T J`` and ``sum_l (x - d(z))_l H_l(z)`` at each posterior mean ``z`` (n, d).
 
-    ``d`` is the likelihood mean :meth:`seamlib.models.VAE.decode_mean` (the decoder output,
+    ``d`` is the likelihood mean :meth:`seamlib.engine.models.VAE.decode_mean` (the decoder output,
     or its sigmoid for a Bernoulli likelihood or a Gaussian with ``mean="sigmoid"``), so
     ``J^T J`` is the Gram matrix of the mean decoder's Jacobian: C1 holds where it is
     diagonal. For a Gaussian likelihood (either link) these are the two terms of Eq. 6 times
@@ -73,7 +73,7 @@ def evaluate(
     * ``elbo``, ``nll``, ``kl``: batch means of the beta = 1 ELBO and its parts;
     * ``jtj_off_diagonal``: the normalised off-diagonal (Appendix E) of
       ``E[J^T J]``, ``J`` the Jacobian of the likelihood mean
-      (:meth:`~seamlib.models.VAE.decode_mean`) at ``n_jacobian`` posterior means
+      (:meth:`~seamlib.engine.models.VAE.decode_mean`) at ``n_jacobian`` posterior means
       (0 when the Jacobian columns are orthogonal, condition C1); ``jtj`` the matrix;
     * ``hessian_off_diagonal``: the same for the Hessian term of Eq. 6,
       ``E[sum_l (x - d(z))_l H_l(z)]`` (``hessian_term`` the matrix);
@@ -87,7 +87,7 @@ def evaluate(
 
     Examples
     --------
-    >>> from seamlib.train import evaluate
+    >>> from seamlib.engine.evaluate import evaluate
     >>> scores = evaluate("runs/dsprites-beta4", n=512)  # doctest: +SKIP
     """
     from seamlib.config import get_profile
@@ -140,10 +140,13 @@ def evaluate_model(
     Examples
     --------
     >>> import torch
-    >>> from seamlib.train import TrainConfig, Trainer, evaluate_model, load_training_data
+    >>> from seamlib.engine.config import TrainConfig
+    >>> from seamlib.engine.train import Trainer
+    >>> from seamlib.engine.evaluate import evaluate_model
+    >>> from seamlib.engine.data import load_training_data
     >>> cfg = TrainConfig(dataset="rings", architecture="mlp", latent_dim=2,
     ...                   likelihood="gaussian", subset=64)
-    >>> from seamlib.models import build_model
+    >>> from seamlib.engine.models import build_model
     >>> data = load_training_data(cfg)
     >>> model = build_model(cfg.model_config(data.data_shape))
     >>> scores = evaluate_model(model, data, n=32, n_jacobian=8)

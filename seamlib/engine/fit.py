@@ -1,8 +1,8 @@
 """The small in-memory training loop the chapters use: :func:`fit`.
 
-A tensor of data, a fixed number of Adam steps on :meth:`seamlib.models.VAE.loss` and an
-explicit seed; no run directory, no checkpoints. The engine behind the CLI, for long runs,
-is :mod:`seamlib.train` (which re-exports :func:`fit` and :class:`FitResult`).
+A tensor of data, a fixed number of Adam steps on :meth:`seamlib.engine.models.VAE.loss`
+and an explicit seed; no run directory, no checkpoints. The engine behind the CLI, for long
+runs, is :mod:`seamlib.engine.train`.
 """
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 import torch
 from torch import Tensor
 
+from seamlib.engine.models import VAE
 from seamlib.errors import TrainingError
-from seamlib.models import VAE
 
 __all__ = ["FitResult", "fit"]
 
@@ -26,8 +26,8 @@ class FitResult:
     Examples
     --------
     >>> import torch
-    >>> from seamlib.models import ModelConfig, build_model
-    >>> from seamlib.train import fit
+    >>> from seamlib.engine.models import ModelConfig, build_model
+    >>> from seamlib.engine.fit import fit
     >>> model = build_model(ModelConfig("mlp", (2,), latent_dim=1, likelihood="gaussian"))
     >>> hist = fit(model, torch.linspace(-1, 1, 64).reshape(32, 2), steps=4, batch_size=8)
     >>> len(hist.loss), len(hist.elbo)
@@ -82,8 +82,8 @@ def fit(
     Examples
     --------
     >>> import torch
-    >>> from seamlib.models import ModelConfig, build_model
-    >>> from seamlib.train import fit
+    >>> from seamlib.engine.models import ModelConfig, build_model
+    >>> from seamlib.engine.fit import fit
     >>> model = build_model(ModelConfig("mlp", (2,), latent_dim=1, likelihood="gaussian"))
     >>> hist = fit(model, torch.linspace(-1, 1, 64).reshape(32, 2), steps=3, batch_size=8)
     >>> len(hist.loss)

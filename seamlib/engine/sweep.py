@@ -1,7 +1,7 @@
 """Grids of training runs: expand a grid file, launch the runs, collect their results.
 
 A grid file (JSON, or YAML when PyYAML is installed) holds the options shared by every run
-(``base``, any :class:`~seamlib.train.TrainConfig` field) and the values to sweep (``grid``:
+(``base``, any :class:`~seamlib.engine.config.TrainConfig` field) and the values to sweep (``grid``:
 the runs are the cartesian product)::
 
     {
@@ -47,8 +47,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from seamlib.errors import ConfigError, TrainingError
-from seamlib.rundir import (
+from seamlib.engine.config import RESUME_CHANGES, TrainConfig
+from seamlib.engine.rundir import (
+    CHECKPOINT_FILE,
+    CONFIG_FILE,
+    EVAL_FILE,
+    METRICS_FILE,
+    STATE_FILE,
     RunDirLocked,
     atomic_write_json,
     atomic_write_text,
@@ -58,18 +63,9 @@ from seamlib.rundir import (
     read_text,
     short_path,
 )
-from seamlib.train import (
-    CHECKPOINT_FILE,
-    CONFIG_FILE,
-    EVAL_FILE,
-    METRICS_FILE,
-    RESUME_CHANGES,
-    STATE_FILE,
-    TrainConfig,
-    TrainingInterrupted,
-    read_config,
-    train,
-)
+from seamlib.engine.runs import read_config
+from seamlib.engine.train import TrainingInterrupted, train
+from seamlib.errors import ConfigError, TrainingError
 
 __all__ = [
     "GridRun",
@@ -96,7 +92,7 @@ class GridRun:
 
     Examples
     --------
-    >>> from seamlib.sweep import expand_grid
+    >>> from seamlib.engine.sweep import expand_grid
     >>> spec = {"base": {"dataset": "rings", "architecture": "mlp"}, "grid": {"beta": [1.0]}}
     >>> run = expand_grid(spec, root="runs/demo")[0]
     >>> run.name, run.run_dir.as_posix(), run.config.beta
@@ -118,7 +114,7 @@ def load_grid(path: str | os.PathLike[str]) -> dict[str, Any]:
 
     Examples
     --------
-    >>> from seamlib.sweep import expand_grid, load_grid
+    >>> from seamlib.engine.sweep import expand_grid, load_grid
     >>> runs = expand_grid(load_grid("experiments/dsprites_fig5.smoke.json"))  # doctest: +SKIP
     """
     path = Path(path)
@@ -169,7 +165,7 @@ def _fmt(value: Any) -> str:
 
     Examples
     --------
-    >>> from seamlib.sweep import _fmt
+    >>> from seamlib.engine.sweep import _fmt
     >>> [_fmt(v) for v in (1.0, 1e20, 1e-20, 0.1 + 0.2, [8, 8], "a/b_c")]
     ['1', '1e+20', '1e-20', '0.30000000000000004', '8x8', 'a~2fb~5fc']
     """
@@ -224,7 +220,7 @@ def expand_grid(spec: dict[str, Any], root: str | os.PathLike[str] | None = None
 
     Examples
     --------
-    >>> from seamlib.sweep import expand_grid
+    >>> from seamlib.engine.sweep import expand_grid
     >>> spec = {"base": {"dataset": "rings"}, "grid": {"beta": [1.0, 4.0], "seed": [0, 1]}}
     >>> [run.name for run in expand_grid(spec, root="runs/demo")]
     ['beta-1_seed-0', 'beta-1_seed-1', 'beta-4_seed-0', 'beta-4_seed-1']
@@ -290,11 +286,12 @@ def check_stored_runs(runs: Sequence[GridRun], skip_busy: bool = False) -> None:
 
     For every run of ``runs`` whose run directory already exists, the stored ``config.json``
     is compared with the grid's configuration. Differences in the options that may change on
-    resume (:data:`seamlib.train.RESUME_CHANGES`, e.g. more ``steps``) are allowed: the sweep
-    resumes those runs with the grid's values. Any other difference, fewer steps than a run
-    has done, or a run directory that cannot be read refuses the whole grid, naming the runs
-    and the options, before anything trains. Each run directory is read under its lock; one
-    that another process trains is left to that process with ``skip_busy``.
+    resume (:data:`seamlib.engine.config.RESUME_CHANGES`, e.g. more ``steps``) are allowed:
+    the sweep resumes those runs with the grid's values. Any other difference, fewer steps
+    than a run has done, or a run directory that cannot be read refuses the whole grid,
+    naming the runs and the options, before anything trains. Each run directory is read
+    under its lock; one that another process trains is left to that process with
+    ``skip_busy``.
 
     Raises
     ------
@@ -305,7 +302,7 @@ def check_stored_runs(runs: Sequence[GridRun], skip_busy: bool = False) -> None:
 
     Examples
     --------
-    >>> from seamlib.sweep import check_stored_runs, expand_grid
+    >>> from seamlib.engine.sweep import check_stored_runs, expand_grid
     >>> check_stored_runs(expand_grid({"base": {"dataset": "rings"}}, root="runs/none"))
     """
     problems: list[str] = []
@@ -355,7 +352,7 @@ class _CheckpointableBase:
     """``submitit.helpers.Checkpointable`` when submitit is importable, else ``object``."""
 
 
-try:  # submitit is a core dependency, but keep `import seamlib.sweep` working without it
+try:  # submitit is a core dependency, but keep `import seamlib.engine.sweep` working without it
     from submitit.helpers import Checkpointable as _Checkpointable
 except ImportError:  # pragma: no cover
     _Checkpointable = _CheckpointableBase  # type: ignore[misc, assignment]
@@ -370,7 +367,7 @@ class TrainJob(_Checkpointable):  # type: ignore[misc, valid-type]
 
     Examples
     --------
-    >>> from seamlib.sweep import TrainJob, expand_grid
+    >>> from seamlib.engine.sweep import TrainJob, expand_grid
     >>> run = expand_grid({"base": {"dataset": "rings"}}, root="runs/demo")[0]
     >>> job = TrainJob(run.config.to_dict(), str(run.run_dir))
     >>> job()  # trains, or resumes, runs/demo/run  # doctest: +SKIP
@@ -426,7 +423,7 @@ def launch(
         Where submitit writes its logs; default ``<first run's parent>/_submitit``.
     skip_busy
         Local launcher: skip a run that another process is training (status ``"busy"``)
-        instead of raising :class:`~seamlib.rundir.RunDirLocked`, and do not lock the grid's
+        instead of raising :class:`~seamlib.engine.rundir.RunDirLocked`, and do not lock the grid's
         folder, so several processes can share one grid (each run directory stays locked by
         its training). Run the sweep again afterwards to pick up runs that were busy.
 
@@ -446,7 +443,7 @@ def launch(
 
     Examples
     --------
-    >>> from seamlib.sweep import expand_grid, launch
+    >>> from seamlib.engine.sweep import expand_grid, launch
     >>> spec = {"base": {"dataset": "rings"}, "grid": {"beta": [1.0, 4.0]}}
     >>> out = launch(expand_grid(spec, root="runs/demo"), "local")  # doctest: +SKIP
     """
@@ -602,7 +599,7 @@ def stored_run_names(
     Examples
     --------
     >>> import json, tempfile
-    >>> from seamlib.sweep import stored_run_names
+    >>> from seamlib.engine.sweep import stored_run_names
     >>> runs = [{"name": "beta-1", "status": "complete"}, {"name": "beta-4", "status": "running"}]
     >>> with tempfile.NamedTemporaryFile("w", suffix=".json") as f:
     ...     _ = f.write(json.dumps({"runs": runs})); f.flush()
@@ -671,7 +668,7 @@ def results(roots: Sequence[str | os.PathLike[str]] = ("runs",)) -> list[dict[st
 
     Examples
     --------
-    >>> from seamlib.sweep import format_table, results
+    >>> from seamlib.engine.sweep import format_table, results
     >>> print(format_table(results(["runs/demo"])))  # doctest: +SKIP
     """
     rows = []
@@ -715,7 +712,7 @@ def format_table(rows: Sequence[dict[str, Any]], columns: Sequence[str] = DEFAUL
 
     Examples
     --------
-    >>> from seamlib.sweep import format_table
+    >>> from seamlib.engine.sweep import format_table
     >>> print(format_table([{"run": "a", "beta": 4.0, "mig": 0.123456}], ["run", "beta", "mig"]))
     run  beta  mig
     a    4     0.1235
@@ -741,7 +738,7 @@ def write_results(rows: Sequence[dict[str, Any]], path: str | os.PathLike[str]) 
 
     Examples
     --------
-    >>> from seamlib.sweep import results, write_results
+    >>> from seamlib.engine.sweep import results, write_results
     >>> write_results(results(["runs/demo"]), "results/sweep/demo.json")  # doctest: +SKIP
 
     Raises

@@ -76,7 +76,7 @@ def hadamard_gap(J: Tensor) -> Tensor:
     Examples
     --------
     >>> import torch
-    >>> from seamlib import factorisation
+    >>> from seamlib.theory import factorisation
     >>> J = torch.tensor([[[2.0, 0.0], [0.0, 1.0], [0.0, 0.0]],
     ...                   [[1.0, 1.0], [0.0, 1.0], [0.0, 0.0]]], dtype=torch.float64)
     >>> [round(v, 6) for v in factorisation.hadamard_gap(J).tolist()]  # 0, log(sqrt 2)
@@ -110,7 +110,7 @@ def factor_cross_dependence(decoder: Decoder, z: Tensor) -> Tensor:
     Examples
     --------
     >>> import torch
-    >>> from seamlib import factorisation, generators
+    >>> from seamlib.theory import factorisation, generators
     >>> z = torch.tensor([[0.3, -0.2]], dtype=torch.float64)
     >>> g = generators.c1_only(lam=0.5, omega=0.5)  # |J e_2| = omega exp(lam z_1)
     >>> round(factorisation.factor_cross_dependence(g, z).item(), 6)  # d/dz_1 log = lam
@@ -151,7 +151,7 @@ def tangent_directed_hessians(decoder: Decoder, z: Tensor) -> Tensor:
     Examples
     --------
     >>> import torch
-    >>> from seamlib import factorisation
+    >>> from seamlib.theory import factorisation
     >>> g = lambda z: torch.stack([z[:, 0], z[:, 1], z[:, 0] * z[:, 1]], -1)  # saddle
     >>> M = factorisation.tangent_directed_hessians(g, torch.zeros(1, 2, dtype=torch.float64))
     >>> M.abs().amax().item()  # at 0 the tangent plane is x_3 = 0, the Hessian is normal
@@ -190,7 +190,7 @@ def jacobian_derivative_in_seam_basis(decoder: Decoder, z: Tensor) -> Tensor:
     Examples
     --------
     >>> import torch
-    >>> from seamlib import factorisation, generators
+    >>> from seamlib.theory import factorisation, generators
     >>> A = factorisation.jacobian_derivative_in_seam_basis(
     ...     generators.c1c2(), torch.tensor([[1.0, 0.0]], dtype=torch.float64))
     >>> round(A[0, 0, 0, 0].item(), 6)  # d s^1 / d z_1 = 4 b^2 z_1 / s^1 = 1 / sqrt(3.25)
@@ -218,7 +218,7 @@ def p1_violation(decoder: Decoder, z: Tensor) -> Tensor:
     Examples
     --------
     >>> import torch
-    >>> from seamlib import factorisation, generators
+    >>> from seamlib.theory import factorisation, generators
     >>> z = torch.tensor([[0.5, -0.3]], dtype=torch.float64)
     >>> factorisation.p1_violation(generators.c1c2(), z).item()  # C1 and C2 hold
     0.0
@@ -263,7 +263,7 @@ def push_forward_density_1d(
     Examples
     --------
     >>> import torch
-    >>> from seamlib import factorisation
+    >>> from seamlib.theory import factorisation
     >>> t = torch.linspace(-3, 3, 61, dtype=torch.float64)
     >>> zs = torch.randn(200_000, generator=torch.Generator().manual_seed(0), dtype=torch.float64)
     >>> est, se = factorisation.push_forward_density_1d(t, 2 * t, zs, torch.zeros(1), 0.05)
@@ -321,7 +321,7 @@ def image_area_factor(decoder: Decoder, z: Tensor, h: float = 1e-3, n: int = 4) 
     Examples
     --------
     >>> import torch
-    >>> from seamlib import factorisation
+    >>> from seamlib.theory import factorisation
     >>> W = torch.tensor([[2.0, 0.0], [0.0, 3.0], [0.0, 0.0]], dtype=torch.float64)
     >>> z = torch.zeros(1, 2, dtype=torch.float64)
     >>> round(factorisation.image_area_factor(lambda z: z @ W.T, z).item(), 10)

@@ -1,6 +1,9 @@
 """Run directories that cannot be mixed up or lost: locking, atomic files, verified checkpoints.
 
-Used by :mod:`seamlib.train` (and :mod:`seamlib.sweep`); nothing here knows about models.
+Used by :mod:`seamlib.engine.train` (and :mod:`seamlib.engine.sweep`); nothing here knows
+about models. The files of a run directory are named here (:data:`CONFIG_FILE`, ...;
+the layout is described in :mod:`seamlib.engine.train`), and :func:`record_session` keeps
+its ``provenance.json``.
 
 * **One process owns a run directory.** :func:`lock_run_dir` takes an exclusive ``flock`` on
   ``RUN_DIR/.lock`` (holding the owner's PID and command) for as long as a ``train``,
@@ -46,8 +49,17 @@ from typing import Any
 import numpy as np
 
 from seamlib.errors import ConfigError
+from seamlib.provenance import invocation, provenance
 
 __all__ = [
+    "CONFIG_FILE",
+    "METRICS_FILE",
+    "STATE_FILE",
+    "CHECKPOINT_FILE",
+    "EVAL_FILE",
+    "CURVE_FILE",
+    "PROVENANCE_FILE",
+    "record_session",
     "RunDirLocked",
     "RunDirWarning",
     "LOCK_FILE",
@@ -67,6 +79,14 @@ __all__ = [
 ]
 
 LOCK_FILE = ".lock"
+# The files of a run directory (the layout is described in seamlib.engine.train).
+CONFIG_FILE = "config.json"
+METRICS_FILE = "metrics.jsonl"
+STATE_FILE = "state.json"
+CHECKPOINT_FILE = "checkpoint.pt"
+EVAL_FILE = "eval.json"
+CURVE_FILE = "curve.jsonl"
+PROVENANCE_FILE = "provenance.json"
 CHECKPOINT_FILES: tuple[str, str] = ("checkpoint.pt", "checkpoint.prev.pt")
 """The current checkpoint and the one before it."""
 _KEEP_RECORDS = 3  # checksums kept in state.json: new, current, previous (see write_checkpoint)
@@ -78,7 +98,7 @@ class RunDirLocked(ConfigError):
     Examples
     --------
     >>> from seamlib.errors import SeamlibError
-    >>> from seamlib.rundir import RunDirLocked
+    >>> from seamlib.engine.rundir import RunDirLocked
     >>> issubclass(RunDirLocked, SeamlibError)
     True
     """
@@ -89,7 +109,7 @@ class RunDirWarning(UserWarning):
 
     Examples
     --------
-    >>> from seamlib.rundir import RunDirWarning
+    >>> from seamlib.engine.rundir import RunDirWarning
     >>> issubclass(RunDirWarning, UserWarning)
     True
     """
@@ -128,7 +148,7 @@ def read_text(path: str | os.PathLike[str], what: str = "") -> str:
     Examples
     --------
     >>> import pathlib, tempfile
-    >>> from seamlib.rundir import read_text
+    >>> from seamlib.engine.rundir import read_text
     >>> with tempfile.TemporaryDirectory() as tmp:
     ...     _ = pathlib.Path(tmp, "a.json").write_bytes(b"{\\xff}")
     ...     try:
@@ -159,7 +179,7 @@ def atomic_replace(path: Path, write: Callable[[Any], None], mode: str = "w") ->
     Examples
     --------
     >>> import pathlib, tempfile
-    >>> from seamlib.rundir import atomic_replace
+    >>> from seamlib.engine.rundir import atomic_replace
     >>> with tempfile.TemporaryDirectory() as tmp:
     ...     atomic_replace(pathlib.Path(tmp, "a.bin"), lambda h: h.write(b"ab"), mode="wb")
     ...     pathlib.Path(tmp, "a.bin").read_bytes()
@@ -188,7 +208,7 @@ def atomic_write_text(path: str | os.PathLike[str], text: str) -> None:
     Examples
     --------
     >>> import pathlib, tempfile
-    >>> from seamlib.rundir import atomic_write_text
+    >>> from seamlib.engine.rundir import atomic_write_text
     >>> with tempfile.TemporaryDirectory() as tmp:
     ...     atomic_write_text(pathlib.Path(tmp, "a.txt"), "done")
     ...     pathlib.Path(tmp, "a.txt").read_text()
@@ -203,7 +223,7 @@ def atomic_write_json(path: str | os.PathLike[str], obj: Any) -> None:
     Examples
     --------
     >>> import json, pathlib, tempfile
-    >>> from seamlib.rundir import atomic_write_json
+    >>> from seamlib.engine.rundir import atomic_write_json
     >>> with tempfile.TemporaryDirectory() as tmp:
     ...     atomic_write_json(pathlib.Path(tmp, "a.json"), {"step": 3})
     ...     json.loads(pathlib.Path(tmp, "a.json").read_text())
@@ -297,7 +317,7 @@ def lock_run_dir(
     Examples
     --------
     >>> import tempfile
-    >>> from seamlib.rundir import RunDirLocked, lock_run_dir
+    >>> from seamlib.engine.rundir import RunDirLocked, lock_run_dir
     >>> with tempfile.TemporaryDirectory() as tmp:
     ...     with lock_run_dir(tmp, command="demo"):
     ...         try:
@@ -410,7 +430,7 @@ def sha256_file(path: str | os.PathLike[str]) -> str:
     Examples
     --------
     >>> import os
-    >>> from seamlib.rundir import sha256_file
+    >>> from seamlib.engine.rundir import sha256_file
     >>> sha256_file(os.devnull)[:12]
     'e3b0c44298fc'
     """
@@ -454,7 +474,7 @@ def write_checkpoint(
     Examples
     --------
     >>> import pathlib, tempfile
-    >>> from seamlib.rundir import read_checkpoint, write_checkpoint
+    >>> from seamlib.engine.rundir import read_checkpoint, write_checkpoint
     >>> keys = dict(model={}, optimizer={}, generator=None, data_shape=[2])
     >>> with tempfile.TemporaryDirectory() as tmp:
     ...     recs = []
@@ -531,7 +551,7 @@ def read_checkpoint(
     Examples
     --------
     >>> import pathlib, tempfile
-    >>> from seamlib.rundir import read_checkpoint
+    >>> from seamlib.engine.rundir import read_checkpoint
     >>> with tempfile.TemporaryDirectory() as tmp:
     ...     read_checkpoint(pathlib.Path(tmp), None)
     (None, None)
@@ -594,7 +614,7 @@ def remove_temporaries(run_dir: Path) -> list[str]:
     Examples
     --------
     >>> import pathlib, tempfile
-    >>> from seamlib.rundir import remove_temporaries
+    >>> from seamlib.engine.rundir import remove_temporaries
     >>> with tempfile.TemporaryDirectory() as tmp:
     ...     _ = pathlib.Path(tmp, ".checkpoint.x1.tmp").write_bytes(b"half")
     ...     remove_temporaries(pathlib.Path(tmp))
@@ -614,7 +634,7 @@ def set_aside(run_dir: Path, name: str) -> Path | None:
     Examples
     --------
     >>> import pathlib, tempfile
-    >>> from seamlib.rundir import set_aside
+    >>> from seamlib.engine.rundir import set_aside
     >>> with tempfile.TemporaryDirectory() as tmp:
     ...     _ = pathlib.Path(tmp, "checkpoint.pt").write_bytes(b"garbage")
     ...     set_aside(pathlib.Path(tmp), "checkpoint.pt").name
@@ -638,7 +658,7 @@ def read_jsonl(path: str | os.PathLike[str]) -> list[dict[str, Any]]:
     Examples
     --------
     >>> import pathlib, tempfile, warnings
-    >>> from seamlib.rundir import read_jsonl
+    >>> from seamlib.engine.rundir import read_jsonl
     >>> with tempfile.TemporaryDirectory() as tmp:
     ...     p = pathlib.Path(tmp, "m.jsonl")
     ...     _ = p.write_text('{"step": 1}\\n{"step": 2}\\n{"st')
@@ -677,7 +697,7 @@ def read_state(run_dir: Path) -> dict[str, Any] | None:
     Examples
     --------
     >>> import pathlib, tempfile
-    >>> from seamlib.rundir import read_state
+    >>> from seamlib.engine.rundir import read_state
     >>> with tempfile.TemporaryDirectory() as tmp:
     ...     read_state(pathlib.Path(tmp))
     {}
@@ -701,10 +721,64 @@ def checkpoint_records(run_dir: Path) -> list[dict[str, Any]]:
     Examples
     --------
     >>> import pathlib, tempfile
-    >>> from seamlib.rundir import checkpoint_records
+    >>> from seamlib.engine.rundir import checkpoint_records
     >>> with tempfile.TemporaryDirectory() as tmp:
     ...     checkpoint_records(pathlib.Path(tmp))
     []
     """
     records = (read_state(run_dir) or {}).get("checkpoints")
     return [r for r in records if isinstance(r, dict)] if isinstance(records, list) else []
+
+
+def record_session(path: str | os.PathLike[str], **fields: Any) -> dict[str, Any]:
+    """Append ``provenance(**fields)`` to the ``sessions`` list of the JSON file ``path``.
+
+    A run directory's ``provenance.json`` holds one record per (re)start of training: its
+    start step, device, versions, git commit, the options changed on resume and the
+    command that ran it (:func:`~seamlib.provenance.invocation`; pass ``command=`` to
+    override); the record is :func:`seamlib.provenance.provenance`'s. A missing file starts
+    a new list; a corrupt one (not UTF-8 JSON with a ``sessions`` list) is kept aside as
+    ``<name>.corrupt.json`` (``.corrupt-2.json``, ... when taken) with a
+    :class:`RunDirWarning`, and a new list is started. Written atomically.
+
+    Returns
+    -------
+    dict
+        The record appended.
+
+    Examples
+    --------
+    >>> import json, pathlib, tempfile
+    >>> from seamlib.engine.rundir import record_session
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     path = pathlib.Path(tmp, "provenance.json")
+    ...     _ = record_session(path, seeds=[0], start_step=0)
+    ...     _ = record_session(path, seeds=[0], start_step=10, changed={"lr": [1e-3, 1e-4]})
+    ...     [s["start_step"] for s in json.loads(path.read_text())["sessions"]]
+    [0, 10]
+    """
+    path = Path(path)
+    sessions: list[Any] = []
+    if path.is_file():
+        try:
+            stored = json.loads(path.read_bytes().decode("utf-8"))
+            if not isinstance(stored, dict) or not isinstance(stored.get("sessions"), list):
+                raise ValueError("no 'sessions' list")
+            sessions = list(stored["sessions"])
+        except ValueError:  # not UTF-8, not JSON, or not a provenance record
+            aside = path.with_name(f"{path.stem}.corrupt.json")
+            n = 1
+            while aside.exists():
+                n += 1
+                aside = path.with_name(f"{path.stem}.corrupt-{n}.json")
+            os.replace(path, aside)
+            warnings.warn(
+                f"{path} is corrupt; kept as {aside.name} and a new record of sessions started.",
+                RunDirWarning,
+                stacklevel=2,
+            )
+    fields.setdefault("command", invocation())
+    record = provenance(**fields)
+    sessions.append(record)
+    atomic_write_json(path, {"sessions": sessions})
+    return record

@@ -2,7 +2,9 @@
 
 A :class:`TrainConfig` is everything that defines a run (stored as ``config.json`` in the
 run directory); ``validate`` checks every field (type, range, finiteness) before any work.
-Split from :mod:`seamlib.train`, which re-exports these names.
+The names of the data sets (:data:`DATASETS`; their loaders are in
+:mod:`seamlib.engine.data`) and the options that may change on resume
+(:data:`RESUME_CHANGES`) live here too, as the validation needs them.
 """
 
 from __future__ import annotations
@@ -15,11 +17,88 @@ from typing import Any
 import numpy as np
 import torch
 
+from seamlib.engine.models import (
+    ACTIVATIONS,
+    ARCHITECTURES,
+    MEAN_LINKS,
+    ModelConfig,
+    mean_link_error,
+)
 from seamlib.errors import ConfigError
-from seamlib.models import ACTIVATIONS, ARCHITECTURES, MEAN_LINKS, ModelConfig, mean_link_error
-from seamlib.train_data import DATASETS, RESOLUTIONS, SIZE_HINTS, dataset_size_hint
 
-__all__ = ["SCHEDULES", "TrainConfig", "beta_at", "resolve_device"]
+__all__ = [
+    "DATASETS",
+    "INT_MAX",
+    "RESOLUTIONS",
+    "RESUME_CHANGES",
+    "SCHEDULES",
+    "SIZE_HINTS",
+    "TrainConfig",
+    "beta_at",
+    "check_batch",
+    "dataset_size_hint",
+    "is_int",
+    "resolve_device",
+]
+
+# ======================================================================================
+# Data sets
+# ======================================================================================
+DATASETS: tuple[str, ...] = (
+    "dsprites",
+    "dsprites-npz",
+    "lfw",
+    "celeba",
+    "synth-lin",
+    "synth-nonlin",
+    "rings",
+)
+"""Data sets the engine and the CLI can train on (loaders: :data:`seamlib.engine.data.LOADERS`).
+
+``dsprites``: procedural dSprites (``subset`` images, or all 737,280; binary uint8);
+``dsprites-npz``: the official file (``data_root`` = its path, or downloaded); ``lfw``:
+scikit-image's 100 LFW faces, 25x25 uint8; ``celeba``: the official training split of
+CelebA under ``data_root``, 64x64 RGB uint8 (the 40 attributes as factors);
+``synth-lin``, ``synth-nonlin``: Rolinek et al.'s synthetic sets (50,000 points unless
+``subset``); ``rings``: the 2-D rings of Fig. 6 (50,000 points unless ``subset``).
+"""
+
+RESOLUTIONS: tuple[int, ...] = (64, 32)
+"""dSprites resolutions: 64 (the original) and 32, the 2 x 2 mean-pooled variant whose grey
+levels 0, 1/4, ..., 1 are the Bernoulli targets (see :func:`seamlib.data.dsprites.pool`)."""
+
+SIZE_HINTS: dict[str, int] = {"dsprites": 737_280, "dsprites-npz": 737_280, "lfw": 100}
+
+
+def dataset_size_hint(config: TrainConfig) -> int | None:
+    """Number of data points ``config`` trains on, where known before loading (else None).
+
+    Examples
+    --------
+    >>> from seamlib.engine.config import TrainConfig, dataset_size_hint
+    >>> dataset_size_hint(TrainConfig(dataset="lfw")), dataset_size_hint(TrainConfig(subset=500))
+    (100, 500)
+    """
+    full = SIZE_HINTS.get(config.dataset)
+    if config.dataset in ("synth-lin", "synth-nonlin", "rings"):
+        full = config.subset or 50_000
+    if full is None:
+        return config.subset or None
+    return min(full, config.subset) if config.subset else full
+
+
+RESUME_CHANGES: tuple[str, ...] = (
+    "steps",
+    "lr",
+    "log_every",
+    "checkpoint_every",
+    "eval_every",
+    "eval_n",
+    "data_root",
+)
+"""Options that may change when a run is resumed: they change neither the model, the data
+nor the random streams (``steps`` may not drop below the steps done; with the ``exp``
+schedule it rescales the rest of the decay). Each change is recorded in provenance.json."""
 
 
 # ======================================================================================
@@ -47,7 +126,7 @@ def beta_at(
 
     Examples
     --------
-    >>> from seamlib.train import beta_at
+    >>> from seamlib.engine.config import beta_at
     >>> round(beta_at(1, schedule="exp", beta=1.0, beta_end=0.001, steps=3), 4)  # sqrt(0.001)
     0.0316
     """
@@ -74,7 +153,7 @@ class TrainConfig:
 
     Examples
     --------
-    >>> from seamlib.train import TrainConfig
+    >>> from seamlib.engine.config import TrainConfig
     >>> cfg = TrainConfig(dataset="rings", architecture="mlp", latent_dim=2, likelihood="gaussian")
     >>> cfg.validate()
     >>> TrainConfig.from_dict(cfg.to_dict()) == cfg
@@ -261,6 +340,14 @@ class TrainConfig:
 
 
 def is_int(x: Any) -> bool:
+    """Whether ``x`` is an integer (Python or NumPy), not a bool.
+
+    Examples
+    --------
+    >>> from seamlib.engine.config import is_int
+    >>> is_int(3), is_int(True), is_int(3.0)
+    (True, False, False)
+    """
     return isinstance(x, (int, np.integer)) and not isinstance(x, (bool, np.bool_))
 
 
@@ -300,6 +387,19 @@ _INT_RANGES: dict[str, tuple[int, int]] = {
 
 
 def check_batch(batch_size: int, n: int, dataset: str) -> None:
+    """Refuse a minibatch larger than the ``n`` data points of ``dataset``.
+
+    Examples
+    --------
+    >>> from seamlib.engine.config import check_batch
+    >>> check_batch(64, 100, "lfw")
+    >>> from seamlib.errors import ConfigError
+    >>> try:
+    ...     check_batch(128, 100, "lfw")
+    ... except ConfigError as exc:
+    ...     print(str(exc).split(";")[0])
+    batch_size=128 is larger than the data (100 points of 'lfw')
+    """
     if batch_size > n:
         raise ConfigError(
             f"batch_size={batch_size} is larger than the data ({n} points of {dataset!r}); "
@@ -312,7 +412,7 @@ def resolve_device(device: str | None = "auto") -> torch.device:
 
     Examples
     --------
-    >>> from seamlib.train import resolve_device
+    >>> from seamlib.engine.config import resolve_device
     >>> resolve_device("cpu")
     device(type='cpu')
     """

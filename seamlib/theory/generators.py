@@ -48,7 +48,7 @@ class Generator:
     Examples
     --------
     >>> import torch
-    >>> from seamlib import generators
+    >>> from seamlib.theory import generators
     >>> g = generators.c1c2(d=2)  # every generator of this module is a Generator
     >>> tuple(g(torch.zeros(4, 2)).shape), tuple(g.jacobian(torch.zeros(4, 2)).shape)
     ((4, 3), (4, 3, 2))
@@ -144,7 +144,7 @@ def c1c2(
     Examples
     --------
     >>> import torch
-    >>> from seamlib import generators
+    >>> from seamlib.theory import generators
     >>> g = generators.c1c2(d=2)
     >>> g(torch.tensor([[1.0, 0.0]])).tolist()  # (a z_1, b z_1^2, 0)
     [[1.5, 0.5, 0.0]]
@@ -202,7 +202,7 @@ def c1_only(
     Examples
     --------
     >>> import torch
-    >>> from seamlib import generators
+    >>> from seamlib.theory import generators
     >>> g = generators.c1_only(d=2)
     >>> g(torch.zeros(1, 2)).tolist()  # r = 1, angle 0, height 0
     [[1.0, 0.0, 0.0]]
@@ -252,7 +252,7 @@ def neither(
     Examples
     --------
     >>> import torch
-    >>> from seamlib import generators
+    >>> from seamlib.theory import generators
     >>> g = generators.neither(d=2, m=3, seed=0)
     >>> tuple(g(torch.zeros(5, 2, dtype=torch.float64)).shape)
     (5, 3)
@@ -295,7 +295,7 @@ def linear(W: np.ndarray | Tensor) -> Generator:
     --------
     >>> import numpy as np
     >>> import torch
-    >>> from seamlib import generators
+    >>> from seamlib.theory import generators
     >>> g = generators.linear(np.array([[1.0, 0.0], [0.0, 2.0], [0.0, 0.0]]))
     >>> g(torch.ones(1, 2, dtype=torch.float64)).tolist()
     [[1.0, 2.0, 0.0]]
@@ -325,7 +325,7 @@ def sample(
 
     Examples
     --------
-    >>> from seamlib import generators
+    >>> from seamlib.theory import generators
     >>> z, x = generators.sample(generators.c1c2(d=2), 100, noise_std=0.05, seed=0)
     >>> tuple(z.shape), tuple(x.shape)
     ((100, 2), (100, 3))
