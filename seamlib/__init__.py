@@ -21,7 +21,7 @@ paper's concepts:
                 ``engine.evaluate``, ``engine.train``, ``engine.sweep``; the CLI is
                 ``python -m seamlib``
 ``experiments`` dSprites and faces experiments on trained VAEs, re-exported by
-                ``dsprites_results`` and ``faces_results``
+                ``experiments.dsprites`` and ``experiments.faces``
 
 Dependencies point down: plots > experiments > CLI > engine > theory > metrics > align;
 the base modules (config, config_seeds, errors, provenance, data, claims, ledger,

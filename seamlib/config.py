@@ -69,15 +69,10 @@ __all__ = [
     "project_root",
     "ProfileError",
     "Section",
-    "LinearSeeds",
     "LinearSizes",
-    "PosteriorSeeds",
     "PosteriorSizes",
-    "SeamsSeeds",
     "SeamsSizes",
-    "IdentifiabilitySeeds",
     "IdentifiabilitySizes",
-    "MetricsSeeds",
     "MetricsSizes",
     "TrainSizes",
     "DspritesSizes",
@@ -464,7 +459,7 @@ class DspritesSizes(Section):
     subset: int = 16_384  # training images (0 = all 737,280)
     batch_size: int = 64  # minibatch size
     anneal: tuple[float, float] = (1.0, 0.001)  # Fig. 7: exponential decay of beta, start -> end
-    # Evaluation (seamlib.dsprites_results.summarise_run)
+    # Evaluation (seamlib.experiments.dsprites.summarise_run)
     eval_n: int = 4_096  # held-out images for the MI matrix, MIG, AAS, kNN score
     eq6_n: int = 64  # images whose Eq. 6 terms (Jacobian, Hessian) are averaged
     n_recon: int = 8  # reconstructions stored per run (Fig. 7)
@@ -539,7 +534,7 @@ class FacesSizes(Section):
     True
     """
 
-    # Training grid (seamlib.faces_results.grids): diagonal and full posteriors x betas x seeds,
+    # Training grid (seamlib.experiments.faces.grids): diagonal and full posteriors x betas x seeds,
     # Gaussian likelihood. Offline data: scikit-image's 100 LFW faces (25 x 25 grey) with an
     # MLP; CelebA (64 x 64 RGB, when the reader has it) with the Burgess et al. conv net.
     betas: tuple[float, ...] = (1.0, 4.0)  # beta grid
@@ -551,7 +546,7 @@ class FacesSizes(Section):
     sigma2: float = 0.01  # variance of the Gaussian likelihood (pixels in [0, 1])
     hidden: tuple[int, ...] = (256, 256)  # hidden sizes of the "mlp" architecture (LFW)
     celeba_subset: int = 20_000  # CelebA training images (0 = all 202,599)
-    # Evaluation (seamlib.faces_results.summarise_run)
+    # Evaluation (seamlib.experiments.faces.summarise_run)
     eval_n: int = 2_048  # CelebA held-out (test split) images for MI / AAS; LFW uses all 100
     eq6_n: int = 64  # images whose Eq. 6 terms and C1 score are averaged
     c2_n: int = 16  # latent points of the C2 score (forward-over-forward SVD derivatives)

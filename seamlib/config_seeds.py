@@ -30,7 +30,8 @@ class LinearSeeds:
 
     Examples
     --------
-    >>> from seamlib.config import LinearSeeds, get_profile
+    >>> from seamlib.config import get_profile
+    >>> from seamlib.config_seeds import LinearSeeds
     >>> get_profile("smoke").linear.seeds == LinearSeeds()
     True
     >>> LinearSeeds().rotations
@@ -54,7 +55,8 @@ class PosteriorSeeds:
 
     Examples
     --------
-    >>> from seamlib.config import PosteriorSeeds, get_profile
+    >>> from seamlib.config import get_profile
+    >>> from seamlib.config_seeds import PosteriorSeeds
     >>> get_profile("smoke").posterior.seeds == PosteriorSeeds()
     True
     >>> PosteriorSeeds().beta_draws
@@ -86,7 +88,8 @@ class SeamsSeeds:
 
     Examples
     --------
-    >>> from seamlib.config import SeamsSeeds, get_profile
+    >>> from seamlib.config import get_profile
+    >>> from seamlib.config_seeds import SeamsSeeds
     >>> get_profile("smoke").seams.seeds == SeamsSeeds()
     True
     >>> SeamsSeeds().neither
@@ -114,7 +117,8 @@ class IdentifiabilitySeeds:
 
     Examples
     --------
-    >>> from seamlib.config import IdentifiabilitySeeds, get_profile
+    >>> from seamlib.config import get_profile
+    >>> from seamlib.config_seeds import IdentifiabilitySeeds
     >>> get_profile("smoke").identifiability.seeds == IdentifiabilitySeeds()
     True
     >>> IdentifiabilitySeeds().hessian_points
@@ -141,7 +145,8 @@ class MetricsSeeds:
 
     Examples
     --------
-    >>> from seamlib.config import MetricsSeeds, get_profile
+    >>> from seamlib.config import get_profile
+    >>> from seamlib.config_seeds import MetricsSeeds
     >>> get_profile("smoke").metrics.seeds == MetricsSeeds()
     True
     >>> MetricsSeeds().repeat_codes

@@ -171,7 +171,7 @@ def invocation(argv: Sequence[str] | None = None) -> str:
     ``python -m seamlib sweep grid.json`` runs with ``sys.argv[0]`` set to the absolute path
     of ``seamlib/__main__.py``; this gives back ``python -m seamlib sweep grid.json``. A
     script or module inside the project is named relative to the project
-    (``python -m seamlib.dsprites_results ...``); a program from elsewhere (a Jupyter kernel,
+    (``python -m seamlib.experiments.dsprites ...``); a program from elsewhere (a Jupyter kernel,
     pytest) by its name alone, without its arguments (they hold machine paths such as a
     kernel's connection file).
 

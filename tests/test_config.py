@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from seamlib import config
+from seamlib import config, config_seeds
 from seamlib.errors import ConfigError
 
 
@@ -65,11 +65,11 @@ def test_project_root_found_from_subfolder(monkeypatch: pytest.MonkeyPatch) -> N
 
 # Every seed of a chapter lives in its section's ``seeds`` dataclass.
 SEEDS = {
-    "linear": config.LinearSeeds,
-    "posterior": config.PosteriorSeeds,
-    "seams": config.SeamsSeeds,
-    "identifiability": config.IdentifiabilitySeeds,
-    "metrics": config.MetricsSeeds,
+    "linear": config_seeds.LinearSeeds,
+    "posterior": config_seeds.PosteriorSeeds,
+    "seams": config_seeds.SeamsSeeds,
+    "identifiability": config_seeds.IdentifiabilitySeeds,
+    "metrics": config_seeds.MetricsSeeds,
 }
 SEEDED_CHAPTERS = (
     "linear_models",

@@ -1,4 +1,4 @@
-"""Tests of seamlib.dsprites_results: grids, the Eq. 6 terms, image storage, summaries."""
+"""Tests of seamlib.experiments.dsprites: grids, the Eq. 6 terms, image storage, summaries."""
 
 from __future__ import annotations
 
@@ -11,12 +11,15 @@ import numpy as np
 import pytest
 import torch
 
-from seamlib import dsprites_results as R
 from seamlib import metrics
 from seamlib.config import PROFILES, get_profile, project_root
 from seamlib.engine.models import VAE, mlp
 from seamlib.engine.sweep import expand_grid
 from seamlib.experiments import common
+from seamlib.experiments import dsprites as R
+from seamlib.experiments import dsprites_data as D
+from seamlib.experiments import dsprites_stats as S
+from seamlib.experiments import published as PUB
 from seamlib.provenance import invocation
 
 
@@ -47,7 +50,7 @@ def test_grids_expand_to_valid_runs(profile: str) -> None:
         assert run.config.posterior == "diag" and run.config.beta in sizes.anneal
     for run in runs["rolinek"]:
         assert run.config.architecture == "rolinek-dsprites" and run.config.latent_dim == 5
-    assert {r.config.beta for r in runs["bhowal"]} == {1.0, R.BHOWAL_BETA}
+    assert {r.config.beta for r in runs["bhowal"]} == {1.0, PUB.BHOWAL_BETA}
     assert all(r.config.steps == sizes.steps for r in runs["fig5"] + runs["fig7"])
 
 
@@ -57,7 +60,7 @@ def test_committed_grid_files_match_the_config(profile: str) -> None:
     folder = project_root() / "experiments"
     for name, spec in R.grids(profile).items():
         path = folder / f"dsprites_{name}.{profile}.json"
-        assert path.is_file(), f"missing {path}: run python -m seamlib.dsprites_results grids"
+        assert path.is_file(), f"missing {path}: run python -m seamlib.experiments.dsprites grids"
         assert json.loads(path.read_text()) == json.loads(json.dumps(spec)), path
 
 
@@ -80,19 +83,19 @@ def test_classify() -> None:
 
 def test_published_numbers_are_the_papers() -> None:
     """The only hand-typed numbers: Rolinek et al. Table 2 and Bhowal et al. Table 4."""
-    assert R.ROLINEK_TABLE2_DSPRITES["beta-VAE"] == {"disent": (0.33, 0.15), "dto": (0.76, 0.08)}
-    assert R.ROLINEK_TABLE2_DSPRITES["VAE"]["dto"] == (1.08, 0.15)
-    assert R.ROLINEK_TABLE2_DSPRITES["beta-VAE (full)"]["disent"] == (0.12, 0.06)
-    assert R.BHOWAL_TABLE4_DSPRITES == {"beta-VAE": (0.25, 0.10), "VAE": (0.16, 0.05)}
-    assert R.ROLINEK_RANDOM_DECODER_DTO == (1.86, 0.11)
+    assert PUB.ROLINEK_TABLE2_DSPRITES["beta-VAE"] == {"disent": (0.33, 0.15), "dto": (0.76, 0.08)}
+    assert PUB.ROLINEK_TABLE2_DSPRITES["VAE"]["dto"] == (1.08, 0.15)
+    assert PUB.ROLINEK_TABLE2_DSPRITES["beta-VAE (full)"]["disent"] == (0.12, 0.06)
+    assert PUB.BHOWAL_TABLE4_DSPRITES == {"beta-VAE": (0.25, 0.10), "VAE": (0.16, 0.05)}
+    assert PUB.ROLINEK_RANDOM_DECODER_DTO == (1.86, 0.11)
     # Rolinek et al.'s 50 epochs of 80 % of 737,280 images: the paper profile's table runs
     paper = get_profile("paper").dsprites
-    assert R.ROLINEK_TRAIN_IMAGES == 50 * 0.8 * 737_280
-    t = R.ROLINEK_TRAINING
-    assert R.ROLINEK_TRAIN_IMAGES == t["epochs"] * t["split"] * 737_280  # type: ignore[operator]
+    assert PUB.ROLINEK_TRAIN_IMAGES == 50 * 0.8 * 737_280
+    t = PUB.ROLINEK_TRAINING
+    assert PUB.ROLINEK_TRAIN_IMAGES == t["epochs"] * t["split"] * 737_280  # type: ignore[operator]
     assert (t["optimiser"], t["lr"], t["batch_size"]) == ("AdaGrad", 0.01, 64)
-    assert R.BHOWAL_TRAINING == {"optimiser": "Adam", "lr": 0.001}
-    assert paper.table_steps * paper.batch_size == R.ROLINEK_TRAIN_IMAGES
+    assert PUB.BHOWAL_TRAINING == {"optimiser": "Adam", "lr": 0.001}
+    assert paper.table_steps * paper.batch_size == PUB.ROLINEK_TRAIN_IMAGES
 
 
 # --------------------------------------------------------------------------------------
@@ -109,7 +112,7 @@ def test_eq6_linear_gaussian_decoder() -> None:
     """Linear decoder, Gaussian likelihood: A = W^T W / sigma^2 exactly and B = 0."""
     vae = _linear_vae("gaussian")
     x = torch.randn(16, 6, generator=torch.Generator().manual_seed(1))
-    a, b = R.eq6_terms(vae, x, generator=torch.Generator().manual_seed(2))
+    a, b = common.model_eq6_terms(vae, x, generator=torch.Generator().manual_seed(2))
     w = vae.decoder.weight.detach().double()
     torch.testing.assert_close(a, w.T @ w / 0.5, rtol=1e-5, atol=1e-6)
     assert b.abs().max() < 1e-6
@@ -119,7 +122,7 @@ def test_eq6_linear_bernoulli_decoder() -> None:
     """Linear logits: A = mean_n W^T diag(p(1-p)) W and B = 0."""
     vae = _linear_vae("bernoulli")
     x = (torch.rand(16, 6, generator=torch.Generator().manual_seed(1)) > 0.5).float()
-    a, b = R.eq6_terms(vae, x, at="mean")
+    a, b = common.model_eq6_terms(vae, x, at="mean")
     with torch.no_grad():
         p = torch.sigmoid(vae.decode(vae.encode(x).mean)).double()
     w = vae.decoder.weight.detach().double()
@@ -140,7 +143,7 @@ def test_eq6_terms_give_the_log_likelihood_hessian(likelihood: str, mean: str) -
     x = torch.rand(4, m, generator=torch.Generator().manual_seed(4))
     if likelihood == "bernoulli":
         x = (x > 0.5).float()
-    a, b = R.eq6_terms(vae, x, at="mean")
+    a, b = common.model_eq6_terms(vae, x, at="mean")
     with torch.no_grad():
         z = vae.encode(x).mean
     hess = []
@@ -159,8 +162,10 @@ def test_eq6_terms_per_point() -> None:
     """The per-point terms average to the batch means, drawn from the same posterior samples."""
     vae = _linear_vae("gaussian")
     x = torch.randn(8, 6, generator=torch.Generator().manual_seed(1))
-    a, b = R.eq6_terms(vae, x, generator=torch.Generator().manual_seed(2))
-    a_i, b_i = R.eq6_terms(vae, x, generator=torch.Generator().manual_seed(2), per_point=True)
+    a, b = common.model_eq6_terms(vae, x, generator=torch.Generator().manual_seed(2))
+    a_i, b_i = common.model_eq6_terms(
+        vae, x, generator=torch.Generator().manual_seed(2), per_point=True
+    )
     assert a_i.shape == b_i.shape == (8, 3, 3)
     torch.testing.assert_close(a_i.mean(0), a)
     torch.testing.assert_close(b_i.mean(0), b)
@@ -168,8 +173,10 @@ def test_eq6_terms_per_point() -> None:
     # those of the batch path (the stored summaries' numbers do not move)
     vae = _linear_vae("bernoulli")
     x = (x > 0).float()
-    a, _ = R.eq6_terms(vae, x, generator=torch.Generator().manual_seed(2))
-    a_i, _ = R.eq6_terms(vae, x, generator=torch.Generator().manual_seed(2), per_point=True)
+    a, _ = common.model_eq6_terms(vae, x, generator=torch.Generator().manual_seed(2))
+    a_i, _ = common.model_eq6_terms(
+        vae, x, generator=torch.Generator().manual_seed(2), per_point=True
+    )
     assert torch.equal(a_i.float().mean(0).double(), a)
 
 
@@ -191,7 +198,7 @@ def test_eq6_fields_per_point() -> None:
 
 def test_eq6_terms_bad_argument() -> None:
     with pytest.raises(ValueError, match="at must be"):
-        R.eq6_terms(_linear_vae("gaussian"), torch.zeros(2, 6), at="mode")
+        common.model_eq6_terms(_linear_vae("gaussian"), torch.zeros(2, 6), at="mode")
 
 
 # --------------------------------------------------------------------------------------
@@ -200,23 +207,23 @@ def test_eq6_terms_bad_argument() -> None:
 @pytest.mark.parametrize("levels", [1, 15, 255])
 def test_images_round_trip(levels: int) -> None:
     img = np.random.default_rng(0).random((3, 2, 8, 8))
-    stored = R.encode_images(img, levels=levels)
+    stored = common.encode_images(img, levels=levels)
     json.dumps(stored)  # JSON-ready
-    back = R.decode_images(stored)
+    back = common.decode_images(stored)
     assert back.shape == img.shape
     assert np.max(np.abs(back - img)) <= 0.5 / levels + 1e-12
 
 
 def test_images_bad_input() -> None:
     with pytest.raises(ValueError, match=r"values in \[0, 1\]"):
-        R.encode_images(np.array([0.5, 1.5]))
+        common.encode_images(np.array([0.5, 1.5]))
     with pytest.raises(ValueError, match="levels"):
-        R.encode_images(np.zeros(3), levels=0)
+        common.encode_images(np.zeros(3), levels=0)
     with pytest.raises(ValueError, match="not an encoded image block"):
-        R.decode_images({"shape": [2]})
-    stored = R.encode_images(np.zeros(4))
+        common.decode_images({"shape": [2]})
+    stored = common.encode_images(np.zeros(4))
     with pytest.raises(ValueError, match="needs 8"):
-        R.decode_images({**stored, "shape": [8]})
+        common.decode_images({**stored, "shape": [8]})
 
 
 # --------------------------------------------------------------------------------------
@@ -227,11 +234,11 @@ def _row(post: str, beta: float, seed: int, **vals: float) -> dict:
 
 
 def test_spearman_known_values() -> None:
-    assert R.spearman([1, 2, 3, 4], [10, 20, 30, 40]) == pytest.approx(1.0)
-    assert R.spearman([1, 2, 3, 4], [4, 3, 2, 1]) == pytest.approx(-1.0)
-    assert math.isnan(R.spearman([1, 2], [1, 2]))  # too few pairs
-    assert math.isnan(R.spearman([1, 2, 3], [5, 5, 5]))  # constant
-    assert R.spearman([1, 2, 3, np.nan], [1, 2, 3, 0]) == pytest.approx(1.0)
+    assert S.spearman([1, 2, 3, 4], [10, 20, 30, 40]) == pytest.approx(1.0)
+    assert S.spearman([1, 2, 3, 4], [4, 3, 2, 1]) == pytest.approx(-1.0)
+    assert math.isnan(S.spearman([1, 2], [1, 2]))  # too few pairs
+    assert math.isnan(S.spearman([1, 2, 3], [5, 5, 5]))  # constant
+    assert S.spearman([1, 2, 3, np.nan], [1, 2, 3, 0]) == pytest.approx(1.0)
 
 
 def test_group_stats_and_trends() -> None:
@@ -253,12 +260,12 @@ def test_group_stats_and_trends() -> None:
         for i, b in enumerate(betas)
         for s in (0, 1)
     ]
-    st = R.group_stats(rows, "mig")
+    st = common.group_stats(rows, "mig")
     assert st[("diag", 0.1)]["mean"] == pytest.approx(0.105)
     assert st[("diag", 0.1)]["std"] == pytest.approx(np.std([0.1, 0.11], ddof=1))
     assert st[("full", 4.0)]["n"] == 2
-    assert R.group_stats(rows, "hess_offdiag")[("full", 1.0)]["n"] == 0
-    tr = R.fig5_trends(rows)
+    assert common.group_stats(rows, "hess_offdiag")[("full", 1.0)]["n"] == 0
+    tr = S.fig5_trends(rows)
     assert tr["diag"]["beta_mig"] > 0.9 and tr["diag"]["beta_aas"] == pytest.approx(1.0)
     assert tr["diag"]["mig_jac"] < -0.9
     assert tr["full"]["beta_mig"] == pytest.approx(-1.0)
@@ -300,7 +307,7 @@ def tiny_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_summarise_run(tiny_root: Path) -> None:
-    x, f = R.heldout_data(200)
+    x, f = D.heldout_data(200)
     assert x.shape == (200, 1, 64, 64) and f.shape == (200, 5)
     s = R.summarise_run(tiny_root / "fig5" / "b1", profile="smoke", x=x, factors=f, images=True)
     assert np.asarray(s["mi"]).shape == (6, 5)
@@ -309,9 +316,9 @@ def test_summarise_run(tiny_root: Path) -> None:
     assert 0 <= s["mcc"] <= 1
     assert s["status"] == "complete"
     sizes = get_profile("smoke").dsprites
-    trav = R.decode_images(s["images"]["traversals"])
+    trav = common.decode_images(s["images"]["traversals"])
     assert trav.shape == (6, sizes.n_traverse, 64, 64)
-    assert R.decode_images(s["images"]["reconstructions"]).shape == (sizes.n_recon, 64, 64)
+    assert common.decode_images(s["images"]["reconstructions"]).shape == (sizes.n_recon, 64, 64)
     assert (tiny_root / "fig5" / "b1" / "dsprites_summary.json").is_file()
     assert not set(R.TABLE_METRICS) & set(s)  # the tables' variants only when asked for
 
@@ -333,7 +340,7 @@ def test_summarise_run_reports_the_likelihoods_hessian_term(
         resolution=32, activation="relu", likelihood=likelihood, mean=mean,
     )  # fmt: skip
     train(cfg, tmp_path / "run", progress=False)
-    x, f = R.heldout_data(200, resolution=32)
+    x, f = D.heldout_data(200, resolution=32)
     s = R.summarise_run(tmp_path / "run", profile="smoke", x=x, factors=f)
     assert sum(s["active"]) >= 2  # the measures over active latents are defined
     assert 0 <= s["jac_offdiag_per_point"] <= 1
@@ -349,7 +356,7 @@ def test_summarise_run_reports_the_likelihoods_hessian_term(
 
 def test_summarise_run_table_metrics(tiny_root: Path) -> None:
     """The published tables' variants: kNN score chance-corrected, MIG from posterior samples."""
-    x, f = R.heldout_data(300)
+    x, f = D.heldout_data(300)
     s = R.summarise_run(
         tiny_root / "rolinek" / "t", profile="smoke", x=x, factors=f, table_metrics=True
     )
@@ -406,13 +413,13 @@ def test_axis_match_is_one_for_signed_permuted_factors_and_drops_under_rotation(
     scale, x, y = f[:, 1], f[:, 3], f[:, 4]
     noise = rng.normal(size=(4000, 3))
     aligned = np.c_[noise[:, 0], -np.exp(y / 8), x**3, np.zeros(4000), scale]
-    assert R.axis_match(aligned, f) == pytest.approx(1.0)
+    assert S.axis_match(aligned, f) == pytest.approx(1.0)
     rotated = np.c_[noise[:, 0], (x - y) / 2**0.5, (x + y) / 2**0.5, scale]
-    score = R.axis_match(rotated, f)
+    score = S.axis_match(rotated, f)
     assert 0.75 < score < 0.85  # (1 + 2 * 0.71) / 3: the two rotated factors score ~0.71
     # one varying latent matches one factor; the other two count as 0
-    assert R.axis_match(np.c_[x, np.zeros(4000)], f) == pytest.approx(1 / 3)
-    assert R.axis_match(np.zeros((4000, 3)), f) == 0.0
+    assert S.axis_match(np.c_[x, np.zeros(4000)], f) == pytest.approx(1 / 3)
+    assert S.axis_match(np.zeros((4000, 3)), f) == 0.0
 
 
 def test_collect_writes_results_with_provenance(tiny_root: Path, tmp_path: Path) -> None:
@@ -446,7 +453,7 @@ def test_collect_writes_results_with_provenance(tiny_root: Path, tmp_path: Path)
     assert prov["command"] is None  # the function was called directly, not the CLI
     assert R.main(["collect", str(tiny_root), "--profile", "smoke", "--out", str(tmp_path)]) == 0
     assert R.load_results("fig5", tmp_path)["provenance"]["command"] == (
-        "python -m seamlib.dsprites_results collect "
+        "python -m seamlib.experiments.dsprites collect "
         f"{tiny_root.name} --profile smoke --out {tmp_path.name}"
     )  # paths outside the project keep only their last component: no machine paths
     fig7 = R.load_results("fig7", tmp_path)
@@ -459,7 +466,7 @@ def test_collect_writes_results_with_provenance(tiny_root: Path, tmp_path: Path)
 def test_collect_and_load_errors(tmp_path: Path) -> None:
     with pytest.raises(FileNotFoundError, match="No trained runs"):
         R.collect(tmp_path, tmp_path / "out", profile="smoke")
-    with pytest.raises(FileNotFoundError, match="seamlib.dsprites_results collect"):
+    with pytest.raises(FileNotFoundError, match="seamlib.experiments.dsprites collect"):
         R.load_results("fig5", tmp_path)
 
 
@@ -494,35 +501,35 @@ def test_training_indices_are_the_engines_subset() -> None:
     from seamlib.engine.data import load_training_data
 
     cfg = TrainConfig(dataset="dsprites", subset=128, seed=3, batch_size=32)
-    idx = R.training_indices(cfg.to_dict())
+    idx = D.training_indices(cfg.to_dict())
     assert idx is not None and idx.shape == (128,)
     classes = np.stack(np.unravel_index(idx, dsp.FACTOR_SIZES), axis=-1)
     got = np.asarray(load_training_data(cfg).factors, dtype=float)
     # the engine stores either factor classes or factor values; both must match the draw
     as_classes = np.array_equal(got, classes[:, 1:])
     assert as_classes or np.allclose(got, dsp.classes_to_values(classes)[:, 1:])
-    assert R.training_indices({"dataset": "dsprites", "subset": 0}) is None
-    assert R.training_indices({"dataset": "lfw", "subset": 10}) is None
+    assert D.training_indices({"dataset": "dsprites", "subset": 0}) is None
+    assert D.training_indices({"dataset": "lfw", "subset": 10}) is None
 
 
 def test_heldout_excludes_training_images() -> None:
-    excl = R.training_indices({"dataset": "dsprites", "subset": 50_000, "seed": 0})
+    excl = D.training_indices({"dataset": "dsprites", "subset": 50_000, "seed": 0})
     assert excl is not None
-    idx = R.heldout_indices(3_000, exclude=excl)
+    idx = D.heldout_indices(3_000, exclude=excl)
     assert idx.size == 3_000 and np.unique(idx).size == 3_000
     assert not np.isin(idx, excl).any()
-    assert R.eval_id(idx) == R.eval_id(R.heldout_indices(3_000, exclude=excl))
-    assert R.eval_id(idx) != R.eval_id(R.heldout_indices(3_000))
-    x, f = R.heldout_data(20, exclude=excl)
-    first = R.heldout_indices(20, exclude=excl)
+    assert D.eval_id(idx) == D.eval_id(D.heldout_indices(3_000, exclude=excl))
+    assert D.eval_id(idx) != D.eval_id(D.heldout_indices(3_000))
+    x, f = D.heldout_data(20, exclude=excl)
+    first = D.heldout_indices(20, exclude=excl)
     from seamlib.data import dsprites as dsp
 
     np.testing.assert_array_equal(x[:, 0].numpy(), dsp.render_indices(first))
     assert f.shape == (20, 5) and set(np.unique(f[:, 0])) <= {1.0, 2.0, 3.0}
     with pytest.raises(ValueError, match="n must be between 1"):
-        R.heldout_indices(0)
+        D.heldout_indices(0)
     with pytest.raises(ValueError, match="dataset must be"):
-        R.heldout_data(5, dataset="celeba")
+        D.heldout_data(5, dataset="celeba")
 
 
 def test_collect_keeps_stored_runs_missing_here(tmp_path):
@@ -556,10 +563,10 @@ def test_paired_runs_keep_only_complete_pairs() -> None:
     ]
     got = [
         (r["config"]["seed"], r["config"]["beta"], r["config"]["posterior"])
-        for r in R.paired_runs(rows)
+        for r in S.paired_runs(rows)
     ]
     assert got == [(0, 8.0, "diag"), (0, 8.0, "full"), (1, 1.0, "diag"), (1, 1.0, "full")]
-    assert R.paired_runs([]) == []
+    assert S.paired_runs([]) == []
 
 
 def test_collect_one_experiment_folder_with_untrained_controls(

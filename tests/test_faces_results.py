@@ -1,4 +1,4 @@
-"""Tests of seamlib.faces_results: grids, diagnostics, summaries and the claim's statistics."""
+"""Tests of seamlib.experiments.faces: grids, diagnostics, summaries and the claim's statistics."""
 
 from __future__ import annotations
 
@@ -12,12 +12,14 @@ import pytest
 import torch
 from torch import nn
 
-from seamlib import faces_results as fr
 from seamlib.engine.config import TrainConfig
 from seamlib.engine.models import VAE
 from seamlib.engine.sweep import expand_grid
 from seamlib.engine.train import train
 from seamlib.errors import ConfigError, DataError
+from seamlib.experiments import faces as fr
+from seamlib.experiments import faces_data as fd
+from seamlib.metrics.offdiag import offdiag_active
 
 
 # --------------------------------------------------------------------------------------
@@ -53,50 +55,50 @@ def test_write_grid(tmp_path: Path) -> None:
 
 
 def test_resolve_dataset(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv(fr.CELEBA_ENV, raising=False)
-    assert fr.resolve_dataset() == ("lfw", None)
-    monkeypatch.setenv(fr.CELEBA_ENV, str(tmp_path))
+    monkeypatch.delenv(fd.CELEBA_ENV, raising=False)
+    assert fd.resolve_dataset() == ("lfw", None)
+    monkeypatch.setenv(fd.CELEBA_ENV, str(tmp_path))
     with pytest.raises(DataError, match="no CelebA layout"):
-        fr.resolve_dataset()
+        fd.resolve_dataset()
 
 
 def test_heldout_lfw_and_bad_arguments(monkeypatch: pytest.MonkeyPatch) -> None:
-    x, attrs, names = fr.heldout_faces("lfw", 5)
+    x, attrs, names = fd.heldout_faces("lfw", 5)
     assert x.shape == (100, 1, 25, 25) and attrs is None and names == ()
     assert 0.0 <= float(x.min()) and float(x.max()) <= 1.0
     with pytest.raises(ValueError, match="n must be"):
-        fr.heldout_faces("lfw", 0)
+        fd.heldout_faces("lfw", 0)
     with pytest.raises(ValueError, match="Unknown faces dataset"):
-        fr.heldout_faces("mnist", 4)
-    monkeypatch.delenv(fr.CELEBA_ENV, raising=False)
+        fd.heldout_faces("mnist", 4)
+    monkeypatch.delenv(fd.CELEBA_ENV, raising=False)
     with pytest.raises(DataError, match="needs its folder"):
-        fr.heldout_faces("celeba", 4)
+        fd.heldout_faces("celeba", 4)
 
 
 def test_celeba_fixture_loads_as_celeba(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SEAMLIB_DATA", str(tmp_path / "cache"))
-    root = fr.make_celeba_fixture(tmp_path / "fx", 12, seed=1)
-    x, attrs, names = fr.heldout_faces("celeba-fixture", 8, data_root=root)
+    root = fd.make_celeba_fixture(tmp_path / "fx", 12, seed=1)
+    x, attrs, names = fd.heldout_faces("celeba-fixture", 8, data_root=root)
     assert x.shape == (8, 3, 64, 64) and x.dtype == torch.float32
     assert attrs is not None and attrs.shape == (8, 40) and set(np.unique(attrs)) <= {0, 1}
     assert len(names) == 40
-    assert fr.resolve_dataset(root) == ("celeba", root)
+    assert fd.resolve_dataset(root) == ("celeba", root)
     with pytest.raises(ValueError, match="n >= 10"):
-        fr.make_celeba_fixture(tmp_path / "small", 5)
+        fd.make_celeba_fixture(tmp_path / "small", 5)
 
 
 # --------------------------------------------------------------------------------------
 # Diagnostics
 # --------------------------------------------------------------------------------------
 def test_offdiag_active_known_values() -> None:
-    assert fr.offdiag_active(np.diag([1.0, 2.0, 3.0]), [True, True, True]) == 0.0
+    assert offdiag_active(np.diag([1.0, 2.0, 3.0]), [True, True, True]) == 0.0
     m = np.array([[1.0, 0.5, 9.0], [0.5, 1.0, 9.0], [9.0, 9.0, 0.0]])
     # restricted to latents 0 and 1: normalised off-diagonal = 0.5
-    assert fr.offdiag_active(m, [True, True, False]) == pytest.approx(0.5)
-    assert math.isnan(fr.offdiag_active(m, [True, False, False]))
-    assert math.isnan(fr.offdiag_active(m, [True, True, True]))  # zero diagonal entry
+    assert offdiag_active(m, [True, True, False]) == pytest.approx(0.5)
+    assert math.isnan(offdiag_active(m, [True, False, False]))
+    assert math.isnan(offdiag_active(m, [True, True, True]))  # zero diagonal entry
     with pytest.raises(ValueError, match="len\\(active\\)"):
-        fr.offdiag_active(m, [True, True])
+        offdiag_active(m, [True, True])
 
 
 def _linear_vae(w: torch.Tensor) -> VAE:
@@ -200,7 +202,7 @@ def test_collect_and_load(lfw_runs: Path, tmp_path: Path, monkeypatch: pytest.Mo
     assert doc["provenance"]["profile"] == "smoke" and doc["provenance"]["n_runs"] == 2
     assert "100 faces" in doc["data_note"]
     json.loads(path.read_text())  # standard JSON (no NaN)
-    with pytest.raises(FileNotFoundError, match="faces_results grids"):
+    with pytest.raises(FileNotFoundError, match="experiments.faces grids"):
         fr.load_results("celeba", tmp_path)
     with pytest.raises(FileNotFoundError, match="No trained runs"):
         fr.collect(tmp_path, tmp_path / "x.json")

@@ -1,6 +1,6 @@
 """The package is layered without cycles, each name has one home, nothing mutates ``os.environ``.
 
-Layers, top to bottom: plots > dsprites_results, faces_results > experiments, dsprites_pilot
+Layers, top to bottom: plots > experiments, dsprites_pilot
 > CLI (``__main__``) > engine > theory > metrics > align; inside the engine: sweep > train >
 evaluate > runs > data, fit, rundir > config > models; the base modules (config, errors,
 provenance, data, claims, ledger, ...) import no layer. The contracts live in
@@ -179,16 +179,49 @@ def _private_imports(path: Path, root: Path) -> list[str]:
     return sorted(set(hits))
 
 
-# Modules that still only re-export; each should go (its importers use the real homes).
-# This list must only shrink.
-KNOWN_REEXPORT_MODULES = {"seamlib/dsprites_results.py", "seamlib/faces_results.py"}
+# Private names imported across modules: none; the fix for a new one is to make the helper
+# public (in a private module if it is package-internal) or to move it.
+KNOWN_PRIVATE_IMPORTS: set[str] = set()
 
-# Private names still imported across modules, in modules being reworked elsewhere; the fix
-# is to make the helper public (in a private module if it is package-internal) or to move
-# it. This list must only shrink.
-KNOWN_PRIVATE_IMPORTS = {
-    "seamlib/experiments/dsprites_stats.py: seamlib.experiments.common._num",
-}
+
+def _reexported_names(path: Path) -> list[str]:
+    """Names in ``path``'s ``__all__`` that it imports from another seamlib module."""
+    tree = ast.parse(path.read_text(), str(path))
+    imported = {
+        a.asname or a.name
+        for node in tree.body
+        if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("seamlib")
+        for a in node.names
+    }
+    public: list[str] = []
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and any(
+            isinstance(t, ast.Name) and t.id == "__all__" for t in node.targets
+        ):
+            public = [
+                e.value for e in getattr(node.value, "elts", []) if isinstance(e, ast.Constant)
+            ]
+    return sorted(n for n in public if n in imported)
+
+
+def test_reexported_name_checker(tmp_path: Path) -> None:
+    mod = tmp_path / "m.py"
+    mod.write_text(
+        "from seamlib.align import ps_align\nfrom numpy import array\n"
+        "__all__ = ['f', 'ps_align', 'array']\ndef f(): pass\n"
+    )
+    assert _reexported_names(mod) == ["ps_align"]
+
+
+def test_no_module_reexports_names() -> None:
+    """Each public name has one home: no module (other than a package ``__init__``) lists
+    another seamlib module's name in its ``__all__``."""
+    found = {
+        p.relative_to(ROOT).as_posix(): names
+        for p in sorted(PACKAGE.rglob("*.py"))
+        if p.name != "__init__.py" and (names := _reexported_names(p))
+    }
+    assert not found, f"import these from their homes instead: {found}"
 
 
 def test_reexport_checker_finds_reexport_modules(tmp_path: Path) -> None:
@@ -212,12 +245,10 @@ def test_no_module_only_reexports() -> None:
         for p in sorted(PACKAGE.rglob("*.py"))
         if p.name != "__init__.py" and _only_reexports(p)
     }
-    assert found <= KNOWN_REEXPORT_MODULES, (
+    assert not found, (
         f"modules that only re-export other seamlib modules' names (import from the real "
-        f"homes instead): {sorted(found - KNOWN_REEXPORT_MODULES)}"
+        f"homes instead): {sorted(found)}"
     )
-    stale = sorted(KNOWN_REEXPORT_MODULES - found)
-    assert not stale, f"gone or fixed, so remove from KNOWN_REEXPORT_MODULES: {stale}"
 
 
 def test_private_import_checker_finds_them(tmp_path: Path) -> None:

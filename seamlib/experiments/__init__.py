@@ -11,7 +11,7 @@ and faces (CelebA / LFW).
 * ``published``: the published numbers our results are set beside, as data.
 
 Experiments sit on top of the engine: they write grids, train through
-:func:`seamlib.sweep.launch` (never the CLI, and without touching ``os.environ``), then
+:func:`seamlib.engine.sweep.launch` (never the CLI, and without touching ``os.environ``), then
 summarise the runs with :mod:`seamlib.metrics` and :mod:`seamlib.theory`.
 """
 

@@ -71,7 +71,7 @@ def model_eq6_terms(
     Parameters
     ----------
     model
-        A :class:`seamlib.models.VAE`.
+        A :class:`seamlib.engine.models.VAE`.
     x : Tensor, shape (n, *data_shape)
     generator
         For the posterior samples.
@@ -118,7 +118,7 @@ def encode_dataset(model: Any, x: Tensor, batch: int = 256) -> tuple[Tensor, Ten
     Parameters
     ----------
     model
-        A :class:`seamlib.models.VAE`.
+        A :class:`seamlib.engine.models.VAE`.
     x : Tensor, shape (n, *data_shape)
     batch : int
         Images encoded at once.

@@ -8,10 +8,10 @@ trained by the engine's CLI from grid files this module writes (:func:`grids`); 
 run is then summarised (:func:`summarise_run`) and the summaries are collected into the small
 JSON files under ``results/dsprites/`` (:func:`collect`) that the chapter reads::
 
-    python -m seamlib.dsprites_results grids --profile laptop          # experiments/*.json
+    python -m seamlib.experiments.dsprites grids --profile laptop          # experiments/*.json
     python -m seamlib sweep experiments/dsprites_fig5.laptop.json ...   # the engine trains
     python -m seamlib results RUN_ROOT                                  # the engine's table
-    python -m seamlib.dsprites_results collect RUN_ROOT --profile laptop  # results/dsprites/
+    python -m seamlib.experiments.dsprites collect RUN_ROOT --profile laptop  # results/dsprites/
 
 What a summary holds, beyond the engine's ``evaluate``
 ------------------------------------------------------
@@ -65,16 +65,7 @@ from seamlib.experiments.dsprites_data import (
     training_indices,
 )
 from seamlib.experiments.dsprites_stats import (
-    FIG7_KEYS,
-    ORDINAL_FACTORS,
     axis_match,
-    fig5_trends,
-    fig7_label,
-    fig7_stats,
-    paired_runs,
-    spearman,
-    spearman_test,
-    theil_sen,
 )
 from seamlib.experiments.published import (
     BHOWAL_BETA,
@@ -86,17 +77,12 @@ from seamlib.provenance import module_command
 from seamlib.theory.jacobian import jacobian_and_value
 
 __all__ = [
-    "FIG7_KEYS",
     "FACTOR_NAMES",
     "TABLE_D",
     "EXPERIMENTS",
     "GRIDS",
     "grids",
     "write_grids",
-    "training_indices",
-    "heldout_indices",
-    "heldout_data",
-    "eval_id",
     "summarise_run",
     "ROTATION_SEED",
     "rotated_code",
@@ -109,18 +95,9 @@ __all__ = [
     "random_decoder_dto",
     "TABLE_COLUMNS",
     "table_summary",
-    "axis_match",
-    "ORDINAL_FACTORS",
     "classify",
     "collect",
     "load_results",
-    "spearman",
-    "spearman_test",
-    "theil_sen",
-    "fig5_trends",
-    "fig7_label",
-    "fig7_stats",
-    "paired_runs",
 ]
 
 #: The five varying dSprites factors (:data:`seamlib.data.dsprites.VARYING_FACTORS`).
@@ -157,7 +134,7 @@ def _base(sizes: DspritesSizes, steps: int) -> dict[str, Any]:
 def grids(profile: str | None = None) -> dict[str, dict[str, Any]]:
     """The grid files of every dSprites experiment at the sizes of ``profile``.
 
-    Each value is a grid in the format of :func:`seamlib.sweep.load_grid`
+    Each value is a grid in the format of :func:`seamlib.engine.sweep.load_grid`
     (``{"root", "base", "grid"}``, runs = cartesian product of ``grid``, seeds outermost so
     that a partly finished sweep has complete first seeds; within a seed, diagonal and full
     runs alternate from the largest beta down, so that a partial seed holds complete pairs
@@ -556,7 +533,7 @@ def untrained_summary(
     >>> s["step"], len(s["mi"]), s["config"]["posterior"], s["init_seed"]
     (0, 3, 'diag', 0)
     """
-    from seamlib.train_config import TrainConfig, resolve_device
+    from seamlib.engine.config import TrainConfig, resolve_device
 
     sizes = get_profile(profile).dsprites
     tc = TrainConfig.from_dict(dict(config))
@@ -1017,9 +994,9 @@ def load_results(name: str, folder: str | Path | None = None) -> dict[str, Any]:
     """
     return read_results(
         results_folder("dsprites", folder) / f"{name}.json",
-        "`python -m seamlib.dsprites_results grids`, "
+        "`python -m seamlib.experiments.dsprites grids`, "
         "`python -m seamlib sweep experiments/dsprites_*.json`, then "
-        "`python -m seamlib.dsprites_results collect RUN_ROOT`",
+        "`python -m seamlib.experiments.dsprites collect RUN_ROOT`",
     )
 
 
@@ -1027,8 +1004,8 @@ def load_results(name: str, folder: str | Path | None = None) -> dict[str, Any]:
 # Command line
 # ======================================================================================
 def main(argv: Sequence[str] | None = None) -> int:
-    """``python -m seamlib.dsprites_results {grids,collect}`` (see the module docstring)."""
-    parser = argparse.ArgumentParser(prog="python -m seamlib.dsprites_results")
+    """``python -m seamlib.experiments.dsprites {grids,collect}`` (see the module docstring)."""
+    parser = argparse.ArgumentParser(prog="python -m seamlib.experiments.dsprites")
     sub = parser.add_subparsers(dest="cmd", required=True)
     g = sub.add_parser("grids", help="write experiments/dsprites_<experiment>.<profile>.json")
     g.add_argument("--profile", default=None)
@@ -1064,7 +1041,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             experiment=args.experiment,
             controls=args.controls,
             command=module_command(
-                "seamlib.dsprites_results", sys.argv[1:] if argv is None else argv
+                "seamlib.experiments.dsprites", sys.argv[1:] if argv is None else argv
             ),
         ).values():
             print(path)

@@ -3,9 +3,8 @@
 Every run of an experiment is evaluated on the same held-out images, drawn with
 :data:`~seamlib.experiments.common.EVAL_SEED` outside the union of the runs' training
 subsets (:func:`training_indices`, :func:`heldout_indices`, :func:`heldout_data`);
-:func:`eval_id` fingerprints such a set. Re-exported by :mod:`seamlib.experiments.dsprites`
-and :mod:`seamlib.dsprites_results`; the faces counterpart is
-:mod:`seamlib.experiments.faces_data`.
+:func:`eval_id` fingerprints such a set. Used by :mod:`seamlib.experiments.dsprites`; the
+faces counterpart is :mod:`seamlib.experiments.faces_data`.
 """
 
 from __future__ import annotations
@@ -36,7 +35,7 @@ def training_indices(config: Mapping[str, Any]) -> np.ndarray | None:
 
     Examples
     --------
-    >>> from seamlib.experiments import dsprites as R
+    >>> from seamlib.experiments import dsprites_data as R
     >>> R.training_indices({"dataset": "dsprites", "subset": 5, "seed": 0}).shape
     (5,)
     """
@@ -59,7 +58,7 @@ def heldout_indices(
 
     Examples
     --------
-    >>> from seamlib.experiments import dsprites as R
+    >>> from seamlib.experiments import dsprites_data as R
     >>> R.heldout_indices(3, exclude=[0, 1], seed=0).shape
     (3,)
     """
@@ -109,7 +108,7 @@ def heldout_data(
 
     Examples
     --------
-    >>> from seamlib.experiments import dsprites as R
+    >>> from seamlib.experiments import dsprites_data as R
     >>> x, factors = R.heldout_data(2)
     >>> tuple(x.shape), factors.shape
     ((2, 1, 64, 64), (2, 5))
@@ -138,7 +137,7 @@ def eval_id(indices: np.ndarray) -> str:
     Examples
     --------
     >>> import numpy as np
-    >>> from seamlib.experiments import dsprites as R
+    >>> from seamlib.experiments import dsprites_data as R
     >>> len(R.eval_id(np.arange(10)))
     12
     """

@@ -1,7 +1,7 @@
 """Statistics behind the dSprites claims: rank trends over the Fig. 5 grid, Fig. 7 per
 variant, and Thm. 6.5's axis match of a trained model's latents to the factors.
 
-Re-exported by :mod:`seamlib.experiments.dsprites` and :mod:`seamlib.dsprites_results`.
+Used by :mod:`seamlib.experiments.dsprites` and the chapter.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from scipy import stats
 
 from seamlib import metrics
 from seamlib.data.dsprites import VARYING_FACTORS
-from seamlib.experiments.common import _num, field, group_stats
+from seamlib.experiments.common import field, group_stats
 
 __all__ = [
     "ORDINAL_FACTORS",
@@ -63,7 +63,7 @@ def axis_match(codes: np.ndarray, factors: np.ndarray) -> float:
     Examples
     --------
     >>> import numpy as np
-    >>> from seamlib.experiments.dsprites import axis_match
+    >>> from seamlib.experiments.dsprites_stats import axis_match
     >>> f = np.random.default_rng(0).integers(0, 32, size=(500, 5)).astype(float)
     >>> round(axis_match(np.c_[-f[:, 4], f[:, 1] ** 3, f[:, 3], np.ones(500)], f), 6)
     1.0
@@ -83,7 +83,7 @@ def spearman(x: Sequence[float], y: Sequence[float]) -> float:
 
     Examples
     --------
-    >>> from seamlib.experiments import dsprites as R
+    >>> from seamlib.experiments import dsprites_stats as R
     >>> round(R.spearman([1, 2, 3, 4], [1, 3, 2, 4]), 3)
     0.8
     """
@@ -101,7 +101,7 @@ def spearman_test(
 
     Examples
     --------
-    >>> from seamlib.experiments import dsprites as R
+    >>> from seamlib.experiments import dsprites_stats as R
     >>> rho, p = R.spearman_test([1, 2, 3, 4, 5, 6], [1, 2, 3, 4, 5, 6])
     >>> rho, p < 0.01
     (1.0, True)
@@ -136,7 +136,7 @@ def paired_runs(rows: Iterable[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
 
     Examples
     --------
-    >>> from seamlib.experiments import dsprites as R
+    >>> from seamlib.experiments import dsprites_stats as R
     >>> def run(seed, beta, post, status="complete"):
     ...     cfg = {"seed": seed, "beta": beta, "posterior": post}
     ...     return {"config": cfg, "status": status}
@@ -165,7 +165,7 @@ def theil_sen(x: Sequence[float], y: Sequence[float]) -> float:
 
     Examples
     --------
-    >>> from seamlib.experiments import dsprites as R
+    >>> from seamlib.experiments import dsprites_stats as R
     >>> round(R.theil_sen([0, 1, 2, 3, 4], [0.0, 0.1, 0.2, 0.3, 5.0]), 6)
     0.1
     >>> R.theil_sen([1, 1], [0.0, 1.0])
@@ -195,7 +195,7 @@ def fig5_trends(rows: Iterable[Mapping[str, Any]]) -> dict[str, dict[str, float]
 
     Examples
     --------
-    >>> from seamlib.experiments import dsprites as R
+    >>> from seamlib.experiments import dsprites_stats as R
     >>> cfgs = [{"posterior": p, "beta": b} for p in ("diag", "full") for b in (1.0, 4.0, 16.0)]
     >>> rows = [{"config": c, "mig": c["beta"] / 20, "jac_offdiag": 1 / c["beta"]} for c in cfgs]
     >>> t = R.fig5_trends(rows)["diag"]
@@ -207,9 +207,7 @@ def fig5_trends(rows: Iterable[Mapping[str, Any]]) -> dict[str, dict[str, float]
     for post in ("diag", "full"):
         sel = [r for r in rows if r["config"]["posterior"] == post]
         beta = [math.log10(float(r["config"]["beta"])) for r in sel]
-        col = {
-            k: [_num(r.get(k)) for r in sel] for k in ("mig", "aas", "jac_offdiag", "hess_offdiag")
-        }
+        col = {k: [field(r, k) for r in sel] for k in ("mig", "aas", "jac_offdiag", "hess_offdiag")}
         out[post] = {
             "beta_mig": spearman(beta, col["mig"]),
             "beta_mig_slope": theil_sen(beta, col["mig"]),
@@ -271,7 +269,7 @@ def diagonality_trends(
     for post in ("diag", "full"):
         sel = [r for r in rows if r["config"]["posterior"] == post]
         beta = [math.log10(float(r["config"]["beta"])) for r in sel]
-        mig = [_num(r.get("mig")) for r in sel]
+        mig = [field(r, "mig") for r in sel]
         out[post] = {}
         for key in EQ6_MEASURES:
             vals = [field(r, prefix + key) for r in sel]
@@ -409,7 +407,7 @@ def fig7_label(run: Mapping[str, Any]) -> str:
 
     Examples
     --------
-    >>> from seamlib.experiments.dsprites import fig7_label
+    >>> from seamlib.experiments.dsprites_stats import fig7_label
     >>> fig7_label({"config": {"beta": 0.001, "beta_schedule": "constant"}})
     'beta=0.001'
     >>> fig7_label({"config": {"beta": 1.0, "beta_end": 0.001, "beta_schedule": "exp"}})
@@ -435,7 +433,7 @@ def fig7_stats(runs: Iterable[Mapping[str, Any]]) -> dict[str, dict[str, Any]]:
 
     Examples
     --------
-    >>> from seamlib.experiments.dsprites import fig7_stats
+    >>> from seamlib.experiments.dsprites_stats import fig7_stats
     >>> runs = [{"config": {"beta": 1.0}, "recon_nll": v, "mig": 0.3, "aas": 0.5} for v in (20, 22)]
     >>> s = fig7_stats(runs)["beta=1"]
     >>> s["n"], s["recon_nll"][0], round(s["recon_nll"][1], 3)

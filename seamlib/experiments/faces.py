@@ -7,10 +7,10 @@ trained by the engine's CLI from grid files this module writes (:func:`grids`); 
 trained run is then summarised (:func:`summarise_run`) and the summaries are collected into
 small JSON files under ``results/faces/`` (:func:`collect`) that the chapter renders::
 
-    python -m seamlib.faces_results grids --profile laptop --dataset lfw  # experiments/
+    python -m seamlib.experiments.faces grids --profile laptop --dataset lfw  # experiments/
     python -m seamlib sweep experiments/faces_lfw.laptop.json             # the engine trains
     python -m seamlib results runs/faces/laptop/lfw                       # the engine's table
-    python -m seamlib.faces_results collect runs/faces/laptop/lfw --dataset lfw
+    python -m seamlib.experiments.faces collect runs/faces/laptop/lfw --dataset lfw
     # -> results/faces/lfw.json
 
 Data sets
@@ -138,7 +138,7 @@ def grids(
     Returns
     -------
     dict
-        ``{"root", "base", "grid"}`` in the format of :func:`seamlib.sweep.load_grid`:
+        ``{"root", "base", "grid"}`` in the format of :func:`seamlib.engine.sweep.load_grid`:
         seeds x {diag, full} x betas (seeds outermost).
 
     Raises
@@ -253,7 +253,7 @@ def c1_c2_scores(
     Parameters
     ----------
     model
-        A :class:`seamlib.models.VAE`.
+        A :class:`seamlib.engine.models.VAE`.
     z : Tensor, shape (n, d)
         Latent points, usually posterior means.
     active : bool array, shape (d,)
@@ -498,7 +498,7 @@ def collect(
     if not runs:
         raise FileNotFoundError(
             f"No trained runs under {root}/*/checkpoint.pt; train them first: python -m "
-            f"seamlib.faces_results grids --dataset {dataset}, then python -m seamlib sweep "
+            f"seamlib.experiments.faces grids --dataset {dataset}, then python -m seamlib sweep "
             f"experiments/faces_{dataset}.{prof.name}.json --root {root}."
         )
     configs = [json.loads((r / "config.json").read_text()) for r in runs]
@@ -555,9 +555,9 @@ def load_results(
     """
     return read_results(
         results_folder("faces", folder) / f"{dataset}.json",
-        f"`python -m seamlib.faces_results grids --dataset {dataset}`, `python -m seamlib sweep "
-        f"experiments/faces_{dataset}.<profile>.json`, then `python -m seamlib.faces_results "
-        f"collect RUN_ROOT --dataset {dataset}`",
+        f"`python -m seamlib.experiments.faces grids --dataset {dataset}`, "
+        f"`python -m seamlib sweep experiments/faces_{dataset}.<profile>.json`, then "
+        f"`python -m seamlib.experiments.faces collect RUN_ROOT --dataset {dataset}`",
     )
 
 
@@ -574,7 +574,7 @@ def ensure_results(
 
     When ``folder/<dataset>.json`` exists it is read. Otherwise the grid of :func:`grids`
     is written next to it (for ``python -m seamlib sweep``) and trained in this process by
-    :func:`seamlib.sweep.launch` (finished runs under ``run_root`` are reused, interrupted
+    :func:`seamlib.engine.sweep.launch` (finished runs under ``run_root`` are reused, interrupted
     ones resumed), then summarised with :func:`collect` into that file. Neither the
     environment nor the active profile is changed: the grid carries every size.
 
@@ -739,8 +739,8 @@ def claim_rows(doc: Mapping[str, Any]) -> list[dict[str, Any]]:
 # Command line
 # ======================================================================================
 def main(argv: Sequence[str] | None = None) -> int:
-    """``python -m seamlib.faces_results {grids,collect,fixture}`` (see the module docstring)."""
-    parser = argparse.ArgumentParser(prog="python -m seamlib.faces_results")
+    """``python -m seamlib.experiments.faces {grids,collect,fixture}`` (module docstring)."""
+    parser = argparse.ArgumentParser(prog="python -m seamlib.experiments.faces")
     sub = parser.add_subparsers(dest="cmd", required=True)
     g = sub.add_parser("grids", help="write experiments/faces_<dataset>.<profile>.json")
     g.add_argument("--profile", default=None)

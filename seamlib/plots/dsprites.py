@@ -1,6 +1,6 @@
 """Figures of the chapter "dSprites experiments" (Allen, 2025, Fig. 5 and Fig. 7).
 
-Every function takes the run summaries stored by :func:`seamlib.dsprites_results.collect`
+Every function takes the run summaries stored by :func:`seamlib.experiments.dsprites.collect`
 (the ``"runs"`` list of ``results/dsprites/<experiment>.json``) and returns a matplotlib
 figure; nothing is computed here beyond averaging and ordering for display.
 """
@@ -76,7 +76,7 @@ def fig5_metrics(
 
     Examples
     --------
-    >>> from seamlib.dsprites_results import load_results
+    >>> from seamlib.experiments.dsprites import load_results
     >>> from seamlib.plots.dsprites import fig5_metrics
     >>> fig = fig5_metrics(load_results("fig5")["runs"])  # doctest: +SKIP
     """
@@ -109,7 +109,7 @@ def mi_heatmaps(runs: Sequence[Run]) -> Figure:
 
     Examples
     --------
-    >>> from seamlib.dsprites_results import load_results
+    >>> from seamlib.experiments.dsprites import load_results
     >>> from seamlib.plots.dsprites import mi_heatmaps
     >>> fig = mi_heatmaps(load_results("fig5")["runs"])  # doctest: +SKIP
     """
@@ -191,7 +191,7 @@ def fig7_reconstructions(runs: Sequence[Run]) -> Figure:
 
     Examples
     --------
-    >>> from seamlib.dsprites_results import load_results
+    >>> from seamlib.experiments.dsprites import load_results
     >>> from seamlib.plots.dsprites import fig7_reconstructions
     >>> runs = [r for r in load_results("fig7")["runs"] if "images" in r]  # doctest: +SKIP
     >>> fig = fig7_reconstructions(runs)  # doctest: +SKIP
@@ -219,7 +219,7 @@ def fig7_heatmaps(runs: Sequence[Run]) -> Figure:
 
     Examples
     --------
-    >>> from seamlib.dsprites_results import load_results
+    >>> from seamlib.experiments.dsprites import load_results
     >>> from seamlib.plots.dsprites import fig7_heatmaps
     >>> fig = fig7_heatmaps(load_results("fig7")["runs"])  # doctest: +SKIP
     """
@@ -246,7 +246,7 @@ def traversals(runs: Sequence[Run], n_latents: int | None = None) -> Figure:
 
     Examples
     --------
-    >>> from seamlib.dsprites_results import load_results
+    >>> from seamlib.experiments.dsprites import load_results
     >>> from seamlib.plots.dsprites import traversals
     >>> runs = [r for r in load_results("fig7")["runs"] if "images" in r]  # doctest: +SKIP
     >>> fig = traversals(runs, n_latents=5)  # doctest: +SKIP

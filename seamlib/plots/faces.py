@@ -1,6 +1,6 @@
 """Figures of the chapter "Faces" (diagonal vs full posteriors on faces).
 
-Every function takes run summaries of ``seamlib.faces_results.summarise_run`` (dicts, as
+Every function takes run summaries of ``seamlib.experiments.faces.summarise_run`` (dicts, as
 stored in ``results/faces/<dataset>.json``) and returns a matplotlib figure.
 """
 
@@ -114,7 +114,7 @@ def plot_reconstructions(runs: Sequence[Mapping[str, Any]]) -> Figure:
 
     Examples
     --------
-    >>> from seamlib.faces_results import load_results
+    >>> from seamlib.experiments.faces import load_results
     >>> from seamlib.plots.faces import plot_reconstructions
     >>> fig = plot_reconstructions(load_results("lfw")["runs"])  # doctest: +SKIP
     """
@@ -129,7 +129,7 @@ def plot_samples(runs: Sequence[Mapping[str, Any]]) -> Figure:
 
     Examples
     --------
-    >>> from seamlib.faces_results import load_results
+    >>> from seamlib.experiments.faces import load_results
     >>> from seamlib.plots.faces import plot_samples
     >>> fig = plot_samples(load_results("lfw")["runs"])  # doctest: +SKIP
     """
@@ -146,7 +146,7 @@ def plot_traversals(runs: Sequence[Mapping[str, Any]]) -> Figure:
 
     Examples
     --------
-    >>> from seamlib.faces_results import load_results
+    >>> from seamlib.experiments.faces import load_results
     >>> from seamlib.plots.faces import plot_traversals
     >>> fig = plot_traversals(load_results("lfw")["runs"])  # doctest: +SKIP
     """
@@ -222,7 +222,7 @@ def plot_eq6_terms(runs: Sequence[Mapping[str, Any]]) -> Figure:
 
     Examples
     --------
-    >>> from seamlib.faces_results import load_results
+    >>> from seamlib.experiments.faces import load_results
     >>> from seamlib.plots.faces import plot_eq6_terms
     >>> fig = plot_eq6_terms(load_results("lfw")["runs"])  # doctest: +SKIP
     """
@@ -255,7 +255,7 @@ def plot_mi_heatmap(runs: Sequence[Mapping[str, Any]], attribute_names: Sequence
 
     Examples
     --------
-    >>> from seamlib.faces_results import load_results
+    >>> from seamlib.experiments.faces import load_results
     >>> from seamlib.plots.faces import plot_mi_heatmap
     >>> doc = load_results("celeba")  # doctest: +SKIP
     >>> fig = plot_mi_heatmap(doc["runs"], doc["attribute_names"])  # doctest: +SKIP
