@@ -177,14 +177,14 @@ def test_hidden_as_text_in_a_grid_is_accepted(tmp_path: Path):
 def test_truncated_procedural_cache_file(tmp_path: Path, monkeypatch):
     import numpy as np
 
-    from seamlib.data import dsprites
+    from seamlib.data import dsprites, dsprites_render
 
     monkeypatch.setenv("SEAMLIB_DATA", str(tmp_path / "cache"))
     path = dsprites._cache_path(tmp_path / "cache", exact=True)
     path.parent.mkdir()
     np.lib.format.write_array_header_1_0(
         open(path, "wb"),
-        {"descr": "|u1", "fortran_order": False, "shape": (dsprites.N_IMAGES, 64, 8)},
+        {"descr": "|u1", "fortran_order": False, "shape": (dsprites_render.N_IMAGES, 64, 8)},
     )
     rc, _, err = cli(["train", "--dataset", "dsprites", "--subset", "64", "--batch-size", "8",
                       "--run-dir", str(tmp_path / "runs" / "r"), "--no-progress"])  # fmt: skip
@@ -194,13 +194,13 @@ def test_truncated_procedural_cache_file(tmp_path: Path, monkeypatch):
 
 
 def test_render_indices_rejects_non_integers():
-    from seamlib.data import dsprites
+    from seamlib.data import dsprites_render
 
     for bad in ([1.7], [True], [2**70], [1.0]):
         with pytest.raises(ValueError, match="flat indices must be integers"):
-            dsprites.render_indices(bad)
+            dsprites_render.render_indices(bad)
     with pytest.raises(ValueError, match="must lie in"):
-        dsprites.render_indices(np_array_int([-1]))
+        dsprites_render.render_indices(np_array_int([-1]))
 
 
 def np_array_int(values: list[int]):

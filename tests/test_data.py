@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from seamlib.data import dsprites as ds
+from seamlib.data import dsprites_render as dr
 from seamlib.errors import ChecksumError, DataError, SeamlibError
 
 SCALES = np.linspace(0.5, 1.0, 6)
@@ -20,8 +21,8 @@ TWO_PI = 2.0 * np.pi
 def heart_area() -> float:
     """Area inside the spec's parametric heart at scale 1 (shoelace on a dense polygon)."""
     s = np.linspace(0.0, TWO_PI, 200_001)[:-1]
-    u = ds.HEART_U * np.sin(s) ** 3
-    v = -ds.HEART_V * (13 * np.cos(s) - 5 * np.cos(2 * s) - 2 * np.cos(3 * s) - np.cos(4 * s))
+    u = dr.HEART_U * np.sin(s) ** 3
+    v = -dr.HEART_V * (13 * np.cos(s) - 5 * np.cos(2 * s) - 2 * np.cos(3 * s) - np.cos(4 * s))
     return 0.5 * abs(np.sum(u * np.roll(v, -1) - np.roll(u, -1) * v))
 
 
@@ -35,9 +36,9 @@ def on_pixels(img: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 # Factors and layout
 # --------------------------------------------------------------------------------------
 def test_latents_classes_mixed_radix_order() -> None:
-    cls = ds.latents_classes()
+    cls = dr.latents_classes()
     assert cls.shape == (737_280, 6) and cls.dtype == np.int64
-    assert ds.N_IMAGES == 737_280 == int(np.prod(ds.FACTOR_SIZES))
+    assert dr.N_IMAGES == 737_280 == int(np.prod(dr.FACTOR_SIZES))
     np.testing.assert_array_equal(cls[0], [0, 0, 0, 0, 0, 0])
     np.testing.assert_array_equal(cls[1], [0, 0, 0, 0, 0, 1])  # posY fastest
     np.testing.assert_array_equal(cls[32], [0, 0, 0, 0, 1, 0])
@@ -45,14 +46,14 @@ def test_latents_classes_mixed_radix_order() -> None:
     np.testing.assert_array_equal(cls[40 * 1024], [0, 0, 1, 0, 0, 0])
     np.testing.assert_array_equal(cls[6 * 40 * 1024], [0, 1, 0, 0, 0, 0])
     np.testing.assert_array_equal(cls[-1], [0, 2, 5, 39, 31, 31])
-    np.testing.assert_array_equal(ds.flat_index(cls), np.arange(ds.N_IMAGES))
-    for j, size in enumerate(ds.FACTOR_SIZES):
+    np.testing.assert_array_equal(dr.flat_index(cls), np.arange(dr.N_IMAGES))
+    for j, size in enumerate(dr.FACTOR_SIZES):
         counts = np.bincount(cls[:, j])
-        assert counts.size == size and np.all(counts == ds.N_IMAGES // size)
+        assert counts.size == size and np.all(counts == dr.N_IMAGES // size)
 
 
 def test_latents_values_match_the_official_value_grids() -> None:
-    val = ds.latents_values()
+    val = dr.latents_values()
     assert val.shape == (737_280, 6) and val.dtype == np.float64
     np.testing.assert_array_equal(np.unique(val[:, 0]), [1.0])
     np.testing.assert_array_equal(np.unique(val[:, 1]), [1.0, 2.0, 3.0])
@@ -67,23 +68,23 @@ def test_latents_values_match_the_official_value_grids() -> None:
 
 def test_classes_validation() -> None:
     with pytest.raises(ValueError, match="shape"):
-        ds.flat_index(np.zeros((3, 5), dtype=int))
+        dr.flat_index(np.zeros((3, 5), dtype=int))
     with pytest.raises(ValueError, match="lie in"):
-        ds.flat_index(np.array([[0, 3, 0, 0, 0, 0]]))
+        dr.flat_index(np.array([[0, 3, 0, 0, 0, 0]]))
     with pytest.raises(ValueError, match="integers"):
-        ds.classes_to_values(np.zeros((2, 6)))
+        dr.classes_to_values(np.zeros((2, 6)))
 
 
 # --------------------------------------------------------------------------------------
 # Renderer: basic contract
 # --------------------------------------------------------------------------------------
 def test_render_broadcasts_and_returns_binary_uint8() -> None:
-    img = ds.render(np.array([0, 1, 2])[:, None], 1.0, np.array([0.0, 1.0]), 0.3, 0.7)
+    img = dr.render(np.array([0, 1, 2])[:, None], 1.0, np.array([0.0, 1.0]), 0.3, 0.7)
     assert img.shape == (3, 2, 64, 64) and img.dtype == np.uint8
     assert set(np.unique(img)) == {0, 1}
-    single = ds.render(2, 0.8, 0.4, 0.25, 0.75)
+    single = dr.render(2, 0.8, 0.4, 0.25, 0.75)
     assert single.shape == (64, 64)
-    np.testing.assert_array_equal(single, ds.render([2], [0.8], [0.4], [0.25], [0.75])[0])
+    np.testing.assert_array_equal(single, dr.render([2], [0.8], [0.4], [0.25], [0.75])[0])
 
 
 @pytest.mark.parametrize(
@@ -101,17 +102,17 @@ def test_render_broadcasts_and_returns_binary_uint8() -> None:
 def test_render_rejects_bad_factors(kwargs: dict, match: str) -> None:
     args = dict(shape=0, scale=1.0, orientation=0.0, pos_x=0.5, pos_y=0.5) | kwargs
     with pytest.raises(ValueError, match=match):
-        ds.render(**args)
+        dr.render(**args)
 
 
 def test_render_indices_follows_the_flat_order() -> None:
-    idx = np.array([0, 1, 33, 40_960 * 3 + 1024 * 7 + 5, ds.N_IMAGES - 1])
-    val = ds.latents_values()[idx]
-    cls = ds.latents_classes()[idx]
-    direct = ds.render(cls[:, 1], val[:, 2], val[:, 3], val[:, 4], val[:, 5])
-    np.testing.assert_array_equal(ds.render_indices(idx), direct)
+    idx = np.array([0, 1, 33, 40_960 * 3 + 1024 * 7 + 5, dr.N_IMAGES - 1])
+    val = dr.latents_values()[idx]
+    cls = dr.latents_classes()[idx]
+    direct = dr.render(cls[:, 1], val[:, 2], val[:, 3], val[:, 4], val[:, 5])
+    np.testing.assert_array_equal(dr.render_indices(idx), direct)
     with pytest.raises(ValueError, match="flat indices"):
-        ds.render_indices([ds.N_IMAGES])
+        dr.render_indices([dr.N_IMAGES])
 
 
 # --------------------------------------------------------------------------------------
@@ -121,7 +122,7 @@ def test_render_indices_follows_the_flat_order() -> None:
 def test_square_at_zero_orientation_is_the_exact_pixel_count(exact: bool) -> None:
     """Pixel rule + placement: on iff the pixel centre is strictly inside |dx|, |dy| < 9.6 s."""
     pos = np.linspace(0, 1, 32)
-    img = ds.render(
+    img = dr.render(
         0, SCALES[:, None, None], 0.0, pos[None, :, None], pos[None, None, :], exact=exact
     )
     centres = np.arange(64) + 0.5
@@ -144,7 +145,7 @@ def test_centroid_follows_the_placement_rule(shape: int) -> None:
     """The sprite centre is (16 + 32 posX, 16 + 32 posY) (posY = 0 at the top)."""
     rng = np.random.default_rng(0)
     px, py = rng.uniform(0, 1, 40), rng.uniform(0, 1, 40)
-    img = ds.render(shape, 1.0, 0.0, px, py)
+    img = dr.render(shape, 1.0, 0.0, px, py)
     for k in range(40):
         x, y = on_pixels(img[k])
         assert x.mean() == pytest.approx(16 + 32 * px[k], abs=0.5)
@@ -158,7 +159,7 @@ def test_symmetries_at_the_image_centre(exact: bool) -> None:
     pi/2 must equal np.rot90 (counter-clockwise as displayed) exactly, and t = 0 shapes are
     mirror-symmetric in u (left-right); square and ellipse also top-bottom."""
     t = np.array([0.0, np.pi / 2, np.pi, 1.5 * np.pi])
-    img = ds.render(np.arange(3)[:, None, None], SCALES[None, :, None], t, 0.5, 0.5, exact=exact)
+    img = dr.render(np.arange(3)[:, None, None], SCALES[None, :, None], t, 0.5, 0.5, exact=exact)
     for k in range(3):
         for i in range(len(SCALES)):
             base = img[k, i, 0]
@@ -174,22 +175,22 @@ def test_symmetries_at_the_image_centre(exact: bool) -> None:
 
 def test_orientation_zero_equals_two_pi() -> None:
     """Orientation index 39 (2 pi) is the same image as index 0, as in the original."""
-    cls = ds.latents_classes()[ds.sample_indices(3000, seed=1)]
+    cls = dr.latents_classes()[dr.sample_indices(3000, seed=1)]
     cls[:, 3] = 0
-    first = ds.render_indices(ds.flat_index(cls))
+    first = dr.render_indices(dr.flat_index(cls))
     cls[:, 3] = 39
-    np.testing.assert_array_equal(ds.render_indices(ds.flat_index(cls)), first)
+    np.testing.assert_array_equal(dr.render_indices(dr.flat_index(cls)), first)
 
 
 def test_rotation_is_counter_clockwise_on_screen() -> None:
     """Spec: a point on the +u axis moves up the screen as t grows."""
-    img = ds.render(1, 1.0, np.array([np.pi / 4, -np.pi / 4]), 0.5, 0.5)
+    img = dr.render(1, 1.0, np.array([np.pi / 4, -np.pi / 4]), 0.5, 0.5)
     x, y = on_pixels(img[0])  # long axis from lower-left to upper-right (y grows downwards)
     assert np.cov(x, y)[0, 1] < -5.0
     x, y = on_pixels(img[1])
     assert np.cov(x, y)[0, 1] > 5.0
     # heart: lobes up at t = 0, lobes to the left (point to the right) at t = pi/2
-    heart = ds.render(2, 1.0, np.array([0.0, np.pi / 2]), 0.5, 0.5)
+    heart = dr.render(2, 1.0, np.array([0.0, np.pi / 2]), 0.5, 0.5)
     x, y = on_pixels(heart[0])
     assert y.mean() < 32.0  # mass in the lobes, above the centre
     x, y = on_pixels(heart[1])
@@ -198,7 +199,7 @@ def test_rotation_is_counter_clockwise_on_screen() -> None:
 
 
 def test_heart_has_a_deep_notch_and_a_sharp_point() -> None:
-    img = ds.render(2, 1.0, 0.0, 0.5, 0.5)
+    img = dr.render(2, 1.0, 0.0, 0.5, 0.5)
     rows = np.flatnonzero(img.any(axis=1))
     top, bottom = rows[0], rows[-1]
     # notch: the top row has two separate runs, and the centre columns start >= 3 rows lower
@@ -221,7 +222,7 @@ def test_mean_area_matches_the_analytic_area(shape: int) -> None:
     rng = np.random.default_rng(shape)
     n = 1500
     scale = rng.choice(SCALES, n)
-    img = ds.render(
+    img = dr.render(
         shape, scale, rng.uniform(0, TWO_PI, n), rng.uniform(0, 1, n), rng.uniform(0, 1, n)
     )
     ratio = img.sum(axis=(1, 2)).mean() / (area * np.mean(scale**2))
@@ -230,12 +231,12 @@ def test_mean_area_matches_the_analytic_area(shape: int) -> None:
 
 def test_exact_polygons_agree_with_the_analytic_outlines() -> None:
     """The 1/256-rounded polygons and the analytic outlines differ only on boundary pixels."""
-    idx = ds.sample_indices(2000, seed=3)
-    exact, analytic = ds.render_indices(idx, exact=True), ds.render_indices(idx, exact=False)
+    idx = dr.sample_indices(2000, seed=3)
+    exact, analytic = dr.render_indices(idx, exact=True), dr.render_indices(idx, exact=False)
     assert np.mean(exact == analytic) > 0.9999
     # every disagreement is a pixel centre within 0.03 px of the analytic outline
     i, row, col = np.nonzero(exact != analytic)
-    val = ds.latents_values()[idx[i]]
+    val = dr.latents_values()[idx[i]]
     t, scale = val[:, 3], val[:, 2]
     ox, oy = col + 0.5 - (16 + 32 * val[:, 4]), row + 0.5 - (16 + 32 * val[:, 5])
     u = (np.cos(t) * ox - np.sin(t) * oy) / scale
@@ -254,14 +255,14 @@ def test_sprites_stay_inside_their_window_at_the_extremes() -> None:
     """Largest sprites at the four corners, every orientation: fully drawn, within 14 px."""
     t = np.linspace(0, TWO_PI, 40)
     corners = np.array([0.0, 1.0])
-    img = ds.render(
+    img = dr.render(
         np.arange(3)[:, None, None, None],
         1.0,
         t[None, :, None, None],
         corners[None, None, :, None],
         corners[None, None, None, :],
     )
-    centred = ds.render(np.arange(3)[:, None], 1.0, t, 0.5, 0.5)
+    centred = dr.render(np.arange(3)[:, None], 1.0, t, 0.5, 0.5)
     for k in range(3):
         for cx in range(2):
             for cy in range(2):  # integer centres (16 or 48): the centred image, shifted
@@ -283,7 +284,7 @@ def test_a_vectorised_chunk_renders_fast_enough_for_the_full_set() -> None:
     best = np.inf
     for _ in range(3):
         t0 = time.perf_counter()
-        ds.render_indices(idx)
+        dr.render_indices(idx)
         best = min(best, time.perf_counter() - t0)
     assert best * (1024 / idx.size) < 2 * 2 * 120 / 720
 
@@ -294,11 +295,11 @@ def test_a_vectorised_chunk_renders_fast_enough_for_the_full_set() -> None:
 def test_procedural_subset_without_cache_renders_only_the_subset(tmp_path: Path) -> None:
     data = ds.procedural_dsprites(500, seed=4, cache_dir=tmp_path)
     assert len(data) == 500 and not data.packed and data.source == "procedural"
-    idx = ds.sample_indices(500, seed=4)
+    idx = dr.sample_indices(500, seed=4)
     np.testing.assert_array_equal(data.indices, idx)
-    np.testing.assert_array_equal(data.images, ds.render_indices(idx))
-    np.testing.assert_array_equal(data.latents_classes, ds.latents_classes()[idx])
-    np.testing.assert_array_equal(data.latents_values, ds.latents_values()[idx])
+    np.testing.assert_array_equal(data.images, dr.render_indices(idx))
+    np.testing.assert_array_equal(data.latents_classes, dr.latents_classes()[idx])
+    np.testing.assert_array_equal(data.latents_values, dr.latents_values()[idx])
     assert list(tmp_path.iterdir()) == []  # no full render was triggered
     np.testing.assert_array_equal(data[3], data.images[3])
     assert data[np.array([1, 2])].shape == (2, 64, 64)
@@ -306,8 +307,8 @@ def test_procedural_subset_without_cache_renders_only_the_subset(tmp_path: Path)
 
 def test_packed_dataset_indexing_and_subset() -> None:
     idx = np.arange(0, 4096, 7)
-    images = ds.render_indices(idx)
-    cls = ds.latents_classes()[idx]
+    images = dr.render_indices(idx)
+    cls = dr.latents_classes()[idx]
     packed = ds.DSprites(np.packbits(images, axis=-1), cls)
     plain = ds.DSprites(images, cls)
     assert packed.packed and len(packed) == idx.size
@@ -334,8 +335,8 @@ def test_full_set_path_with_a_stub_renderer(
     calls: list[tuple[int, int]] = []
 
     def stub(*, exact: bool, workers: int | None, progress: Any = None) -> np.ndarray:
-        packed = np.zeros((ds.N_IMAGES, 64, 8), dtype=np.uint8)
-        packed[:, 0, 0] = np.arange(ds.N_IMAGES) % 256
+        packed = np.zeros((dr.N_IMAGES, 64, 8), dtype=np.uint8)
+        packed[:, 0, 0] = np.arange(dr.N_IMAGES) % 256
         if progress is not None:
             for done in range(1, 721):
                 progress(done, 720)
@@ -344,14 +345,14 @@ def test_full_set_path_with_a_stub_renderer(
 
     monkeypatch.setattr(ds, "render_all", stub)
     full = ds.procedural_dsprites(cache_dir=tmp_path, progress=True)
-    assert len(full) == ds.N_IMAGES and full.packed and len(calls) == 720
+    assert len(full) == dr.N_IMAGES and full.packed and len(calls) == 720
     cached = ds._cache_path(tmp_path, exact=True)
     assert cached.is_file()
     monkeypatch.setattr(ds, "render_all", None)  # a second call must not render
     again = ds.procedural_dsprites(cache_dir=tmp_path)
     assert isinstance(again._images, np.memmap)
     sub = ds.procedural_dsprites(300, seed=4, cache_dir=tmp_path)
-    idx = ds.sample_indices(300, seed=4)
+    idx = dr.sample_indices(300, seed=4)
     np.testing.assert_array_equal(sub.indices, idx)
     np.testing.assert_array_equal(np.packbits(sub.images, axis=-1)[:, 0, 0], idx % 256)
 
@@ -368,7 +369,7 @@ def test_cache_dir_honours_the_environment(tmp_path: Path, monkeypatch: pytest.M
     monkeypatch.setenv("SEAMLIB_DATA", str(tmp_path / "d"))
     assert cache_dir() == tmp_path / "d" and (tmp_path / "d").is_dir()
     assert ds._cache_path(cache_dir(), True).name == (
-        f"dsprites-procedural-v{ds.RENDERER_VERSION}-packed.npy"
+        f"dsprites-procedural-v{dr.RENDERER_VERSION}-packed.npy"
     )
 
 
@@ -378,12 +379,12 @@ def test_cache_dir_honours_the_environment(tmp_path: Path, monkeypatch: pytest.M
 def write_fixture(path: Path, n: int = 12) -> Path:
     """A small npz laid out like dsprites_ndarray_co1sh3sc6or40x32y32_64x64.npz."""
     idx = np.arange(n) * 997
-    metadata = np.array({"description": "fixture", "latents_sizes": ds.FACTOR_SIZES}, dtype=object)
+    metadata = np.array({"description": "fixture", "latents_sizes": dr.FACTOR_SIZES}, dtype=object)
     np.savez_compressed(
         path,
-        imgs=ds.render_indices(idx),
-        latents_classes=ds.latents_classes()[idx],
-        latents_values=ds.latents_values()[idx],
+        imgs=dr.render_indices(idx),
+        latents_classes=dr.latents_classes()[idx],
+        latents_values=dr.latents_values()[idx],
         metadata=metadata,
     )
     return path
@@ -396,9 +397,9 @@ def test_load_dsprites_reads_a_file_with_the_official_keys(tmp_path: Path) -> No
     data = ds.load_dsprites(path, md5=md5sum(path))
     assert data.source == "official" and len(data) == 12
     idx = np.arange(12) * 997
-    np.testing.assert_array_equal(data.images, ds.render_indices(idx))
+    np.testing.assert_array_equal(data.images, dr.render_indices(idx))
     np.testing.assert_array_equal(data.indices, idx)
-    np.testing.assert_array_equal(data.latents_values, ds.latents_values()[idx])
+    np.testing.assert_array_equal(data.latents_values, dr.latents_values()[idx])
 
 
 def test_load_dsprites_checksum_mismatch(tmp_path: Path) -> None:

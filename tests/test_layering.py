@@ -185,7 +185,8 @@ KNOWN_PRIVATE_IMPORTS: set[str] = set()
 
 
 def _reexported_names(path: Path) -> list[str]:
-    """Names in ``path``'s ``__all__`` that it imports from another seamlib module."""
+    """Names in ``path``'s ``__all__`` that it imports from another seamlib module, and any
+    ``*module.__all__`` in it or ``from seamlib... import *``."""
     tree = ast.parse(path.read_text(), str(path))
     imported = {
         a.asname or a.name
@@ -194,14 +195,17 @@ def _reexported_names(path: Path) -> list[str]:
         for a in node.names
     }
     public: list[str] = []
+    spread = []  # ``*other.__all__`` in __all__, ``from seamlib.x import *``
     for node in tree.body:
         if isinstance(node, ast.Assign) and any(
             isinstance(t, ast.Name) and t.id == "__all__" for t in node.targets
         ):
-            public = [
-                e.value for e in getattr(node.value, "elts", []) if isinstance(e, ast.Constant)
-            ]
-    return sorted(n for n in public if n in imported)
+            elts = getattr(node.value, "elts", [])
+            public = [e.value for e in elts if isinstance(e, ast.Constant)]
+            spread += [f"*{ast.unparse(e.value)}" for e in elts if isinstance(e, ast.Starred)]
+        if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("seamlib"):
+            spread += [f"{node.module}.*" for a in node.names if a.name == "*"]
+    return sorted([n for n in public if n in imported] + spread)
 
 
 def test_reexported_name_checker(tmp_path: Path) -> None:
@@ -211,6 +215,11 @@ def test_reexported_name_checker(tmp_path: Path) -> None:
         "__all__ = ['f', 'ps_align', 'array']\ndef f(): pass\n"
     )
     assert _reexported_names(mod) == ["ps_align"]
+    mod.write_text(
+        "from seamlib import align as _a\nfrom seamlib.align import *\n"
+        "__all__ = ['f', *_a.__all__]\ndef f(): pass\n"
+    )
+    assert _reexported_names(mod) == ["*_a.__all__", "seamlib.align.*"]
 
 
 def test_no_module_reexports_names() -> None:

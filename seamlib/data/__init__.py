@@ -12,20 +12,18 @@ Files are cached under ``$SEAMLIB_DATA`` (default ``~/.cache/seamlib``), see
 
 from seamlib.data._cache import DATA_ENV_VAR, cache_dir
 from seamlib.data.celeba import CELEBA_ATTRIBUTES, CelebA, load_celeba
-from seamlib.data.dsprites import (
+from seamlib.data.dsprites import DSprites, load_dsprites, procedural_dsprites
+from seamlib.data.dsprites_render import (
     FACTOR_NAMES,
     FACTOR_SIZES,
     N_IMAGES,
     RENDERER_VERSION,
     SHAPES,
-    DSprites,
     classes_to_values,
     factor_values,
     flat_index,
     latents_classes,
     latents_values,
-    load_dsprites,
-    procedural_dsprites,
     render,
     render_all,
     render_indices,

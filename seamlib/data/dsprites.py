@@ -17,24 +17,14 @@ from typing import Any
 
 import numpy as np
 
-from seamlib.data import dsprites_render as _render
 from seamlib.data._cache import cache_dir as _cache_dir
 from seamlib.data._cache import load_npy, save_npy_atomic, verify_md5
-from seamlib.data.dsprites_render import *  # noqa: F403
-from seamlib.data.dsprites_render import (  # noqa: F401 (the drawing rules: public, as before)
-    ELLIPSE_AXES,
-    ELLIPSE_POLYGON_AXES,
-    ELLIPSE_POLYGON_VERTICES,
+from seamlib.data.dsprites_render import (
     FACTOR_NAMES,
     FACTOR_SIZES,
-    HEART_SHIFT,
-    HEART_U,
-    HEART_V,
     IMAGE_SIZE,
     N_IMAGES,
     RENDERER_VERSION,
-    SQUARE_HALF,
-    SUBPIXEL,
     classes_to_values,
     flat_index,
     latents_classes,
@@ -45,7 +35,6 @@ from seamlib.data.dsprites_render import (  # noqa: F401 (the drawing rules: pub
 from seamlib.errors import ChecksumError, DataError
 
 __all__ = [
-    *_render.__all__,
     "DSPRITES_FILENAME",
     "DSPRITES_MD5",
     "DSPRITES_URL",

@@ -98,7 +98,7 @@ def _load_dsprites_npz(config: TrainConfig) -> TrainingData:
 
 
 def _from_dsprites(ds: Any, idx: np.ndarray | None, resolution: int = 64) -> TrainingData:
-    from seamlib.data.dsprites import VARYING_FACTORS
+    from seamlib.data.dsprites_render import VARYING_FACTORS
 
     source = ds if idx is None else ds[idx]
     classes = np.asarray(ds.latents_classes if idx is None else ds.latents_classes[idx])

@@ -42,7 +42,7 @@ from torch import Tensor
 
 from seamlib import metrics
 from seamlib.config import DspritesSizes, get_profile, project_root
-from seamlib.data.dsprites import VARYING_FACTORS
+from seamlib.data.dsprites_render import VARYING_FACTORS
 from seamlib.engine.models import ModelConfig, build_model
 from seamlib.experiments.common import (
     encode_dataset,
@@ -100,7 +100,7 @@ __all__ = [
     "load_results",
 ]
 
-#: The five varying dSprites factors (:data:`seamlib.data.dsprites.VARYING_FACTORS`).
+#: The five varying dSprites factors (:data:`seamlib.data.dsprites_render.VARYING_FACTORS`).
 FACTOR_NAMES: tuple[str, ...] = VARYING_FACTORS
 #: Latent dimension of the table runs (Bhowal et al. do not state d; we use the d of Fig. 5).
 TABLE_D = 10

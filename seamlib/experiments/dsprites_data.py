@@ -31,7 +31,7 @@ def training_indices(config: Mapping[str, Any]) -> np.ndarray | None:
     """Flat dSprites indices of the images a run trains on (None: all images, or not dSprites).
 
     The engine draws ``subset`` distinct images with ``numpy.random.default_rng(seed)``
-    (:func:`seamlib.data.dsprites.sample_indices`); this repeats the draw.
+    (:func:`seamlib.data.dsprites_render.sample_indices`); this repeats the draw.
 
     Examples
     --------

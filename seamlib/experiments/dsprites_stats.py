@@ -14,7 +14,7 @@ import numpy as np
 from scipy import stats
 
 from seamlib import metrics
-from seamlib.data.dsprites import VARYING_FACTORS
+from seamlib.data.dsprites_render import VARYING_FACTORS
 from seamlib.experiments.common import field, group_stats
 
 __all__ = [
@@ -54,7 +54,7 @@ def axis_match(codes: np.ndarray, factors: np.ndarray) -> float:
     codes : array, shape (n, d)
         Posterior means.
     factors : array, shape (n, 5)
-        Factor values in :data:`~seamlib.data.dsprites.VARYING_FACTORS` order.
+        Factor values in :data:`~seamlib.data.dsprites_render.VARYING_FACTORS` order.
 
     Returns
     -------

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
-from seamlib.data.dsprites import VARYING_FACTORS, VARYING_SIZES
+from seamlib.data.dsprites_render import VARYING_FACTORS, VARYING_SIZES
 from seamlib.metrics._validate import Array
 
 __all__ = [
