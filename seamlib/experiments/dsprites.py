@@ -819,16 +819,7 @@ def collect(
                 stale |= any(k not in summary for k in ("rotated", "top_k", "eq6_samples"))
                 summary = None if stale else summary
         if summary is None:
-            key = (str(cfg.get("dataset")), int(cfg.get("resolution", 64)))
-            if key not in heldout:
-                heldout[key] = heldout_data(
-                    sizes.eval_n,
-                    dataset=key[0],
-                    data_root=cfg.get("data_root"),
-                    exclude=exclude,
-                    resolution=key[1],
-                )
-            x, f = heldout[key]
+            x, f = _heldout_for(cfg, heldout, sizes.eval_n, exclude)
             summary = summarise_run(
                 run,
                 profile=prof.name,
@@ -884,6 +875,21 @@ def collect(
     return paths
 
 
+def _heldout_for(
+    cfg: Mapping[str, Any],
+    cache: dict[tuple[str, int], tuple[Tensor, np.ndarray]],
+    n: int,
+    exclude: np.ndarray,
+) -> tuple[Tensor, np.ndarray]:
+    """The held-out images of a run's data set and resolution, drawn once per collection."""
+    key = (str(cfg.get("dataset")), int(cfg.get("resolution", 64)))
+    if key not in cache:
+        cache[key] = heldout_data(
+            n, dataset=key[0], data_root=cfg.get("data_root"), exclude=exclude, resolution=key[1]
+        )
+    return cache[key]
+
+
 def _controls(
     rows: Sequence[Mapping[str, Any]],
     heldout: dict[tuple[str, int], tuple[Tensor, np.ndarray]],
@@ -897,16 +903,7 @@ def _controls(
     initialisation per (seed, beta) shared by both posteriors, as a seed is in training."""
     out = []
     for init, cfg in _control_configs(rows):
-        key = (str(cfg.get("dataset")), int(cfg.get("resolution", 64)))
-        if key not in heldout:
-            heldout[key] = heldout_data(
-                sizes.eval_n,
-                dataset=key[0],
-                data_root=cfg.get("data_root"),
-                exclude=exclude,
-                resolution=key[1],
-            )
-        x, f = heldout[key]
+        x, f = _heldout_for(cfg, heldout, sizes.eval_n, exclude)
         out.append(
             finite(
                 untrained_summary(
