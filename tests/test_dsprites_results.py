@@ -646,3 +646,28 @@ def test_paired_and_rotation_tests_decide_as_stated() -> None:
     d = trends["diag"]["jac_offdiag_per_x"]
     assert d["beta"] == pytest.approx(-1.0) and d["beta_p"] < 0.01 and d["n"] == 9
     assert np.isnan(trends["diag"]["hess_offdiag"]["beta"])  # missing measure: NaN
+
+
+def test_add_controls_to_a_stored_file(tiny_root: Path, tmp_path: Path) -> None:
+    """Controls from the configs alone (run folders gone): one per run of fig7 and tables,
+    one per grid point of fig5, on the file's own images; a file whose images cannot be
+    drawn again is refused."""
+    R.collect(tiny_root, tmp_path, profile="smoke")
+    for name in ("fig5", "fig7", "tables"):
+        path = R.add_controls(tmp_path / f"{name}.json")
+        doc = R.load_results(name, tmp_path)
+        assert len(doc["controls"]) == len(doc["runs"])
+        assert doc["controls_provenance"]["n_controls"] == len(doc["runs"])
+        assert all(
+            c["step"] == 0 and c["eval_id"] == doc["provenance"]["eval_id"] for c in doc["controls"]
+        )
+        if name != "fig5":
+            assert [c["variant"] for c in doc["controls"]] == [r["variant"] for r in doc["runs"]]
+        if name == "tables":
+            assert all(k in c for c in doc["controls"] for k in R.TABLE_METRICS)
+        assert path.stat().st_size > 0
+    doc = json.loads((tmp_path / "fig5.json").read_text())
+    doc["provenance"]["eval_id"] = "other"
+    (tmp_path / "fig5.json").write_text(json.dumps(doc))
+    with pytest.raises(ValueError, match="evaluation images drawn again"):
+        R.add_controls(tmp_path / "fig5.json")

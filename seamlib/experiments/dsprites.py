@@ -44,6 +44,7 @@ from seamlib import metrics
 from seamlib.config import DspritesSizes, get_profile, project_root
 from seamlib.data.dsprites_render import VARYING_FACTORS
 from seamlib.engine.models import ModelConfig, build_model
+from seamlib.engine.rundir import short_path
 from seamlib.experiments.common import (
     encode_dataset,
     encode_images,
@@ -91,6 +92,7 @@ __all__ = [
     "EQ6_SAMPLES",
     "CONTROL_SEED",
     "untrained_summary",
+    "add_controls",
     "TABLE_METRICS",
     "random_decoder_dto",
     "TABLE_COLUMNS",
@@ -511,6 +513,7 @@ def untrained_summary(
     init_seed: int | None = None,
     device: str | None = "cpu",
     eval_tag: str | None = None,
+    table_metrics: bool = False,
 ) -> dict[str, Any]:
     """The summary of :func:`summarise_run` for the *untrained* model of a run's ``config``.
 
@@ -542,7 +545,9 @@ def untrained_summary(
         torch.manual_seed(init)
         model = build_model(tc.model_config(tuple(x.shape[1:])))
     model.to(resolve_device(device)).eval()
-    fields, _, _ = _model_summary(model, x, factors, eq6_n=sizes.eq6_n, seed=seed)
+    fields, codes, _ = _model_summary(model, x, factors, eq6_n=sizes.eq6_n, seed=seed)
+    if table_metrics:
+        fields.update(_table_metrics(model, x, codes, factors, seed))
     return {
         "name": "untrained",
         "config": tc.to_dict(),
@@ -931,6 +936,85 @@ def _control_configs(rows: Sequence[Mapping[str, Any]]) -> list[tuple[int, dict[
     return [out[k] for k in sorted(out)]
 
 
+def add_controls(
+    path: str | Path,
+    *,
+    device: str | None = "cpu",
+    command: str | None = None,
+) -> Path:
+    """Add untrained controls to a stored results file whose run folders may be gone.
+
+    The controls need only the runs' configs: for ``fig5.json`` one per (seed, beta,
+    posterior) as :func:`collect` stores them, for ``fig7.json`` and ``tables.json`` one per
+    run (:data:`CONTROL_SEED` plus the run's index), each with its ``experiment`` and
+    ``variant``. They are evaluated on the file's own images, drawn again from its runs'
+    training subsets; the file's ``eval_id`` must match, else nothing is written. The file
+    gains ``controls`` and ``controls_provenance`` (this computation's commit and command).
+
+    Raises
+    ------
+    ValueError
+        The images drawn again are not the file's (another data set or renderer version).
+
+    Examples
+    --------
+    >>> from seamlib.experiments import dsprites as R
+    >>> R.add_controls("results/dsprites/cpu/fig7.json")  # doctest: +SKIP
+    """
+    from seamlib.provenance import provenance
+
+    path = Path(path)
+    doc = json.loads(path.read_text())
+    prov = doc["provenance"]
+    runs = doc["runs"]
+    exclude = np.unique(
+        np.concatenate(
+            [np.zeros(0, np.int64)]
+            + [t for r in runs if (t := training_indices(r["config"])) is not None]
+        )
+    )
+    tag = eval_id(heldout_indices(int(prov["n_eval"]), exclude=exclude))
+    if tag != prov.get("eval_id"):
+        raise ValueError(
+            f"{short_path(path)}: the evaluation images drawn again (eval_id {tag}) are not the "
+            f"ones its runs were evaluated on ({prov.get('eval_id')}); collect the runs again "
+            "with --controls instead."
+        )
+    heldout: dict[tuple[str, int], tuple[Tensor, np.ndarray]] = {}
+    configs: list[tuple[int, dict[str, Any], dict[str, Any]]]
+    if doc["experiment"] == "fig5":
+        configs = [(init, cfg, {}) for init, cfg in _control_configs(runs)]
+    else:
+        configs = [
+            (
+                CONTROL_SEED * (int(r["config"]["seed"]) + 1) + i,
+                dict(r["config"]),
+                {"experiment": r.get("experiment"), "variant": r.get("variant")},
+            )
+            for i, r in enumerate(runs)
+        ]
+    controls = []
+    for init, cfg, labels in configs:
+        x, f = _heldout_for(cfg, heldout, int(prov["n_eval"]), exclude)
+        summary = untrained_summary(
+            cfg,
+            x,
+            f,
+            profile=prov["profile"],
+            init_seed=init,
+            device=device,
+            eval_tag=tag,
+            table_metrics=doc["experiment"] == "tables",
+        )
+        controls.append(finite({**summary, **labels}))
+    doc["controls"] = controls
+    doc["controls_provenance"] = provenance(
+        profile=prov["profile"], device=device, command=command, n_controls=len(controls)
+    )
+    path.write_text(json.dumps(finite(doc, digits=6), separators=(",", ":")) + "\n")
+    return path
+
+
 def _with_stored(path: Path, rows: list[dict[str, Any]], tag: str) -> list[dict[str, Any]]:
     """``rows`` plus the runs already stored in ``path`` that ``rows`` lacks.
 
@@ -1007,6 +1091,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     g = sub.add_parser("grids", help="write experiments/dsprites_<experiment>.<profile>.json")
     g.add_argument("--profile", default=None)
     g.add_argument("--out", default=None, help="folder (default: experiments/)")
+    a = sub.add_parser("controls", help="add untrained controls to stored results files")
+    a.add_argument("files", nargs="+", help="results/dsprites/.../{fig5,fig7,tables}.json")
     c = sub.add_parser("collect", help="summarise runs into results/dsprites/*.json")
     c.add_argument("run_root")
     c.add_argument("--profile", default=None)
@@ -1028,6 +1114,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.cmd == "grids":
         for path in write_grids(args.profile, args.out).values():
             print(path)
+    elif args.cmd == "controls":
+        cmd = module_command("seamlib.experiments.dsprites", sys.argv[1:] if argv is None else argv)
+        for name in args.files:
+            print(add_controls(name, command=cmd))
     else:
         for path in collect(
             args.run_root,
