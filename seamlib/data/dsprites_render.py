@@ -102,8 +102,8 @@ def factor_values() -> tuple[np.ndarray, ...]:
 
     Examples
     --------
-    >>> from seamlib.data import dsprites
-    >>> [len(v) for v in dsprites.factor_values()]
+    >>> from seamlib.data import dsprites_render
+    >>> [len(v) for v in dsprites_render.factor_values()]
     [1, 3, 6, 40, 32, 32]
     """
     return (
@@ -127,8 +127,8 @@ def latents_classes() -> np.ndarray:
 
     Examples
     --------
-    >>> from seamlib.data import dsprites
-    >>> classes = dsprites.latents_classes()
+    >>> from seamlib.data import dsprites_render
+    >>> classes = dsprites_render.latents_classes()
     >>> classes.shape, classes[1].tolist()
     ((737280, 6), [0, 0, 0, 0, 0, 1])
     """
@@ -140,8 +140,8 @@ def classes_to_values(classes: ArrayLike) -> np.ndarray:
 
     Examples
     --------
-    >>> from seamlib.data import dsprites
-    >>> dsprites.classes_to_values([[0, 2, 5, 0, 31, 0]]).tolist()
+    >>> from seamlib.data import dsprites_render
+    >>> dsprites_render.classes_to_values([[0, 2, 5, 0, 31, 0]]).tolist()
     [[1.0, 3.0, 1.0, 0.0, 1.0, 0.0]]
     """
     cls = _check_classes(classes)
@@ -156,8 +156,8 @@ def latents_values() -> np.ndarray:
 
     Examples
     --------
-    >>> from seamlib.data import dsprites
-    >>> dsprites.latents_values().shape
+    >>> from seamlib.data import dsprites_render
+    >>> dsprites_render.latents_values().shape
     (737280, 6)
     """
     return classes_to_values(latents_classes())
@@ -168,8 +168,8 @@ def flat_index(classes: ArrayLike) -> np.ndarray:
 
     Examples
     --------
-    >>> from seamlib.data import dsprites
-    >>> int(dsprites.flat_index([0, 0, 0, 0, 1, 0]))  # posX class 1: one row of 32 posY
+    >>> from seamlib.data import dsprites_render
+    >>> int(dsprites_render.flat_index([0, 0, 0, 0, 1, 0]))  # posX class 1: one row of 32 posY
     32
     """
     cls = _check_classes(classes)
@@ -193,8 +193,8 @@ def sample_indices(n: int, seed: int) -> np.ndarray:
 
     Examples
     --------
-    >>> from seamlib.data import dsprites
-    >>> idx = dsprites.sample_indices(5, seed=0)
+    >>> from seamlib.data import dsprites_render
+    >>> idx = dsprites_render.sample_indices(5, seed=0)
     >>> idx.shape, bool((idx[1:] > idx[:-1]).all())
     ((5,), True)
     """
@@ -385,8 +385,8 @@ def render(
 
     Examples
     --------
-    >>> from seamlib.data import dsprites
-    >>> img = dsprites.render(0, 1.0, 0.0, 0.5, 0.5)  # a centred square at full scale
+    >>> from seamlib.data import dsprites_render
+    >>> img = dsprites_render.render(0, 1.0, 0.0, 0.5, 0.5)  # a centred square at full scale
     >>> img.shape, int(img.max())
     ((64, 64), 1)
     """
@@ -420,8 +420,8 @@ def render_indices(indices: ArrayLike, *, exact: bool = True) -> np.ndarray:
 
     Examples
     --------
-    >>> from seamlib.data import dsprites
-    >>> dsprites.render_indices([0, 1, 737279]).shape
+    >>> from seamlib.data import dsprites_render
+    >>> dsprites_render.render_indices([0, 1, 737279]).shape
     (3, 64, 64)
     """
     raw = np.asarray(indices)
@@ -462,8 +462,8 @@ def render_all(
 
     Examples
     --------
-    >>> from seamlib.data import dsprites
-    >>> packed = dsprites.render_all()  # about 30 CPU-seconds  # doctest: +SKIP
+    >>> from seamlib.data import dsprites_render
+    >>> packed = dsprites_render.render_all()  # about 30 CPU-seconds  # doctest: +SKIP
     """
     per_chunk = FACTOR_SIZES[4] * FACTOR_SIZES[5]
     n_chunks = N_IMAGES // per_chunk
