@@ -62,7 +62,8 @@ class DSprites:
     latents_classes : ndarray, shape (n, 6), int
         Factor classes of each image.
     latents_values : ndarray, shape (n, 6), optional
-        Factor values; default computed from the classes with :func:`factor_values`.
+        Factor values; default computed from the classes with
+        :func:`~seamlib.data.dsprites_render.factor_values`.
     source : str
         ``"procedural"`` or ``"official"``.
 
@@ -168,7 +169,8 @@ def procedural_dsprites(
     cache_dir : str or PathLike, optional
         Default ``$SEAMLIB_DATA`` or ``~/.cache/seamlib``.
     exact, workers
-        See :func:`render` and :func:`render_all`.
+        See :func:`~seamlib.data.dsprites_render.render` and
+        :func:`~seamlib.data.dsprites_render.render_all`.
     progress : bool
         Show a tqdm progress bar while rendering the full set (about 30 CPU-seconds).
 

@@ -15,7 +15,7 @@ by import-linter, ``pyproject.toml``), bottom to top:
   curves with ``evaluate``);
 * ``sweep``: grids of runs, their launchers and results table.
 
-The command line (``python -m seamlib``) is :mod:`seamlib.__main__`.
+The command line (``python -m seamlib``) lives in ``seamlib/__main__.py``.
 """
 
 __all__: list[str] = []

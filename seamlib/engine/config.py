@@ -68,6 +68,7 @@ RESOLUTIONS: tuple[int, ...] = (64, 32)
 levels 0, 1/4, ..., 1 are the Bernoulli targets (see :func:`seamlib.data.dsprites.pool`)."""
 
 SIZE_HINTS: dict[str, int] = {"dsprites": 737_280, "dsprites-npz": 737_280, "lfw": 100}
+"""Number of data points of the data sets whose size is known before loading them."""
 
 
 def dataset_size_hint(config: TrainConfig) -> int | None:
