@@ -762,9 +762,9 @@ def collect(
     With ``experiment`` (one of :data:`EXPERIMENTS`), ``run_root`` is that experiment's own
     folder (the ``root`` of a grid file that is not one of :func:`grids`, such as the
     Gaussian Fig. 5 grid), and only its file is written (a Fig. 5 folder's constant-beta runs
-    then make no ``fig7.json``). With ``controls``, ``fig5.json`` also holds ``controls``:
-    :func:`untrained_summary` of every (seed, beta, posterior) of its runs, on the same
-    images, each grid point from its own initialisation (:data:`CONTROL_SEED`).
+    then make no ``fig7.json``). With ``controls``, :func:`add_controls` then adds to
+    ``fig5.json`` the untrained model of every (seed, beta, posterior) of its runs, on the
+    same images, each grid point from its own initialisation (:data:`CONTROL_SEED`).
 
     Returns
     -------
@@ -872,11 +872,11 @@ def collect(
             ),
             "runs": rows,
         }
-        if name == "fig5" and controls:
-            doc["controls"] = _controls(rows, heldout, sizes, exclude, prof.name, device, tag)
         path = out / f"{name}.json"
         path.write_text(json.dumps(finite(doc, digits=6), separators=(",", ":")) + "\n")
         paths[name] = path
+    if controls and "fig5" in paths:
+        add_controls(paths["fig5"], device=device, command=command)
     return paths
 
 
@@ -893,30 +893,6 @@ def _heldout_for(
             n, dataset=key[0], data_root=cfg.get("data_root"), exclude=exclude, resolution=key[1]
         )
     return cache[key]
-
-
-def _controls(
-    rows: Sequence[Mapping[str, Any]],
-    heldout: dict[tuple[str, int], tuple[Tensor, np.ndarray]],
-    sizes: DspritesSizes,
-    exclude: np.ndarray,
-    profile: str,
-    device: str | None,
-    tag: str,
-) -> list[dict[str, Any]]:
-    """:func:`untrained_summary` of each (seed, beta, posterior) of the Fig. 5 ``rows``, one
-    initialisation per (seed, beta) shared by both posteriors, as a seed is in training."""
-    out = []
-    for init, cfg in _control_configs(rows):
-        x, f = _heldout_for(cfg, heldout, sizes.eval_n, exclude)
-        out.append(
-            finite(
-                untrained_summary(
-                    cfg, x, f, profile=profile, init_seed=init, device=device, eval_tag=tag
-                )
-            )
-        )
-    return out
 
 
 CONTROL_SEED = 1_000

@@ -28,6 +28,11 @@ __all__ = [
     "diagonality_trends",
     "paired_test",
     "rotation_test",
+    "trend_test",
+    "welch_less",
+    "combined_z",
+    "mean_margin",
+    "fig7_margins",
     "paired_runs",
     "fig7_label",
     "fig7_stats",
@@ -399,6 +404,119 @@ def rotation_test(
         "rotated": float(np.mean([b for _, b in pairs])) if n else float("nan"),
         "p": p,
         "n_favour": float((d > 0).sum()),
+    }
+
+
+def trend_test(
+    rows: Iterable[Mapping[str, Any]],
+    key: str,
+    posterior: str,
+    alternative: str = "greater",
+) -> tuple[float, float]:
+    """Spearman's rho of ``key`` (dotted keys allowed) against ``log10(beta)`` over one
+    posterior's runs, with the one-sided p-value of ``alternative`` ("greater": rises).
+
+    Examples
+    --------
+    >>> from seamlib.experiments.dsprites_stats import trend_test
+    >>> rows = [{"config": {"posterior": "diag", "beta": b}, "mig": b} for b in (0.1, 1, 2, 4)]
+    >>> rho, p = trend_test(rows, "mig", "diag")
+    >>> rho, round(p, 3)
+    (1.0, 0.0)
+    """
+    sel = [r for r in rows if r["config"]["posterior"] == posterior]
+    beta = [math.log10(float(r["config"]["beta"])) for r in sel]
+    return spearman_test(beta, [field(r, key) for r in sel], alternative=alternative)
+
+
+def welch_less(low: Mapping[str, float], high: Mapping[str, float]) -> float:
+    """One-sided Welch t-test of 'mean of ``low`` < mean of ``high``' from summaries
+    ``{"mean", "std", "n"}`` (as :func:`seamlib.experiments.common.group_stats` gives).
+
+    Examples
+    --------
+    >>> from seamlib.experiments.dsprites_stats import welch_less
+    >>> a, b = {"mean": 0.1, "std": 0.05, "n": 5}, {"mean": 0.5, "std": 0.05, "n": 5}
+    >>> welch_less(a, b) < 0.001, welch_less(b, a) > 0.999
+    (True, True)
+    """
+    res = stats.ttest_ind_from_stats(
+        low["mean"],
+        low["std"],
+        low["n"],
+        high["mean"],
+        high["std"],
+        high["n"],
+        equal_var=False,
+        alternative="less",
+    )
+    return float(res.pvalue)
+
+
+def combined_z(ours: Mapping[str, float], published: Sequence[float]) -> float:
+    """``|our mean - published mean| / sqrt(sd_ours^2 + sd_paper^2)``: the distance of our
+    value from a published (mean, sd) in units of both spreads combined.
+
+    Examples
+    --------
+    >>> from seamlib.experiments.dsprites_stats import combined_z
+    >>> combined_z({"mean": 0.5, "std": 0.3}, (0.0, 0.4))
+    1.0
+    """
+    return float(abs(ours["mean"] - published[0]) / math.hypot(ours["std"], published[1]))
+
+
+def mean_margin(low: Sequence[float], high: Sequence[float]) -> float:
+    """How far the mean of ``low`` lies below that of ``high`` (each ``(mean, sd)``), minus
+    the larger sd: positive when 'low < high' holds beyond the seed spread.
+
+    Examples
+    --------
+    >>> from seamlib.experiments.dsprites_stats import mean_margin
+    >>> mean_margin((1.0, 0.25), (2.0, 0.5)), mean_margin((1.0, 0.25), (1.25, 0.5))
+    (0.5, -0.25)
+    """
+    return float((high[0] - low[0]) - max(low[1], high[1]))
+
+
+def fig7_margins(stat: Mapping[str, Mapping[str, Any]], labels: Sequence[str]) -> dict[str, float]:
+    """Fig. 7's four predictions as margins beyond the seed sd (positive: it holds).
+
+    ``stat`` is :func:`fig7_stats`; ``labels`` names its constant large-beta, constant
+    small-beta and annealed variants, in that order.
+
+    Returns
+    -------
+    dict
+        ``recon_nearer_small`` (the annealed reconstruction error is nearer the small-beta
+        one than the large-beta one by more than the largest sd of the three),
+        ``mig_nearer_large`` (the same for MIG and the large beta), ``recon_below_large``
+        and ``mig_above_small`` (:func:`mean_margin` of the annealed runs against one
+        baseline).
+
+    Examples
+    --------
+    >>> from seamlib.experiments.dsprites_stats import fig7_margins
+    >>> stat = {"hi": {"recon_nll": (20.0, 1.0), "mig": (0.3, 0.01)},
+    ...         "lo": {"recon_nll": (10.0, 1.0), "mig": (0.0, 0.01)},
+    ...         "an": {"recon_nll": (11.0, 1.0), "mig": (0.25, 0.01)}}
+    >>> m = fig7_margins(stat, ["hi", "lo", "an"])
+    >>> [round(m[k], 2) for k in ("recon_nearer_small", "mig_nearer_large")]
+    [7.0, 0.19]
+    >>> [round(m[k], 2) for k in ("recon_below_large", "mig_above_small")]
+    [8.0, 0.24]
+    """
+    hi, lo, an = (stat[v] for v in labels)
+
+    def nearer(key: str, near: Mapping[str, Any], far: Mapping[str, Any]) -> float:
+        sd = max(an[key][1], near[key][1], far[key][1])
+        return float(abs(an[key][0] - far[key][0]) - abs(an[key][0] - near[key][0]) - sd)
+
+    return {
+        "recon_nearer_small": nearer("recon_nll", lo, hi),
+        "mig_nearer_large": nearer("mig", hi, lo),
+        "recon_below_large": mean_margin(an["recon_nll"], hi["recon_nll"]),
+        "mig_above_small": mean_margin(lo["mig"], an["mig"]),
     }
 
 
