@@ -1,5 +1,5 @@
-"""The paper's experiments on trained VAEs: dSprites (Fig. 5, Fig. 7, the published tables)
-and faces (CelebA / LFW).
+"""The paper's experiments on trained VAEs: dSprites (Fig. 5, Fig. 7, the published tables),
+faces (CelebA / LFW) and the small VAEs of the chapter on C1 and C2.
 
 * ``common``: summary code shared by both (Eq. 6 terms of a trained VAE, encoding, stored
   images, run status and time, the fields every run summary holds, standard JSON,
@@ -8,6 +8,8 @@ and faces (CelebA / LFW).
   ``dsprites_data`` (training subsets, held-out images) and ``dsprites_stats`` (statistics);
 * ``faces``: grids, per-run summaries and claim statistics of the faces chapter, with
   ``faces_data`` (which data set, the CelebA fixture, held-out faces);
+* ``small_vaes``: the small VAEs on the ``c1c2`` generator (P1 and Lemma 4.1, diagonal
+  against full posteriors), and how that comparison changes with the training size;
 * ``published``: the published numbers our results are set beside, as data.
 
 Experiments sit on top of the engine: they write grids, train through
