@@ -585,7 +585,7 @@ def test_collect_one_experiment_folder_with_untrained_controls(
         (ctrl,) = [c for c in controls if c["config"]["beta"] == run["config"]["beta"]]
         assert ctrl["config"]["posterior"] == run["config"]["posterior"]
         assert ctrl["step"] == 0 and ctrl["status"] == "complete"
-        assert ctrl["init_seed"] >= R.CONTROL_SEED  # apart from every training seed
+        assert ctrl["init_seed"] >= common.CONTROL_SEED  # apart from every training seed
         for key in ("mig", "rotated", "top_k", "jac_offdiag_per_x", "eq6_samples"):
             assert key in ctrl and key in run
         assert run["top_k"]["k"] == R.TOP_K

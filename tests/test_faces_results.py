@@ -17,6 +17,7 @@ from seamlib.engine.models import VAE
 from seamlib.engine.sweep import expand_grid
 from seamlib.engine.train import train
 from seamlib.errors import ConfigError, DataError
+from seamlib.experiments import common
 from seamlib.experiments import faces as fr
 from seamlib.experiments import faces_data as fd
 from seamlib.metrics.offdiag import offdiag_active
@@ -145,23 +146,50 @@ def _row(post: str, beta: float, seed: int, jac: float, aas: float | None = None
 def test_compare_and_claim_rows() -> None:
     rows = [
         _row("diag", 1.0, 0, 0.1),
-        _row("diag", 1.0, 1, 0.3),
+        _row("diag", 1.0, 1, 0.12),
+        _row("diag", 1.0, 2, 0.11),
         _row("full", 1.0, 0, 0.5),
-        _row("diag", 4.0, 0, 0.6),
+        _row("full", 1.0, 1, 0.55),
+        _row("full", 1.0, 2, 0.52),
+        _row("diag", 4.0, 0, 0.1),
+        _row("diag", 4.0, 1, 0.6),
         _row("full", 4.0, 0, 0.4),
+        _row("full", 4.0, 1, 0.3),
     ]
     comp = fr.compare(rows, "jac_offdiag")
-    assert comp[1.0]["diag"] == pytest.approx(0.2) and comp[1.0]["n_diag"] == 2
-    assert comp[1.0]["diff"] == pytest.approx(-0.3)
-    assert comp[4.0]["diff"] == pytest.approx(0.2)
+    assert comp[1.0]["diag"] == pytest.approx(0.11) and comp[1.0]["n_diag"] == 3
+    assert comp[4.0]["diff"] == pytest.approx(0.0)
     doc = {"dataset": "lfw", "data_note": "LFW", "provenance": {"seeds": [0, 1]}, "runs": rows}
     checks = fr.claim_rows(doc)
     assert [c["key"] for c in checks] == ["jac_offdiag", "jac_offdiag"]  # no hess, no aas
+    # beta = 1 is separated beyond the seed spread; beta = 4 has equal means: undetermined
     assert [c["holds"] for c in checks] == [True, False]
-    assert all(c["op"] == "<" and "LFW" in c["note"] for c in checks)
-    rows_aas = [_row("diag", 1.0, 0, 0.1, 0.4), _row("full", 1.0, 0, 0.2, 0.3)]
+    assert checks[0]["measured"] < 1e-3 and checks[1]["measured"] == pytest.approx(0.5)
+    assert all(c["op"] == "<" and "Welch" in c["item"] and "LFW" in c["note"] for c in checks)
+    # a lower mean inside the seed spread does not hold
+    spread = [_row("diag", 1.0, s, v) for s, v in enumerate((0.1, 0.5))] + [
+        _row("full", 1.0, s, v) for s, v in enumerate((0.2, 0.6))
+    ]
+    (row,) = fr.claim_rows({**doc, "runs": spread})
+    assert row["diag"] < row["full"] and not row["holds"]
+    rows_aas = [_row(p, 1.0, s, 0.1, a + 0.01 * s) for p, a in (("diag", 0.4), ("full", 0.2))
+                for s in range(3)]  # fmt: skip
     aas = [c for c in fr.claim_rows({**doc, "runs": rows_aas}) if c["key"] == "aas"]
-    assert len(aas) == 1 and aas[0]["op"] == ">" and aas[0]["holds"]
+    assert len(aas) == 1 and "diagonal above full" in aas[0]["item"] and aas[0]["holds"]
+    # one seed per posterior: no test
+    (one,) = fr.claim_rows({**doc, "runs": [_row("diag", 1.0, 0, 0.1), _row("full", 1.0, 0, 0.5)]})
+    assert not one["holds"] and np.isnan(one["measured"])
+
+
+def test_claim_rows_of_the_controls_use_the_controls() -> None:
+    runs = [
+        _row(p, 1.0, s, v + 0.01 * s) for p, v in (("diag", 0.1), ("full", 0.5)) for s in range(3)
+    ]
+    ctrl = [_row(p, 1.0, s, 0.3 + 0.01 * s) for p in ("diag", "full") for s in range(3)]
+    doc = {"dataset": "lfw", "provenance": {}, "runs": runs, "controls": ctrl}
+    (trained,), (control,) = fr.claim_rows(doc), fr.claim_rows(doc, controls=True)
+    assert trained["holds"] and not control["holds"]
+    assert control["item"] == trained["item"] and control["note"].startswith("untrained")
 
 
 # --------------------------------------------------------------------------------------
@@ -206,6 +234,25 @@ def test_collect_and_load(lfw_runs: Path, tmp_path: Path, monkeypatch: pytest.Mo
         fr.load_results("celeba", tmp_path)
     with pytest.raises(FileNotFoundError, match="No trained runs"):
         fr.collect(tmp_path, tmp_path / "x.json")
+
+
+def test_add_controls_from_the_configs_alone(
+    lfw_runs: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SEAMLIB_PROFILE", "smoke")
+    path = fr.collect(lfw_runs, tmp_path / "lfw.json", dataset="lfw")
+    fr.add_controls(path, command="test")
+    doc = json.loads(path.read_text())
+    ctrl = doc["controls"]
+    assert [c["config"] for c in ctrl] == [r["config"] for r in doc["runs"]]
+    assert [c["init_seed"] for c in ctrl] == [common.CONTROL_SEED + i for i in range(2)]
+    assert all(c["step"] == 0 and "images" not in c for c in ctrl)
+    assert doc["controls_provenance"]["command"] == "test"
+    # the control is the untrained model: another initialisation than the trained run's
+    assert ctrl[0]["jac_term"] != doc["runs"][0]["jac_term"]
+    x, _, _ = fr.heldout_faces("lfw", 100)
+    again = fr.untrained_summary(ctrl[0]["config"], x, None, init_seed=ctrl[0]["init_seed"])
+    np.testing.assert_allclose(again["jac_term"], ctrl[0]["jac_term"], rtol=1e-9)
 
 
 def test_ensure_results_trains_through_the_sweep_once(

@@ -25,11 +25,16 @@ import torch
 from torch import Tensor
 
 from seamlib.config import project_root
+from seamlib.engine.config import TrainConfig, resolve_device
+from seamlib.engine.models import VAE, build_model
 from seamlib.metrics.offdiag import offdiag_active, offdiag_per_matrix
 from seamlib.theory.eq6 import point_terms
 
 __all__ = [
+    "CONTROL_SEED",
     "EVAL_SEED",
+    "untrained_model",
+    "welch_less",
     "model_eq6_terms",
     "encode_dataset",
     "traversal_latents",
@@ -512,3 +517,63 @@ def read_results(path: Path, produce: str) -> dict[str, Any]:
         raise FileNotFoundError(f"{path} does not exist. Produce it with {produce}.")
     doc: dict[str, Any] = json.loads(path.read_text())
     return doc
+
+
+CONTROL_SEED = 1_000
+"""Untrained controls are initialised from ``CONTROL_SEED * (seed + 1) + i`` (``i``: the
+grid point's or run's index), apart from every training seed."""
+
+
+def untrained_model(
+    config: Mapping[str, Any],
+    data_shape: Sequence[int],
+    init_seed: int,
+    device: str | None = "cpu",
+) -> VAE:
+    """The untrained model of a run's ``config``: the negative control of checks on it.
+
+    The same architecture, posterior and likelihood as the run, initialised as a training
+    run is at step 0 (``torch.manual_seed(init_seed)``, then the model), without touching
+    the caller's random state; in evaluation mode on ``device``.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from seamlib.experiments.common import untrained_model
+    >>> cfg = {"dataset": "lfw", "architecture": "mlp", "hidden": [8], "latent_dim": 2,
+    ...        "posterior": "full", "likelihood": "gaussian"}
+    >>> a, b = untrained_model(cfg, (1, 5, 5), 3), untrained_model(cfg, (1, 5, 5), 3)
+    >>> a.posterior, all(torch.equal(p, q) for p, q in zip(a.parameters(), b.parameters()))
+    ('full', True)
+    """
+    tc = TrainConfig.from_dict(dict(config))
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(int(init_seed))
+        model = build_model(tc.model_config(tuple(int(n) for n in data_shape)))
+    return model.to(resolve_device(device)).eval()
+
+
+def welch_less(low: Mapping[str, float], high: Mapping[str, float]) -> float:
+    """One-sided Welch t-test of 'mean of ``low`` < mean of ``high``' from summaries
+    ``{"mean", "std", "n"}`` (as :func:`group_stats` gives).
+
+    Examples
+    --------
+    >>> from seamlib.experiments.common import welch_less
+    >>> a, b = {"mean": 0.1, "std": 0.05, "n": 5}, {"mean": 0.5, "std": 0.05, "n": 5}
+    >>> welch_less(a, b) < 0.001, welch_less(b, a) > 0.999
+    (True, True)
+    """
+    from scipy import stats
+
+    res = stats.ttest_ind_from_stats(
+        low["mean"],
+        low["std"],
+        low["n"],
+        high["mean"],
+        high["std"],
+        high["n"],
+        equal_var=False,
+        alternative="less",
+    )
+    return float(res.pvalue)

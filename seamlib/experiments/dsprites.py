@@ -46,6 +46,7 @@ from seamlib.data.dsprites_render import VARYING_FACTORS
 from seamlib.engine.models import ModelConfig, build_model
 from seamlib.engine.rundir import short_path
 from seamlib.experiments.common import (
+    CONTROL_SEED,
     encode_dataset,
     encode_images,
     eq6_fields,
@@ -58,6 +59,7 @@ from seamlib.experiments.common import (
     run_fields,
     run_status,
     traversal_latents,
+    untrained_model,
 )
 from seamlib.experiments.dsprites_data import (
     eval_id,
@@ -90,7 +92,6 @@ __all__ = [
     "TOP_K",
     "top_latents",
     "EQ6_SAMPLES",
-    "CONTROL_SEED",
     "untrained_summary",
     "add_controls",
     "TABLE_METRICS",
@@ -536,15 +537,12 @@ def untrained_summary(
     >>> s["step"], len(s["mi"]), s["config"]["posterior"], s["init_seed"]
     (0, 3, 'diag', 0)
     """
-    from seamlib.engine.config import TrainConfig, resolve_device
+    from seamlib.engine.config import TrainConfig
 
     sizes = get_profile(profile).dsprites
     tc = TrainConfig.from_dict(dict(config))
     init = tc.seed if init_seed is None else int(init_seed)
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(init)
-        model = build_model(tc.model_config(tuple(x.shape[1:])))
-    model.to(resolve_device(device)).eval()
+    model = untrained_model(config, x.shape[1:], init, device)
     fields, codes, _ = _model_summary(model, x, factors, eq6_n=sizes.eq6_n, seed=seed)
     if table_metrics:
         fields.update(_table_metrics(model, x, codes, factors, seed))
@@ -764,7 +762,8 @@ def collect(
     Gaussian Fig. 5 grid), and only its file is written (a Fig. 5 folder's constant-beta runs
     then make no ``fig7.json``). With ``controls``, :func:`add_controls` then adds to
     ``fig5.json`` the untrained model of every (seed, beta, posterior) of its runs, on the
-    same images, each grid point from its own initialisation (:data:`CONTROL_SEED`).
+    same images, each grid point from its own initialisation
+    (:data:`~seamlib.experiments.common.CONTROL_SEED`).
 
     Returns
     -------
@@ -895,11 +894,6 @@ def _heldout_for(
     return cache[key]
 
 
-CONTROL_SEED = 1_000
-"""Untrained control of grid point (seed, beta index i): initialised from
-``CONTROL_SEED * (seed + 1) + i``, apart from every training seed."""
-
-
 def _control_configs(rows: Sequence[Mapping[str, Any]]) -> list[tuple[int, dict[str, Any]]]:
     """(initialisation seed, config) for each (seed, beta, posterior) of ``rows``."""
     betas = sorted({float(r["config"]["beta"]) for r in rows}, reverse=True)
@@ -922,10 +916,11 @@ def add_controls(
 
     The controls need only the runs' configs: for ``fig5.json`` one per (seed, beta,
     posterior) as :func:`collect` stores them, for ``fig7.json`` and ``tables.json`` one per
-    run (:data:`CONTROL_SEED` plus the run's index), each with its ``experiment`` and
-    ``variant``. They are evaluated on the file's own images, drawn again from its runs'
-    training subsets; the file's ``eval_id`` must match, else nothing is written. The file
-    gains ``controls`` and ``controls_provenance`` (this computation's commit and command).
+    run (:data:`~seamlib.experiments.common.CONTROL_SEED` plus the run's index), each with
+    its ``experiment`` and ``variant``. They are evaluated on the file's own images, drawn
+    again from its runs' training subsets; the file's ``eval_id`` must match, else nothing is
+    written. The file gains ``controls`` and ``controls_provenance`` (this computation's
+    commit and command).
 
     Raises
     ------

@@ -29,7 +29,6 @@ __all__ = [
     "paired_test",
     "rotation_test",
     "trend_test",
-    "welch_less",
     "combined_z",
     "mean_margin",
     "fig7_margins",
@@ -427,30 +426,6 @@ def trend_test(
     sel = [r for r in rows if r["config"]["posterior"] == posterior]
     beta = [math.log10(float(r["config"]["beta"])) for r in sel]
     return spearman_test(beta, [field(r, key) for r in sel], alternative=alternative)
-
-
-def welch_less(low: Mapping[str, float], high: Mapping[str, float]) -> float:
-    """One-sided Welch t-test of 'mean of ``low`` < mean of ``high``' from summaries
-    ``{"mean", "std", "n"}`` (as :func:`seamlib.experiments.common.group_stats` gives).
-
-    Examples
-    --------
-    >>> from seamlib.experiments.dsprites_stats import welch_less
-    >>> a, b = {"mean": 0.1, "std": 0.05, "n": 5}, {"mean": 0.5, "std": 0.05, "n": 5}
-    >>> welch_less(a, b) < 0.001, welch_less(b, a) > 0.999
-    (True, True)
-    """
-    res = stats.ttest_ind_from_stats(
-        low["mean"],
-        low["std"],
-        low["n"],
-        high["mean"],
-        high["std"],
-        high["n"],
-        equal_var=False,
-        alternative="less",
-    )
-    return float(res.pvalue)
 
 
 def combined_z(ours: Mapping[str, float], published: Sequence[float]) -> float:

@@ -10,8 +10,9 @@ small JSON files under ``results/faces/`` (:func:`collect`) that the chapter ren
     python -m seamlib.experiments.faces grids --profile laptop --dataset lfw  # experiments/
     python -m seamlib sweep experiments/faces_lfw.laptop.json             # the engine trains
     python -m seamlib results runs/faces/laptop/lfw                       # the engine's table
-    python -m seamlib.experiments.faces collect runs/faces/laptop/lfw --dataset lfw
-    # -> results/faces/lfw.json
+    python -m seamlib.experiments.faces collect runs/faces/laptop/lfw --dataset lfw --controls
+    # -> results/faces/lfw.json, with the untrained control of every run
+    python -m seamlib.experiments.faces controls results/faces/lfw.json  # controls alone
 
 Data sets
 ---------
@@ -62,6 +63,7 @@ from seamlib import metrics
 from seamlib.config import get_profile, project_root
 from seamlib.errors import ConfigError
 from seamlib.experiments.common import (
+    CONTROL_SEED,
     decode_images,
     encode_dataset,
     encode_images,
@@ -75,6 +77,8 @@ from seamlib.experiments.common import (
     run_fields,
     run_status,
     traversal_latents,
+    untrained_model,
+    welch_less,
 )
 from seamlib.experiments.faces_data import (
     CELEBA_ENV,
@@ -83,6 +87,7 @@ from seamlib.experiments.faces_data import (
     heldout_faces,
     make_celeba_fixture,
 )
+from seamlib.provenance import module_command
 
 __all__ = [
     "IMAGE_LEVELS",
@@ -90,7 +95,9 @@ __all__ = [
     "write_grid",
     "c1_c2_scores",
     "summarise_run",
+    "untrained_summary",
     "collect",
+    "add_controls",
     "load_results",
     "ensure_results",
     "compare",
@@ -409,20 +416,44 @@ def summarise_run(
         dataset = "lfw" if config.dataset == "lfw" else "celeba"
     if x is None:
         x, attributes, _ = heldout_faces(dataset, sizes.eval_n, data_root=config.data_root)
+    out = finite(
+        {
+            "name": run_dir.name,
+            "dataset": dataset,
+            **run_fields(run_dir, config.to_dict(), info),
+            **_model_fields(model, x, attributes, sizes, images=images, seed=seed),
+        }
+    )
+    (run_dir / "faces_summary.json").write_text(json.dumps(out))
+    return out
+
+
+def _model_fields(
+    model: Any,
+    x: Tensor,
+    attributes: np.ndarray | None,
+    sizes: Any,
+    *,
+    images: bool,
+    seed: int,
+    n_active: int | None = None,
+) -> dict[str, Any]:
+    """The fields of a summary that come from the model and the images (:func:`summarise_run`);
+    with ``n_active``, the ``n_active`` latents of largest code variance count as active."""
     dev = next(model.parameters()).device
     gen = torch.Generator(device=dev).manual_seed(seed)
     means, nll, mse = encode_dataset(model, x)
     codes = means.double().numpy()
     active = np.asarray(metrics.active_latents(codes))
+    if n_active is not None:
+        active = np.zeros(codes.shape[1], dtype=bool)
+        active[np.argsort(-codes.var(axis=0), kind="stable")[:n_active]] = True
     n6 = min(sizes.eq6_n, x.shape[0])
     with torch.no_grad():
         kl = float(model.encode(x[:n6].to(dev)).kl().mean())
     a, b = model_eq6_terms(model, x[:n6], generator=gen)
     scores = c1_c2_scores(model, means[:n6], active, n_c2=sizes.c2_n)
     out: dict[str, Any] = {
-        "name": run_dir.name,
-        "dataset": dataset,
-        **run_fields(run_dir, config.to_dict(), info),
         "n_eval": int(x.shape[0]),
         "recon_nll": float(nll.mean()),
         "recon_mse": float(mse.mean()),
@@ -444,9 +475,55 @@ def summarise_run(
         )
     if images:
         out["images"] = _images(model, x, [int(j) for j in order], sizes, gen)
-    out = finite(out)
-    (run_dir / "faces_summary.json").write_text(json.dumps(out))
     return out
+
+
+def untrained_summary(
+    config: Mapping[str, Any],
+    x: Tensor,
+    attributes: np.ndarray | None,
+    *,
+    init_seed: int,
+    n_active: int | None = None,
+    profile: str | None = None,
+    seed: int = 0,
+    device: str | None = "cpu",
+) -> dict[str, Any]:
+    """The summary of :func:`summarise_run` for the *untrained* model of a run's ``config``.
+
+    The negative control of the faces checks: the same architecture, posterior and
+    likelihood, initialised from ``init_seed`` as a training run is at step 0
+    (:func:`seamlib.experiments.common.untrained_model`), evaluated on the same images with
+    the same fields (no stored images). An untrained encoder's codes barely vary, so no
+    latent passes the activity threshold; with ``n_active`` (the trained run's count), the
+    off-diagonals are taken over that many latents of largest code variance instead, the
+    same size of comparison as the trained run's.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from seamlib.experiments.faces import untrained_summary
+    >>> cfg = {"dataset": "lfw", "architecture": "mlp", "hidden": [16], "latent_dim": 3,
+    ...        "posterior": "diag", "likelihood": "gaussian", "seed": 0}
+    >>> s = untrained_summary(cfg, torch.rand(12, 1, 25, 25), None, init_seed=7, n_active=2,
+    ...                       profile="smoke")
+    >>> s["step"], s["init_seed"], len(s["jac_term"]), s["n_active"]
+    (0, 7, 3, 2)
+    """
+    sizes = get_profile(profile).faces
+    model = untrained_model(config, x.shape[1:], init_seed, device)
+    return finite(
+        {
+            "name": "untrained",
+            "config": dict(config),
+            "status": "complete",  # an untrained model is what it is: a complete control
+            "init_seed": int(init_seed),
+            "step": 0,
+            **_model_fields(
+                model, x, attributes, sizes, images=False, seed=seed, n_active=n_active
+            ),
+        }
+    )
 
 
 # ======================================================================================
@@ -559,6 +636,67 @@ def load_results(
         f"`python -m seamlib sweep experiments/faces_{dataset}.<profile>.json`, then "
         f"`python -m seamlib.experiments.faces collect RUN_ROOT --dataset {dataset}`",
     )
+
+
+def add_controls(
+    path: str | os.PathLike[str],
+    *,
+    profile: str | None = None,
+    device: str | None = "cpu",
+    command: str | None = None,
+) -> Path:
+    """Add untrained controls to a stored faces results file (its run folders may be gone).
+
+    One control per stored run, from the run's config alone: the untrained model
+    (:func:`untrained_summary`, over as many latents as the run has active) initialised from
+    ``CONTROL_SEED * (seed + 1) + i`` (:data:`~seamlib.experiments.common.CONTROL_SEED`, ``i``
+    the run's index), evaluated on the same images (:func:`heldout_faces` of the file's data
+    set and size). The file gains ``controls`` and ``controls_provenance``.
+
+    Raises
+    ------
+    ValueError
+        The images drawn again are not as many as the file's runs were evaluated on.
+
+    Examples
+    --------
+    >>> from seamlib.experiments import faces as F
+    >>> F.add_controls("results/faces/lfw.json")  # doctest: +SKIP
+    """
+    from seamlib.provenance import provenance
+
+    path = Path(path)
+    doc = json.loads(path.read_text())
+    runs = doc["runs"]
+    n_eval = int(doc["provenance"]["n_eval"])
+    data_root = next((r["config"].get("data_root") for r in runs), None)
+    x, attrs, _ = heldout_faces(doc["dataset"], n_eval, data_root=data_root)
+    if x.shape[0] != n_eval:
+        raise ValueError(
+            f"{path}: {x.shape[0]} evaluation images drawn again, but its runs were evaluated "
+            f"on {n_eval}; collect the runs again instead."
+        )
+    controls = [
+        untrained_summary(
+            r["config"],
+            x,
+            attrs,
+            init_seed=CONTROL_SEED * (int(r["config"]["seed"]) + 1) + i,
+            n_active=int(r["n_active"]),
+            profile=profile,
+            device=device,
+        )
+        for i, r in enumerate(runs)
+    ]
+    doc["controls"] = controls
+    doc["controls_provenance"] = provenance(
+        profile=get_profile(profile).name,
+        seeds=[c["init_seed"] for c in controls],
+        device=device,
+        command=command,
+    )
+    path.write_text(json.dumps(finite(doc), separators=(",", ":")) + "\n")
+    return path
 
 
 def ensure_results(
@@ -684,49 +822,57 @@ def _values(rows: Sequence[Mapping[str, Any]], key: str, post: str, beta: float)
     return [float("nan") if r.get(key) is None else float(r[key]) for r in sel]
 
 
-def claim_rows(doc: Mapping[str, Any]) -> list[dict[str, Any]]:
+def claim_rows(doc: Mapping[str, Any], *, controls: bool = False) -> list[dict[str, Any]]:
     """The checks of claim ``faces`` for a results document (one per quantity and beta).
 
-    Each row: ``item`` (what is compared), ``measured`` (diag mean minus full mean),
-    ``op`` (``"<"`` when the claim predicts a smaller value for diagonal posteriors,
-    ``">"`` for a larger one), ``expected`` (0), ``holds``, the means ``diag`` and ``full``,
-    the per-seed ``diag_values`` and ``full_values``, and ``note`` (the data set, seeds and
-    profile that produced the number). AAS rows appear only for data
-    with attributes (CelebA).
+    Each check is a one-sided Welch t-test over the seeds of 'diagonal below full' for the
+    off-diagonals (above, for AAS). Each row: ``item``, ``measured`` (the p-value),
+    ``expected`` (0.05), ``op`` (``"<"``), ``holds``, the means ``diag`` and ``full``, the
+    per-seed ``diag_values`` and ``full_values``, and ``note`` (the data set, seeds and
+    profile that produced the number). AAS rows appear only for data with attributes
+    (CelebA). With ``controls``, the same rows for the file's untrained ``controls``.
 
     Examples
     --------
     >>> from seamlib.experiments import faces as F
-    >>> pairs = [("diag", 0.1), ("full", 0.4)]
-    >>> rows = [{"config": {"posterior": p, "beta": 1.0}, "jac_offdiag": v} for p, v in pairs]
-    >>> [(r["op"], r["holds"]) for r in F.claim_rows({"dataset": "lfw", "runs": rows})]
-    [('<', True)]
+    >>> pairs = [("diag", 0.1), ("diag", 0.12), ("full", 0.4), ("full", 0.45)]
+    >>> rows = [{"config": {"posterior": p, "beta": 1.0, "seed": i}, "jac_offdiag": v}
+    ...         for i, (p, v) in enumerate(pairs)]
+    >>> [(r["holds"], round(r["measured"], 3)) for r in F.claim_rows({"runs": rows})]
+    [(True, 0.014)]
     """
-    rows = doc["runs"]
+    rows = doc["controls"] if controls else doc["runs"]
     prov = doc.get("provenance", {})
     note = (
         f"{doc.get('data_note', doc.get('dataset'))}; seeds {prov.get('seeds')}; "
         f"profile {prov.get('profile')}; steps {prov.get('steps')}"
     )
+    if controls:
+        note = f"untrained models of the same configs; {note}"
     out = []
     for key, (label, sign) in CLAIM_KEYS.items():
         if not any(r.get(key) is not None for r in rows):
             continue
-        for beta, c in compare(rows, key).items():
-            diff = c["diff"]
-            op = "<" if sign > 0 else ">"
-            holds = bool(math.isfinite(diff) and (diff < 0 if sign > 0 else diff > 0))
+        stats = group_stats(list(rows), key, by=("posterior", "beta"))
+        for beta in sorted({float(b) for _, b in stats}):
+            diag, full = stats.get(("diag", beta)), stats.get(("full", beta))
+            if diag is None or full is None:
+                continue
+            low, high = (diag, full) if sign > 0 else (full, diag)
+            p = welch_less(low, high) if min(diag["n"], full["n"]) >= 2 else float("nan")
+            word = "below" if sign > 0 else "above"
             out.append(
                 {
-                    "item": f"{doc.get('dataset')}: {label}, diag {op} full at beta={beta:g}",
+                    "item": f"{doc.get('dataset')}: {label}, diagonal {word} full at "
+                    f"beta={beta:g} (one-sided Welch t-test over seeds, p < 0.05)",
                     "key": key,
                     "beta": beta,
-                    "measured": diff,
-                    "expected": 0.0,
-                    "op": op,
-                    "holds": holds,
-                    "diag": c.get("diag", float("nan")),
-                    "full": c.get("full", float("nan")),
+                    "measured": p,
+                    "expected": 0.05,
+                    "op": "<",
+                    "holds": bool(math.isfinite(p) and p < 0.05),
+                    "diag": diag["mean"],
+                    "full": full["mean"],
                     "diag_values": _values(rows, key, "diag", beta),
                     "full_values": _values(rows, key, "full", beta),
                     "note": note,
@@ -739,7 +885,8 @@ def claim_rows(doc: Mapping[str, Any]) -> list[dict[str, Any]]:
 # Command line
 # ======================================================================================
 def main(argv: Sequence[str] | None = None) -> int:
-    """``python -m seamlib.experiments.faces {grids,collect,fixture}`` (module docstring)."""
+    """``python -m seamlib.experiments.faces {grids,collect,controls,fixture}`` (module
+    docstring)."""
     parser = argparse.ArgumentParser(prog="python -m seamlib.experiments.faces")
     sub = parser.add_subparsers(dest="cmd", required=True)
     g = sub.add_parser("grids", help="write experiments/faces_<dataset>.<profile>.json")
@@ -755,11 +902,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     c.add_argument("--out", default=None, help="file (default: results/faces/<dataset>.json)")
     c.add_argument("--device", default="cpu")
     c.add_argument("--incomplete", action="store_true", help="include runs still training")
+    c.add_argument("--controls", action="store_true", help="add untrained controls too")
+    k = sub.add_parser("controls", help="add untrained controls to stored results files")
+    k.add_argument("files", nargs="+")
+    k.add_argument("--profile", default=None)
+    k.add_argument("--device", default="cpu")
     f = sub.add_parser("fixture", help="write a tiny CelebA-layout fixture folder")
     f.add_argument("root")
     f.add_argument("--n", type=int, default=96)
     f.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
+    command = module_command("seamlib.experiments.faces", sys.argv[1:] if argv is None else argv)
     if args.cmd == "grids":
         root = args.data_root or celeba_root()
         print(write_grid(args.profile, args.dataset, root, args.out))
@@ -773,7 +926,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             data_root=args.data_root,
             include_incomplete=args.incomplete,
         )
+        if args.controls:
+            add_controls(path, profile=args.profile, device=args.device, command=command)
         print(path)
+    elif args.cmd == "controls":
+        for name in args.files:
+            print(add_controls(name, profile=args.profile, device=args.device, command=command))
     else:
         print(make_celeba_fixture(args.root, args.n, seed=args.seed))
     return 0
