@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-__all__ = ["plain_text"]
+__all__ = ["glue_markdown", "glue_number", "plain_text"]
 
 
 class _Plain(str):
@@ -25,3 +25,33 @@ def plain_text(text: str) -> str:
     'smoke'
     """
     return _Plain(text)
+
+
+def glue_number(name: str, value: float) -> None:
+    """Glue ``value`` for the prose (``{glue:text}`name:fmt```) as a plain Python float.
+
+    A numpy or torch scalar glued as is would show its type in ``{glue:text}``; every
+    number a chapter's sentences depend on goes through here.
+
+    Examples
+    --------
+    >>> from seamlib.tables import glue_number
+    >>> glue_number("demo_value", 0.25)  # in a notebook: {glue:text}`demo_value:.2f`
+    """
+    from myst_nb import glue
+
+    glue(name, float(value), display=False)
+
+
+def glue_markdown(name: str, text: str) -> None:
+    """Glue a few words of Markdown for the prose (``{glue:md}`name```).
+
+    Examples
+    --------
+    >>> from seamlib.tables import glue_markdown
+    >>> glue_markdown("demo_words", "**as predicted**")  # in a notebook: {glue:md}`demo_words`
+    """
+    from IPython.display import Markdown
+    from myst_nb import glue
+
+    glue(name, Markdown(text), display=False)
