@@ -368,6 +368,8 @@ CHAPTER_SECTIONS = {
     "identifiability": "identifiability",
     "metrics": "metrics",
     "dsprites": "dsprites",
+    "dsprites_fig5": "dsprites",
+    "dsprites_fig7": "dsprites",
     "faces": "faces",
 }
 

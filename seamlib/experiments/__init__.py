@@ -4,7 +4,7 @@ faces (CelebA / LFW) and the small VAEs of the chapter on C1 and C2.
 * ``common``: summary code shared by both (Eq. 6 terms of a trained VAE, encoding, stored
   images, run status and time, the fields every run summary holds, standard JSON,
   statistics over seeds, the results files and their provenance);
-* ``dsprites``: grids, per-run summaries and claim statistics of the dSprites chapter, with
+* ``dsprites``: grids, per-run summaries and claim statistics of the dSprites chapters, with
   ``dsprites_data`` (training subsets, held-out images) and ``dsprites_stats`` (statistics);
 * ``faces``: grids, per-run summaries and claim statistics of the faces chapter, with
   ``faces_data`` (which data set, the CelebA fixture, held-out faces);
