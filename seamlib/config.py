@@ -7,12 +7,13 @@ steps, seeds, beta grids) lives here, so that the *same* code runs at three scal
     For CI: every chapter executes in well under a minute on 2 CPU cores.
 ``laptop`` (default)
     A few minutes per chapter on a laptop CPU; the numbers are meaningful.
-``cpu``
-    The laptop sizes, except the dSprites grids of the stored results
-    (``results/dsprites/cpu``): all 737,280 images at 32 x 32, trained to convergence on
-    one CPU core per run (sizes chosen from the pilot learning curves).
 ``paper``
     The sizes of the paper's experiments; meant for a GPU.
+
+A profile sizes what a chapter computes live. The stored results that chapters read are the
+same in every profile: they were trained from grid files under ``experiments/`` that name
+their own resolution and budget (the ``*.cpu.json`` recipes: all 737,280 dSprites images at
+32 x 32, trained to the pilot's plateau on one CPU core per run), not from a profile.
 
 The profile is chosen by the environment variable ``SEAMLIB_PROFILE`` (or by passing a name
 to :func:`get_profile`). Each chapter reads its own section::
@@ -79,7 +80,7 @@ __all__ = [
     "FacesSizes",
 ]
 
-PROFILES: tuple[str, ...] = ("smoke", "laptop", "cpu", "paper")
+PROFILES: tuple[str, ...] = ("smoke", "laptop", "paper")
 DEFAULT_PROFILE = "laptop"
 ENV_VAR = "SEAMLIB_PROFILE"
 
@@ -110,12 +111,11 @@ class Section:
 
     SMOKE: ClassVar[dict[str, Any]] = {}
     PAPER: ClassVar[dict[str, Any]] = {}
-    CPU: ClassVar[dict[str, Any]] = {}
 
     @classmethod
     def for_profile(cls, name: str) -> Section:
         """Return the section's sizes for profile ``name``."""
-        overrides = {"smoke": cls.SMOKE, "paper": cls.PAPER, "cpu": cls.CPU}.get(name, {})
+        overrides = {"smoke": cls.SMOKE, "paper": cls.PAPER}.get(name, {})
         return cls(**overrides)
 
 
@@ -498,24 +498,6 @@ class DspritesSizes(Section):
         table_seeds=(0, 1, 2, 3, 4),
         live_steps=2_000,
     )  # table_steps: Rolinek's 50 epochs of the 80 % training split at batch 64
-    # The stored CPU results: all images at 32 x 32 (a named data-set variant), a ReLU MLP,
-    # batch 256; the budget per run comes from the pilot (results/dsprites/pilot.json)
-    CPU: ClassVar[dict[str, Any]] = dict(
-        activation="relu",
-        resolution=32,
-        betas=(0.001, 0.01, 0.1, 0.5, 1.0, 2.0, 4.0, 8.0),
-        seeds=(0, 1, 2),
-        steps=25_000,  # 6.4M images at batch 256: past every 32x32 diagonal pilot plateau
-        subset=0,
-        batch_size=256,
-        eval_every=1_250,
-        eval_n=10_000,
-        live_subset=16_384,
-        # Published tables at the same resolution and batch: 8,000 steps = 2.05M images,
-        # 7 % of Rolinek et al.'s 50 epochs (about 15 CPU-minutes per run on one thread)
-        table_steps=8_000,
-        table_activation="relu",
-    )
 
 
 # --------------------------------------------------------------------------------------
@@ -639,8 +621,7 @@ def profile_name(name: str | None = None) -> str:
         raise ProfileError(
             f"Unknown seamlib profile {resolved!r} (from the {source}). Expected one of "
             f"{', '.join(PROFILES)}. Fix: `export {ENV_VAR}=smoke` for a quick check, "
-            f"`laptop` (the default) for meaningful numbers on a CPU, `cpu` for the sizes of "
-            f"the stored dSprites results, `paper` on a GPU."
+            f"`laptop` (the default) for meaningful numbers on a CPU, `paper` on a GPU."
         )
     return resolved
 
@@ -675,7 +656,7 @@ def get_profile(name: str | None = None) -> Profile:
     Parameters
     ----------
     name
-        ``"smoke"``, ``"laptop"``, ``"cpu"`` or ``"paper"``; ``None`` reads
+        ``"smoke"``, ``"laptop"`` or ``"paper"``; ``None`` reads
         ``SEAMLIB_PROFILE``.
 
     Returns

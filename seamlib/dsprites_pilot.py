@@ -11,7 +11,7 @@ one small result file with provenance and reads off where each curve has plateau
 
 The stored file holds, per run, its configuration, the commits its training sessions ran
 from, and the curve; :func:`plateau` and :func:`budget_table` turn it into the budget choice
-that the ``cpu`` profile (:class:`seamlib.config.DspritesSizes`) records.
+that the grid files of the stored results (``experiments/dsprites_*.cpu.json``) record.
 """
 
 from __future__ import annotations

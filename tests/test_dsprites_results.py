@@ -671,3 +671,36 @@ def test_add_controls_to_a_stored_file(tiny_root: Path, tmp_path: Path) -> None:
     (tmp_path / "fig5.json").write_text(json.dumps(doc))
     with pytest.raises(ValueError, match="evaluation images drawn again"):
         R.add_controls(tmp_path / "fig5.json")
+
+
+@pytest.mark.parametrize(
+    ("results", "recipes"),
+    [
+        ("cpu/fig5.json", ["dsprites_fig5"]),
+        ("cpu/fig7.json", ["dsprites_fig7", "dsprites_fig7_baselines"]),
+        ("cpu/tables.json", ["dsprites_rolinek", "dsprites_bhowal"]),
+        ("gauss/fig5.json", ["dsprites_gauss_fig5", "dsprites_gauss_fig5_seeds"]),
+    ],
+)
+def test_stored_results_come_from_the_committed_grid_files(results: str, recipes: list) -> None:
+    """The stored grids were trained from grid files that name their resolution and budget
+    (no profile): every stored run is one of their runs, option for option."""
+    from seamlib.engine.config import RESUME_CHANGES, TrainConfig
+    from seamlib.engine.sweep import load_grid
+
+    def fixed(cfg: dict) -> dict:
+        # options added to the engine after a run was trained are stored as None: the default
+        full = TrainConfig.from_dict({k: v for k, v in cfg.items() if v is not None}).to_dict()
+        free = set(RESUME_CHANGES) - {"steps", "lr"} | {"device"}  # the budget must match
+        return {k: v for k, v in full.items() if k not in free}
+
+    root = project_root()
+    wanted = [
+        fixed(run.config.to_dict())
+        for name in recipes
+        for run in expand_grid(load_grid(root / "experiments" / f"{name}.cpu.json"))
+    ]
+    doc = json.loads((root / "results" / "dsprites" / results).read_text())
+    assert doc["runs"]
+    for row in doc["runs"]:
+        assert fixed(row["config"]) in wanted, row["config"]

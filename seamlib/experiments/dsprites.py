@@ -1,6 +1,6 @@
 """dSprites experiments: sweep grids, per-run summaries and the published tables.
 
-The chapter "dSprites experiments" reproduces Allen (2025), Fig. 5 (diagonal vs full
+The dSprites chapters reproduce Allen (2025), Fig. 5 (diagonal vs full
 posteriors across beta) and Fig. 7 / Appendix F (reducing beta over training), and sets our
 numbers beside Rolinek et al. (2019), Table 2 and Bhowal et al. (2024), Table 4
 (:mod:`seamlib.experiments.published`). The runs are
@@ -12,6 +12,13 @@ JSON files under ``results/dsprites/`` (:func:`collect`) that the chapter reads:
     python -m seamlib sweep experiments/dsprites_fig5.laptop.json ...   # the engine trains
     python -m seamlib results RUN_ROOT                                  # the engine's table
     python -m seamlib.experiments.dsprites collect RUN_ROOT --profile laptop  # results/dsprites/
+
+The stored results the chapters read come from the committed 32 x 32 recipes instead
+(``experiments/dsprites_*.cpu.json``: every image, the pilot's budget, one CPU core per run),
+collected on 10,000 held-out images::
+
+    python -m seamlib sweep experiments/dsprites_fig5.cpu.json --skip-busy   # and the others
+    python -m seamlib.experiments.dsprites collect runs/dsprites/cpu --eval-n 10000 --out DIR
 
 What a summary holds, beyond the engine's ``evaluate``
 ------------------------------------------------------
@@ -33,6 +40,7 @@ import argparse
 import json
 import sys
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -738,24 +746,25 @@ def collect(
     command: str | None = None,
     experiment: str | None = None,
     controls: bool = False,
+    eval_n: int | None = None,
 ) -> dict[str, Path]:
-    """Summarise every trained run under ``run_root`` and write the chapter's result files.
+    """Summarise every trained run under ``run_root`` and write the chapters' result files.
 
-    ``run_root`` holds one folder per experiment (``fig5``, ``fig7``, ``rolinek``,
-    ``bhowal``, the ``root`` of each grid of :func:`grids`) with the engine's run
-    directories inside. Writes ``fig5.json``, ``fig7.json`` and ``tables.json`` into
-    ``out_dir`` (default ``results/dsprites``), each ``{"experiment", "provenance", "runs"}``
-    with the provenance of :func:`seamlib.provenance.provenance` (git commit, profile,
-    device, seeds, steps, summed training wall time). Images are stored only for the first
-    seed's Fig. 7 runs (annealed, and the diagonal Fig. 5 runs at its two constant betas).
-    All runs are evaluated on the same ``eval_n`` held-out images, drawn outside the union
-    of the training subsets of every run under ``run_root``. With ``reuse``, a run's
-    ``dsprites_summary.json`` is reused when it is newer than its checkpoint and was computed
-    on the same images. Runs still training are left out unless ``include_incomplete``.
-    Runs already stored in an output file (same held-out images) whose run folders are gone
-    are kept, so that a grid can be trained over several sessions. Each run records the
-    commits it was trained at (``train_commits``, from its ``provenance.json``); each file's
-    provenance records ``command`` (this collection) and ``train_commands`` (the sweeps).
+    ``run_root`` holds one folder per experiment (``fig5``, ``fig7``, ``rolinek``, ``bhowal``,
+    the ``root`` of each grid of :func:`grids`) with the engine's run directories inside. Writes
+    ``fig5.json``, ``fig7.json`` and ``tables.json`` into ``out_dir`` (default
+    ``results/dsprites``), each ``{"experiment", "provenance", "runs"}`` with the provenance of
+    :func:`seamlib.provenance.provenance` (git commit, profile, device, seeds, steps, summed
+    training wall time). Images are stored only for the first seed's Fig. 7 runs (annealed, and
+    the diagonal Fig. 5 runs at its two constant betas). All runs are evaluated on the same
+    ``eval_n`` held-out images (default: the profile's), drawn outside the union of the training
+    subsets of every run under ``run_root``. With ``reuse``, a run's ``dsprites_summary.json``
+    is reused when it is newer than its checkpoint and was computed on the same images. Runs
+    still training are left out unless ``include_incomplete``. Runs already stored in an output
+    file (same held-out images) whose run folders are gone are kept, so that a grid can be
+    trained over several sessions. Each run records the commits it was trained at
+    (``train_commits``, from its ``provenance.json``); each file's provenance records
+    ``command`` (this collection) and ``train_commands`` (the sweeps).
 
     With ``experiment`` (one of :data:`EXPERIMENTS`), ``run_root`` is that experiment's own
     folder (the ``root`` of a grid file that is not one of :func:`grids`, such as the
@@ -778,7 +787,7 @@ def collect(
     from seamlib.provenance import relative_path
 
     prof = get_profile(profile)
-    sizes = prof.dsprites
+    sizes = prof.dsprites if eval_n is None else replace(prof.dsprites, eval_n=int(eval_n))
     root = Path(run_root)
     out = results_folder("dsprites", out_dir)
     if experiment is not None and experiment not in EXPERIMENTS:
@@ -1068,6 +1077,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     c.add_argument("run_root")
     c.add_argument("--profile", default=None)
     c.add_argument("--out", default=None, help="folder (default: results/dsprites/)")
+    c.add_argument(
+        "--eval-n",
+        type=int,
+        default=None,
+        help="held-out images every run is evaluated on (default: the profile's eval_n)",
+    )
     c.add_argument("--no-reuse", action="store_true", help="recompute every summary")
     c.add_argument("--incomplete", action="store_true", help="include runs still training")
     c.add_argument(
@@ -1098,6 +1113,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             include_incomplete=args.incomplete,
             experiment=args.experiment,
             controls=args.controls,
+            eval_n=args.eval_n,
             command=module_command(
                 "seamlib.experiments.dsprites", sys.argv[1:] if argv is None else argv
             ),
