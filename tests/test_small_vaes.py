@@ -45,6 +45,9 @@ def test_size_cli_writes_p_values_with_provenance(tmp_path):
     prov = doc["provenance"]
     assert prov["profile"] == "smoke" and prov["seeds"] == [0, 1]
     assert prov["command"].startswith("python -m seamlib.experiments.small_vaes size")
+    assert S.load_size_experiment(tmp_path)["points"][0]["n"] == 256
+    with pytest.raises(FileNotFoundError, match="small_vaes size"):
+        S.load_size_experiment(tmp_path / "elsewhere")
 
 
 def test_a_size_point_that_is_not_two_positive_integers_is_one_line(capsys):

@@ -33,7 +33,7 @@ from seamlib.config import SeamsSizes, get_profile
 from seamlib.engine.fit import fit
 from seamlib.engine.models import VAE, Posterior, mlp, n_posterior_params
 from seamlib.engine.rundir import short_path
-from seamlib.experiments.common import finite, results_folder
+from seamlib.experiments.common import finite, read_results, results_folder
 from seamlib.provenance import module_command, provenance
 from seamlib.theory import generators as gen
 from seamlib.theory.eq6 import batch_terms
@@ -45,6 +45,7 @@ __all__ = [
     "SIZE_SEEDS",
     "build_vae",
     "compare_posteriors",
+    "load_size_experiment",
     "mann_whitney_less",
     "size_experiment",
     "training_points",
@@ -239,6 +240,27 @@ def size_experiment(
             }
         )
     return finite({"experiment": "small-vae-size", "points": out})
+
+
+def load_size_experiment(folder: str | Path | None = None) -> dict[str, Any]:
+    """Read ``results/disentanglement/size.json`` (the stored :func:`size_experiment`).
+
+    Raises
+    ------
+    FileNotFoundError
+        With the command that produces the file.
+
+    Examples
+    --------
+    >>> from seamlib.experiments.small_vaes import load_size_experiment
+    >>> doc = load_size_experiment()  # doctest: +SKIP
+    >>> [(p["n"], p["steps"]) for p in doc["points"]]  # doctest: +SKIP
+    [(5000, 4000), (20000, 20000)]
+    """
+    return read_results(
+        results_folder("disentanglement", folder) / "size.json",
+        "`python -m seamlib.experiments.small_vaes size`",
+    )
 
 
 def _size_point(text: str) -> tuple[int, int]:
