@@ -13,7 +13,6 @@ from seamlib.engine.models import (
     VAE,
     ModelConfig,
     build_model,
-    kl_standard_normal,
     mlp,
     n_posterior_params,
     params_to_posterior,
@@ -21,6 +20,7 @@ from seamlib.engine.models import (
     rolinek_encoder,
 )
 from seamlib.errors import ConfigError
+from seamlib.theory.posterior import kl_standard_normal
 
 
 def test_n_posterior_params():

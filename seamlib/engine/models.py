@@ -68,6 +68,7 @@ from torch import Tensor, nn
 
 from seamlib.errors import ConfigError
 from seamlib.theory.eq6 import Likelihood, MeanLink
+from seamlib.theory.posterior import kl_standard_normal
 
 __all__ = [
     "Posterior",
@@ -78,7 +79,6 @@ __all__ = [
     "burgess_encoder",
     "burgess_decoder",
     "n_posterior_params",
-    "kl_standard_normal",
     "ARCHITECTURES",
     "ACTIVATIONS",
     "ROLINEK_TABLE_S3",
@@ -170,32 +170,6 @@ class GaussianPosterior:
     def kl(self) -> Tensor:
         """KL divergence to ``N(0, I)`` per sample, shape (n,)."""
         return kl_standard_normal(self.mean, self.scale_tril)
-
-
-def kl_standard_normal(mean: Tensor, scale_tril: Tensor) -> Tensor:
-    """Closed-form ``KL(N(mean, L L^T) || N(0, I))``.
-
-    Parameters
-    ----------
-    mean : Tensor, shape (n, d)
-    scale_tril : Tensor, shape (n, d, d)
-        Lower-triangular with positive diagonal.
-
-    Returns
-    -------
-    Tensor, shape (n,)
-
-    Examples
-    --------
-    >>> import torch
-    >>> from seamlib.engine import models
-    >>> models.kl_standard_normal(torch.ones(1, 2), torch.eye(2).expand(1, 2, 2)).tolist()
-    [1.0]
-    """
-    d = mean.shape[-1]
-    trace = scale_tril.pow(2).sum(dim=(-1, -2))
-    logdet = 2.0 * torch.diagonal(scale_tril, dim1=-2, dim2=-1).log().sum(-1)
-    return 0.5 * (trace + mean.pow(2).sum(-1) - d - logdet)
 
 
 def params_to_posterior(params: Tensor, d: int, posterior: Posterior) -> GaussianPosterior:

@@ -59,6 +59,7 @@ __all__ = [
     "monte_carlo_rule",
     "standard_normal_rule",
     "expected_log_likelihood",
+    "kl_standard_normal",
     "beta_elbo",
     "PosteriorFit",
     "fit_gaussian_posterior",
@@ -264,10 +265,32 @@ def expected_log_likelihood(
     return -(w * sq).sum() / (2.0 * sigma2) - 0.5 * m * math.log(2.0 * math.pi * sigma2)
 
 
-def _kl(mean: Tensor, scale_tril: Tensor) -> Tensor:
-    d = mean.shape[0]
-    logdet = 2.0 * torch.log(torch.diagonal(scale_tril)).sum()
-    return 0.5 * (scale_tril.pow(2).sum() + mean.pow(2).sum() - d - logdet)
+def kl_standard_normal(mean: Tensor, scale_tril: Tensor) -> Tensor:
+    """Closed-form ``KL(N(mean, L L^T) || N(0, I))``.
+
+    Parameters
+    ----------
+    mean : Tensor, shape (..., d)
+    scale_tril : Tensor, shape (..., d, d)
+        Lower-triangular with positive diagonal.
+
+    Returns
+    -------
+    Tensor, shape (...)
+
+    Examples
+    --------
+    >>> import torch
+    >>> from seamlib.theory.posterior import kl_standard_normal
+    >>> kl_standard_normal(torch.ones(1, 2), torch.eye(2).expand(1, 2, 2)).tolist()
+    [1.0]
+    >>> kl_standard_normal(torch.zeros(2), torch.eye(2)).item()  # one posterior, unbatched
+    0.0
+    """
+    d = mean.shape[-1]
+    trace = scale_tril.pow(2).sum(dim=(-1, -2))
+    logdet = 2.0 * torch.diagonal(scale_tril, dim1=-2, dim2=-1).log().sum(-1)
+    return 0.5 * (trace + mean.pow(2).sum(-1) - d - logdet)
 
 
 def beta_elbo(
@@ -302,7 +325,7 @@ def beta_elbo(
     -3.4189
     """
     ell = expected_log_likelihood(decoder, x, mean, scale_tril, sigma2, rule, likelihood)
-    return ell / temperature - beta * _kl(mean, scale_tril)
+    return ell / temperature - beta * kl_standard_normal(mean, scale_tril)
 
 
 # --------------------------------------------------------------------------------------
