@@ -12,7 +12,7 @@ export SEAMLIB_PROFILE ?= laptop
 help:
 	@echo "make test        set up .venv, lint + types, unit tests, every chapter under SEAMLIB_PROFILE=smoke,"
 	@echo "                 then the chapters as notebooks in JupyterLab (server + Chromium); the"
-	@echo "                 chapters' smoke ledger must match results/ledger/smoke.json (seamlib.ledger),"
+	@echo "                 chapters' smoke ledger must match results/ledger/smoke.json (seamlib.book.ledger),"
 	@echo "                 also when the trained chapters run on one thread with other kernels"
 	@echo "make book        set up .venv and build the HTML book (_build/html) under \$$SEAMLIB_PROFILE"
 	@echo "make chapter CH=linear_models   execute one chapter with nbmake (smoke)"
@@ -81,12 +81,12 @@ chapters: $(STAMP)
 	for f in book/*.md; do $(VENV)/bin/jupytext --quiet --to ipynb -o $(NB_DIR)/$$(basename $$f .md).ipynb $$f || exit 1; done
 	SEAMLIB_PROFILE=smoke SEAMLIB_LEDGER_DIR=$(CURDIR)/_build/ledger-test \
 	  $(VENV)/bin/pytest --nbmake --nbmake-timeout=600 -q $(NB_DIR)
-	$(VENV)/bin/python -m seamlib.ledger compare results/ledger/smoke.json _build/ledger-test/smoke
+	$(VENV)/bin/python -m seamlib.book.ledger compare results/ledger/smoke.json _build/ledger-test/smoke
 
 # The chapters with trained checks again, on one thread and with other kernels (ATen without
 # its AVX2 code, MKL's SSE4.2 path, OpenBLAS's Sandybridge kernels): what another machine
 # does to the last digits. Their ledger must match the same snapshot: statuses exactly,
-# values within the drift their kind allows (seamlib.ledger).
+# values within the drift their kind allows (seamlib.book.ledger).
 VARIANT_ENV := OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 \
   ATEN_CPU_CAPABILITY=default MKL_ENABLE_INSTRUCTIONS=SSE4_2 MKL_CBWR=COMPATIBLE \
   OPENBLAS_CORETYPE=Sandybridge
@@ -99,7 +99,7 @@ chapters-variant: $(STAMP)
 	for c in $(VARIANT_CHAPTERS); do $(VENV)/bin/jupytext --quiet --to ipynb -o $(NB_DIR)/$$c.ipynb book/$$c.md || exit 1; done
 	$(VARIANT_ENV) SEAMLIB_PROFILE=smoke SEAMLIB_LEDGER_DIR=$(CURDIR)/_build/ledger-variant \
 	  $(VENV)/bin/pytest --nbmake --nbmake-timeout=600 -q $(VARIANT_CHAPTERS:%=$(NB_DIR)/%.ipynb)
-	$(VENV)/bin/python -m seamlib.ledger compare results/ledger/smoke.json _build/ledger-variant/smoke \
+	$(VENV)/bin/python -m seamlib.book.ledger compare results/ledger/smoke.json _build/ledger-variant/smoke \
 	  --chapters $(subst $(space),$(comma),$(VARIANT_CHAPTERS))
 
 chapter: $(STAMP)
@@ -142,7 +142,7 @@ lab: $(STAMP)
 
 # Expected laptop run time of each chapter, measured in a kernel (minutes each; not in CI).
 chapter-times: $(STAMP)
-	SEAMLIB_PROFILE=laptop $(PY) -m seamlib.chapter_times $(CHAPTERS)
+	SEAMLIB_PROFILE=laptop $(PY) -m seamlib.book.chapter_times $(CHAPTERS)
 
 # --- book --------------------------------------------------------------------------------
 book: $(STAMP)

@@ -255,7 +255,7 @@ class SeamsSizes(Section):
     vae_n: int = 5_000  # training points from the c1c2 generator
     vae_steps: int = 4_000  # Adam steps of the small VAEs (P1, Lemma 4.1)
     vae_lr: float = 2e-3  # their Adam learning rate (the identifiability chapter's)
-    vae_seeds: int = 5  # seeds per posterior type (one-sided rank tests over them)
+    vae_seeds: int = 10  # seeds per posterior type (one-sided rank tests over them)
     vae_noise: float = 0.1  # std of the Gaussian noise added to c1c2 data (and likelihood std)
     vae_hidden: int = 64  # hidden units of the MLP encoder/decoder
     vae_eval_n: int = 512  # data points where the Eq. 6 terms and C1/C2 scores are averaged
@@ -282,7 +282,6 @@ class SeamsSizes(Section):
         indep_permutations=1_000,
         vae_n=20_000,
         vae_steps=20_000,
-        vae_seeds=5,
     )
 
 

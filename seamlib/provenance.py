@@ -149,8 +149,8 @@ def module_command(module: str, args: Sequence[str]) -> str:
     >>> out = str(project_root() / "results" / "dsprites")
     >>> module_command("seamlib.dsprites_pilot", ["collect", "runs/a", "--out", out])
     'python -m seamlib.dsprites_pilot collect runs/a --out results/dsprites'
-    >>> module_command("seamlib.ledger", ["snapshot", "/tmp/l/smoke", "--out=/tmp/s.json"])
-    'python -m seamlib.ledger snapshot smoke --out=s.json'
+    >>> module_command("seamlib.book.ledger", ["snapshot", "/tmp/l/smoke", "--out=/tmp/s.json"])
+    'python -m seamlib.book.ledger snapshot smoke --out=s.json'
     """
     from seamlib.config import project_root
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from seamlib.chapter_times import RESULTS, RunTime, expected_time
+from seamlib.book.chapter_times import RESULTS, RunTime, expected_time
 
 ROOT = Path(__file__).resolve().parents[1]
 CHAPTERS = sorted(

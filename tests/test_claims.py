@@ -1,4 +1,4 @@
-"""seamlib.claims: checks raise with the claim's name, known failures are declared in one
+"""seamlib.book.claims: checks raise with the claim's name, known failures are declared in one
 file and must stay true, and the ledger is kept per profile."""
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 import torch
 
-from seamlib import claims
+from seamlib.book import claims
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -260,7 +260,7 @@ kernelspec:
 # Tiny
 
 ```{code-cell} python
-from seamlib import claims
+from seamlib.book import claims
 from seamlib.config import profile_name
 print("built under", profile_name())
 claims.check("eq3-mle", 1.0, 1.0, item="tiny " + profile_name())

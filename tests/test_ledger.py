@@ -1,4 +1,4 @@
-"""Tests of seamlib.ledger: snapshots of a claims ledger and their item-by-item comparison."""
+"""Tests of seamlib.book.ledger: snapshots of a claims ledger and their item-by-item comparison."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from unittest import mock
 
 import pytest
 
-from seamlib import claims, ledger
+from seamlib.book import claims, ledger
 
 SNAPSHOT = Path(__file__).resolve().parents[1] / "results" / "ledger" / "smoke.json"
 
@@ -69,7 +69,7 @@ def test_cli_exit_codes(tmp_path: Path, capsys):
     assert "1 items unchanged" in capsys.readouterr().out
     other = _ledger(tmp_path / "o", {"a": 0.7})
     assert ledger.main(["compare", str(out), str(other)]) == 1
-    assert "seamlib.ledger snapshot" in capsys.readouterr().err
+    assert "seamlib.book.ledger snapshot" in capsys.readouterr().err
     assert ledger.main(["compare", str(tmp_path / "missing.json"), str(folder)]) == 2
     with pytest.raises(SystemExit):
         ledger.main(["compare"])
@@ -86,7 +86,7 @@ def test_snapshot_cli_records_its_command_without_machine_paths(tmp_path: Path):
     out = tmp_path / "out" / "s.json"
     assert ledger.main(["snapshot", str(folder), "--out", str(out)]) == 0
     command = json.loads(out.read_text())["provenance"]["command"]
-    assert command.startswith("python -m seamlib.ledger snapshot ")
+    assert command.startswith("python -m seamlib.book.ledger snapshot ")
     assert str(tmp_path) not in command and command.endswith("--out s.json")
 
 

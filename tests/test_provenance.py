@@ -73,8 +73,8 @@ def test_stored_commands_write_paths_relative_to_the_project(tmp_path: Path) -> 
 
     inside = str(project_root() / "results" / "dsprites")
     outside = str(tmp_path / "ledgers" / "smoke")
-    cmd = module_command("seamlib.ledger", ["snapshot", outside, "--out", inside])
-    assert cmd == "python -m seamlib.ledger snapshot smoke --out results/dsprites"
+    cmd = module_command("seamlib.book.ledger", ["snapshot", outside, "--out", inside])
+    assert cmd == "python -m seamlib.book.ledger snapshot smoke --out results/dsprites"
     assert module_command("m", [f"--out={outside}", "-q"]) == "python -m m --out=smoke -q"
     assert module_command("m", ["runs/a", "--steps", "10"]) == "python -m m runs/a --steps 10"
     main = str(project_root() / "seamlib" / "dsprites_pilot.py")

@@ -1,11 +1,11 @@
-"""seamlib.report.Table: the HTML and text forms hold the same cells, escaped."""
+"""seamlib.book.report.Table: the HTML and text forms hold the same cells, escaped."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from seamlib.report import Table
+from seamlib.book.report import Table
 
 
 def test_html_and_text_hold_the_cells() -> None:

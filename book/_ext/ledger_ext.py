@@ -1,7 +1,7 @@
 """Sphinx extension: the ``claims-ledger`` directive renders the claims ledger as a table.
 
 The table is built at *write* time (``doctree-resolved``), after every chapter has executed
-during the read phase and recorded its ``seamlib.claims.check`` calls, so the table always
+during the read phase and recorded its ``seamlib.book.claims.check`` calls, so the table always
 shows this build's checks whatever order Sphinx reads the chapters in. Pages holding the
 directive are re-read on every build (``env-get-outdated``) so the table never goes stale.
 
@@ -37,7 +37,7 @@ from sphinx.application import Sphinx
 from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective
 
-from seamlib import claims
+from seamlib.book import claims
 from seamlib.config import profile_name
 
 logger = logging.getLogger(__name__)
@@ -170,7 +170,7 @@ def _check_text(rec: dict[str, Any]) -> str:
     )
 
 
-#: What a reader sees for each status of :func:`seamlib.claims.summarise`.
+#: What a reader sees for each status of :func:`seamlib.book.claims.summarise`.
 _STATUS_LABEL = {
     "checked": "reproduced",
     "not reproduced": "declared not reproduced",

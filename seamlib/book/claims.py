@@ -2,7 +2,7 @@
 
 A chapter asserts a claim of the paper numerically with :func:`check`::
 
-    from seamlib import claims
+    from seamlib.book import claims
     claims.check("eq3", measured=err, expected=0.0, tol=1e-10,
                  item="posterior equals Gaussian conditioning")
 
@@ -26,7 +26,7 @@ raises :class:`UnexpectedPass`, like ``pytest.mark.xfail(strict=True)``, so the 
 true. Every other failure raises :class:`ClaimFailed`.
 
 :data:`REGISTRY` lists every claim the book must check; it is read from the data file
-``seamlib/claims_registry.jsonl`` (one JSON object per line with the fields of
+``seamlib/book/claims_registry.jsonl`` (one JSON object per line with the fields of
 :class:`Claim`). The "Claims ledger" appendix renders it against the recorded checks.
 
 Ledger location: ``<base>/<profile>``, where ``<base>`` is ``$SEAMLIB_LEDGER_DIR`` if set,
@@ -77,7 +77,7 @@ KNOWN_FAILURES_ENV = "SEAMLIB_KNOWN_FAILURES"
 REGISTRY_FILE = Path(__file__).with_name("claims_registry.jsonl")
 _OPS = ("==", "<=", ">=", "<", ">")
 #: What a measured value is, which decides how far it may move between machines
-#: (see :func:`seamlib.ledger.allowed_drift`): ``"exact"`` for an identity, a closed form or a
+#: (see :func:`seamlib.book.ledger.allowed_drift`): ``"exact"`` for an identity, a closed form or a
 #: seeded computation without training, ``"trained"`` for the result of training or of a
 #: numerical optimiser, whose last digits follow the floating-point summation order of the
 #: CPU's kernels and the number of threads.
@@ -104,7 +104,7 @@ class Claim:
 
     Examples
     --------
-    >>> from seamlib import claims
+    >>> from seamlib.book import claims
     >>> claims.REGISTRY["eq3"].name
     'Eq. 3 (left, PPCA posterior)'
     """
@@ -140,7 +140,7 @@ def load_registry(path: Path | str = REGISTRY_FILE) -> dict[str, Claim]:
 
     Examples
     --------
-    >>> from seamlib import claims
+    >>> from seamlib.book import claims
     >>> registry = claims.load_registry()
     >>> registry["lemma-5.1"].source
     'allen2025unpicking Sec. 5, Lemma 5.1'
@@ -192,7 +192,7 @@ class KnownFailure:
 
     Examples
     --------
-    >>> from seamlib.claims import KnownFailure
+    >>> from seamlib.book.claims import KnownFailure
     >>> KnownFailure("fig-3", "half-lives", "needs more steps", ("smoke",)).profiles
     ('smoke',)
     """
@@ -209,7 +209,7 @@ def known_failures_path() -> Path | None:
 
     Examples
     --------
-    >>> from seamlib import claims
+    >>> from seamlib.book import claims
     >>> path = claims.known_failures_path()  # e.g. <book root>/book/known_failures.yml
     """
     env = os.environ.get(KNOWN_FAILURES_ENV)
@@ -255,7 +255,7 @@ def load_known_failures(path: Path | str | None = None) -> dict[tuple[str, str],
     --------
     >>> import tempfile
     >>> from pathlib import Path
-    >>> from seamlib import claims
+    >>> from seamlib.book import claims
     >>> with tempfile.TemporaryDirectory() as tmp:
     ...     f = Path(tmp) / "known_failures.yml"
     ...     _ = f.write_text("- {claim: fig-3, item: x, reason: too short, profiles: [smoke]}")
@@ -283,7 +283,7 @@ def load_known_failures(path: Path | str | None = None) -> dict[tuple[str, str],
         if e["claim"] not in REGISTRY:
             raise ValueError(
                 f"{where}: unknown claim id {e['claim']!r}; use an id of "
-                "seamlib/claims_registry.jsonl."
+                "seamlib/book/claims_registry.jsonl."
             )
         profiles = e["profiles"]
         if (
@@ -309,7 +309,7 @@ class ClaimFailed(AssertionError):
 
     Examples
     --------
-    >>> from seamlib import claims
+    >>> from seamlib.book import claims
     >>> issubclass(claims.ClaimFailed, AssertionError)  # a failed check fails the build
     True
     """
@@ -323,7 +323,7 @@ class ControlPassed(ClaimFailed):
 
     Examples
     --------
-    >>> from seamlib import claims
+    >>> from seamlib.book import claims
     >>> issubclass(claims.ControlPassed, claims.ClaimFailed)
     True
     """
@@ -336,7 +336,7 @@ class UnexpectedPass(ClaimFailed):
 
     Examples
     --------
-    >>> from seamlib import claims
+    >>> from seamlib.book import claims
     >>> issubclass(claims.UnexpectedPass, claims.ClaimFailed)
     True
     """
@@ -359,7 +359,7 @@ def ledger_dir(profile: str | None = None) -> Path:
 
     Examples
     --------
-    >>> from seamlib import claims
+    >>> from seamlib.book import claims
     >>> claims.ledger_dir("smoke").name  # e.g. <book root>/_build/ledger/smoke
     'smoke'
     """
@@ -446,7 +446,7 @@ def check(
         ``"exact"`` (default) or ``"trained"`` (:data:`KINDS`): whether ``measured`` is the
         result of training or of a numerical optimiser. It does not change whether the claim
         holds; it sets how far the value may move on another machine before a comparison
-        of saved ledgers (:func:`seamlib.ledger.compare`) reports it.
+        of saved ledgers (:func:`seamlib.book.ledger.compare`) reports it.
     control
         Non-empty for a negative control: what ``measured`` was computed on instead of the
         trained model (e.g. ``"untrained model"``, ``"45-degree rotated code"``). The
@@ -481,7 +481,7 @@ def check(
 
     >>> import os, tempfile
     >>> from unittest import mock
-    >>> from seamlib import claims
+    >>> from seamlib.book import claims
     >>> with tempfile.TemporaryDirectory() as tmp:
     ...     with mock.patch.dict(os.environ, {"SEAMLIB_LEDGER_DIR": tmp}):
     ...         claims.check("eq3", measured=1e-12, expected=0.0, tol=1e-10, item="example")
@@ -490,7 +490,7 @@ def check(
     if claim_id not in REGISTRY:
         raise KeyError(
             f"Unknown claim id {claim_id!r}. Known ids: {', '.join(REGISTRY)}. "
-            "Add the claim to seamlib/claims_registry.jsonl before checking it."
+            "Add the claim to seamlib/book/claims_registry.jsonl before checking it."
         )
     if op not in _OPS:
         raise ValueError(f"Unknown comparison op={op!r}; expected one of {_OPS}.")
@@ -607,7 +607,7 @@ def read_ledger(folder: Path | None = None) -> list[dict[str, Any]]:
     --------
     >>> import tempfile
     >>> from pathlib import Path
-    >>> from seamlib import claims
+    >>> from seamlib.book import claims
     >>> with tempfile.TemporaryDirectory() as tmp:
     ...     claims.read_ledger(Path(tmp))  # an empty folder holds no records
     []
@@ -626,7 +626,7 @@ def record_status(rec: dict[str, Any]) -> str:
 
     Examples
     --------
-    >>> from seamlib import claims
+    >>> from seamlib.book import claims
     >>> claims.record_status({"passed": False, "status": "not reproduced"})
     'not reproduced'
     """
@@ -647,7 +647,7 @@ def summarise(records: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
 
     Examples
     --------
-    >>> from seamlib import claims
+    >>> from seamlib.book import claims
     >>> rows = claims.summarise([])
     >>> rows[0]["id"], rows[0]["status"]
     ('eq3-mle', 'not yet checked')

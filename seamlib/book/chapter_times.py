@@ -1,6 +1,6 @@
 """How long each chapter takes to run top to bottom in a kernel: measured, stored, stated.
 
-``python -m seamlib.chapter_times [CHAPTER ...]`` (or ``make chapter-times``) executes each
+``python -m seamlib.book.chapter_times [CHAPTER ...]`` (or ``make chapter-times``) executes each
 chapter ``book/<name>.md`` in a fresh Python kernel, as "Restart and run all" does in
 JupyterLab, under the ``laptop`` profile by default, and stores the wall time with its
 provenance (git commit, machine, CPU count and load) in ``results/chapter_times.json``. Each
@@ -50,7 +50,7 @@ class RunTime:
 
     Examples
     --------
-    >>> from seamlib.chapter_times import RunTime
+    >>> from seamlib.book.chapter_times import RunTime
     >>> RunTime("x", 170.0, "laptop", 2, "2026-11-28", 0.5)
     about 3 min (laptop profile, measured on 2 CPU cores at load 0.5 on 2026-11-28)
     >>> RunTime("x", 20.0, "laptop", 2, "2026-11-28")
@@ -108,7 +108,7 @@ def expected_time(chapter: str, profile: str = "laptop", path: Path | None = Non
 
     Examples
     --------
-    >>> from seamlib.chapter_times import expected_time
+    >>> from seamlib.book.chapter_times import expected_time
     >>> expected_time("no_such_chapter").seconds is None
     True
     """
@@ -155,7 +155,7 @@ def measure(chapter: str, profile: str = "laptop", timeout: int = 7200) -> float
 
     Examples
     --------
-    >>> from seamlib.chapter_times import measure
+    >>> from seamlib.book.chapter_times import measure
     >>> measure("intro", profile="smoke") > 0  # doctest: +SKIP
     True
     """
@@ -188,11 +188,11 @@ def main(argv: list[str] | None = None) -> int:
 
     Examples
     --------
-    >>> from seamlib.chapter_times import main
+    >>> from seamlib.book.chapter_times import main
     >>> main(["--help"])  # doctest: +SKIP
     """
     parser = argparse.ArgumentParser(
-        prog="python -m seamlib.chapter_times", description=__doc__.splitlines()[0]
+        prog="python -m seamlib.book.chapter_times", description=__doc__.splitlines()[0]
     )
     parser.add_argument("chapters", nargs="*", help="chapter names (default: every chapter)")
     parser.add_argument("--profile", default="laptop", help="profile to time (default: laptop)")
@@ -216,7 +216,7 @@ def main(argv: list[str] | None = None) -> int:
             device="cpu",
             cpus=os.cpu_count(),
             load_average_at_start=round(os.getloadavg()[0], 2),
-            command=f"python -m seamlib.chapter_times {chapter} --profile {profile}",
+            command=f"python -m seamlib.book.chapter_times {chapter} --profile {profile}",
         )
         print(f"{chapter}: running in the {profile} profile ...", flush=True)
         try:

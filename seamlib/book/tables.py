@@ -1,4 +1,4 @@
-"""Glue helpers for chapter prose (myst-nb); tables are :class:`seamlib.report.Table`."""
+"""Glue helpers for chapter prose (myst-nb); tables are :class:`seamlib.book.report.Table`."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ def plain_text(text: str) -> str:
 
     Examples
     --------
-    >>> from seamlib.tables import plain_text
+    >>> from seamlib.book.tables import plain_text
     >>> repr(plain_text("smoke"))
     'smoke'
     """
@@ -35,7 +35,7 @@ def glue_number(name: str, value: float) -> None:
 
     Examples
     --------
-    >>> from seamlib.tables import glue_number
+    >>> from seamlib.book.tables import glue_number
     >>> glue_number("demo_value", 0.25)  # in a notebook: {glue:text}`demo_value:.2f`
     """
     from myst_nb import glue
@@ -48,7 +48,7 @@ def glue_markdown(name: str, text: str) -> None:
 
     Examples
     --------
-    >>> from seamlib.tables import glue_markdown
+    >>> from seamlib.book.tables import glue_markdown
     >>> glue_markdown("demo_words", "**as predicted**")  # in a notebook: {glue:md}`demo_words`
     """
     from IPython.display import Markdown

@@ -1,22 +1,22 @@
 """Saved claims ledgers and their comparison: did a change move any checked number?
 
-A ledger (see :mod:`seamlib.claims`) is a folder of ``<chapter>.jsonl`` files, one record per
+A ledger (see :mod:`seamlib.book.claims`) is a folder of ``<chapter>.jsonl`` files, one record per
 checked item. :func:`snapshot` keeps what a later build must reproduce (claim, item,
 chapter, measured, expected, op, tol, kind, status) in one JSON file; :func:`compare` matches
 two ledgers item by item (claim id and item text) and reports the items whose status changed,
 whose measured value moved by more than it may (:func:`allowed_drift`), and those only one
 side has. ``make chapters`` compares the smoke ledger of the chapters it has just run with
 ``results/ledger/smoke.json``; a refactoring that changes no number passes it, and a change
-that moves a number must update the snapshot in the same commit (``python -m seamlib.ledger
+that moves a number must update the snapshot in the same commit (``python -m seamlib.book.ledger
 snapshot _build/ledger-test/smoke --out results/ledger/smoke.json``)::
 
-    python -m seamlib.ledger compare results/ledger/smoke.json _build/ledger-test/smoke
+    python -m seamlib.book.ledger compare results/ledger/smoke.json _build/ledger-test/smoke
 
 **Why a value may move.** The set of items and their statuses must match exactly. A measured
 value may differ in its last digits on another machine: floating-point sums are not
 associative, and the order in which BLAS and ATen kernels add up depends on the CPU's
 instruction set and on the number of threads. How far depends on what the value is (the
-``kind`` of its check, :data:`seamlib.claims.KINDS`):
+``kind`` of its check, :data:`seamlib.book.claims.KINDS`):
 
 - ``exact`` (an identity, a closed form, a seeded computation without training): the
   check's own absolute tolerance ``tol`` (at least :data:`ABS_FLOOR`), plus
@@ -25,7 +25,7 @@ instruction set and on the number of threads. How far depends on what the value 
   grow over the steps, so the value may move by :data:`TRAINED_RTOL` of itself, or by the
   check's ``tol``, whichever is larger. :data:`TRAINED_RTOL` is set from the spread measured
   between thread counts and kernel choices (``results/ledger/drift.json``, written by
-  ``python -m seamlib.ledger drift``), with a margin.
+  ``python -m seamlib.book.ledger drift``), with a margin.
 
 The snapshot stores each record's ``tol``, ``kind`` and the resulting ``drift`` (``atol``,
 ``rtol``), so a reader of ``results/ledger/smoke.json`` can tell why a value is allowed to
@@ -43,7 +43,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from seamlib.claims import KINDS, read_ledger, record_status
+from seamlib.book.claims import KINDS, read_ledger, record_status
 from seamlib.provenance import module_command
 
 __all__ = [
@@ -102,7 +102,7 @@ def load(source: str | Path) -> dict[tuple[str, str], dict[str, Any]]:
     Examples
     --------
     >>> import tempfile
-    >>> from seamlib import ledger
+    >>> from seamlib.book import ledger
     >>> with tempfile.TemporaryDirectory() as tmp:
     ...     ledger.load(tmp)  # an empty ledger folder
     {}
@@ -116,7 +116,7 @@ def load(source: str | Path) -> dict[tuple[str, str], dict[str, Any]]:
         raise FileNotFoundError(
             f"No ledger at {path}. A ledger folder is written by running the chapters "
             "(make chapters writes _build/ledger-test/<profile>); a snapshot file by "
-            "python -m seamlib.ledger snapshot FOLDER --out FILE."
+            "python -m seamlib.book.ledger snapshot FOLDER --out FILE."
         )
     out = {}
     for rec in records:
@@ -152,7 +152,7 @@ def allowed_drift(record: Mapping[str, Any]) -> tuple[float, float]:
 
     Examples
     --------
-    >>> from seamlib import ledger
+    >>> from seamlib.book import ledger
     >>> ledger.allowed_drift({"kind": "exact", "tol": 1e-10, "expected": 0.0})
     (1e-10, 1e-06)
     >>> ledger.allowed_drift({"kind": "trained", "tol": 0.0, "expected": 0.5})
@@ -179,7 +179,7 @@ def snapshot(
     --------
     >>> import json, tempfile
     >>> from pathlib import Path
-    >>> from seamlib import ledger
+    >>> from seamlib.book import ledger
     >>> with tempfile.TemporaryDirectory() as tmp:
     ...     path = ledger.snapshot(tmp, Path(tmp) / "snap.json")
     ...     json.loads(path.read_text())["records"]
@@ -217,7 +217,7 @@ class LedgerDiff:
 
     Examples
     --------
-    >>> from seamlib.ledger import LedgerDiff
+    >>> from seamlib.book.ledger import LedgerDiff
     >>> d = LedgerDiff(same=[("eq3", "a")], added=[("eq3", "b")])
     >>> d.ok, d.report().splitlines()[0]
     (True, '1 items unchanged, 0 changed, 0 removed, 1 added')
@@ -296,7 +296,7 @@ def compare(
 
     Examples
     --------
-    >>> from seamlib import ledger
+    >>> from seamlib.book import ledger
     >>> a = {("eq3", "x"): {"measured": 1.0, "status": "pass"}}
     >>> b = {("eq3", "x"): {"measured": 1.5, "status": "pass"}}
     >>> d = ledger.compare(a, b)
@@ -383,7 +383,7 @@ def drift(
 
     Examples
     --------
-    >>> from seamlib import ledger
+    >>> from seamlib.book import ledger
     >>> a = {("fig-6", "x"): {"measured": 1.0, "status": "pass", "kind": "trained"}}
     >>> b = {("fig-6", "x"): {"measured": 1.000002, "status": "pass", "kind": "trained"}}
     >>> d = ledger.drift(a, {"1 thread": b})
@@ -432,19 +432,19 @@ def _short(x: Any) -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """``python -m seamlib.ledger {snapshot,compare}`` (exit 1 when ``compare`` finds changes).
+    """``python -m seamlib.book.ledger {snapshot,compare}`` (exit 1 when ``compare`` finds changes).
 
     Examples
     --------
     >>> import tempfile
-    >>> from seamlib import ledger
+    >>> from seamlib.book import ledger
     >>> with tempfile.TemporaryDirectory() as tmp:
     ...     ledger.main(["compare", tmp, tmp])  # two empty ledgers
     0 items unchanged, 0 changed, 0 removed, 0 added
     0
     """
     parser = argparse.ArgumentParser(
-        prog="python -m seamlib.ledger", description=__doc__.split("\n")[0]
+        prog="python -m seamlib.book.ledger", description=__doc__.split("\n")[0]
     )
     sub = parser.add_subparsers(dest="cmd", required=True)
     s = sub.add_parser("snapshot", help="save a ledger folder as one JSON file")
@@ -474,7 +474,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         if args.cmd == "snapshot":
-            cmd = module_command("seamlib.ledger", sys.argv[1:] if argv is None else argv)
+            cmd = module_command("seamlib.book.ledger", sys.argv[1:] if argv is None else argv)
             path = snapshot(
                 args.folder, args.out, command=cmd, chapters_commit=args.chapters_commit
             )
@@ -491,7 +491,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not diff.ok:
         print(
             "The ledger changed. If the change is intended, save the new ledger: python -m "
-            f"seamlib.ledger snapshot {args.after} --out {args.before}",
+            f"seamlib.book.ledger snapshot {args.after} --out {args.before}",
             file=sys.stderr,
         )
     return 0 if diff.ok else 1
@@ -510,7 +510,7 @@ def _write_drift(
             return 2
         runs[label] = path
     result = drift(reference, runs)
-    cmd = module_command("seamlib.ledger", sys.argv[1:] if argv is None else argv)
+    cmd = module_command("seamlib.book.ledger", sys.argv[1:] if argv is None else argv)
     doc = {
         "provenance": provenance(command=cmd),
         "allowed": {"EXACT_RTOL": EXACT_RTOL, "TRAINED_RTOL": TRAINED_RTOL},

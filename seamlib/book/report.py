@@ -52,7 +52,7 @@ class Table:
 
     Examples
     --------
-    >>> from seamlib.report import Table
+    >>> from seamlib.book.report import Table
     >>> t = Table(["ratio", "error"], [[1.0, 0.31], [2.0, 1.2e-9]])
     >>> print(t)
     ratio  error
