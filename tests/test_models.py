@@ -135,3 +135,16 @@ def test_vae_backward_compatible_constructor():
     assert vae.encode(torch.randn(3, 5)).covariance.shape == (3, 2, 2)
     with pytest.raises(ValueError):
         VAE(mlp([5, 4]), mlp([2, 5]), latent_dim=0)
+
+
+def test_train_config_model_options_default_to_the_model_configs() -> None:
+    """TrainConfig repeats ModelConfig's model options flat; their defaults must not drift."""
+    import dataclasses
+
+    from seamlib.engine.config import TrainConfig
+
+    model = {f.name: f.default for f in dataclasses.fields(ModelConfig)}
+    train = {f.name: f.default for f in dataclasses.fields(TrainConfig)}
+    shared = set(model) & set(train) - {"architecture", "latent_dim"}
+    assert shared >= {"posterior", "likelihood", "sigma2", "hidden", "activation", "mean"}
+    assert {k: train[k] for k in shared} == {k: model[k] for k in shared}
