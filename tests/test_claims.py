@@ -377,7 +377,7 @@ CHAPTER_SECTIONS = {
 def test_every_profile_declares_what_fails_at_its_sizes() -> None:
     """Two profiles that give a chapter the same sizes run the same numbers, so a known
     failure declared for one is declared for the other (else one profile's build stops on an
-    undeclared failure, as the cpu profile's did with the laptop declarations)."""
+    undeclared failure)."""
     from seamlib.config import PROFILES, get_profile
 
     assert {c.chapter for c in claims.REGISTRY.values()} <= set(CHAPTER_SECTIONS)
