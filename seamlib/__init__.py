@@ -6,7 +6,8 @@ push-forward density then factorises along *seams*. The modules are named after 
 paper's concepts:
 
 ``config``      sizes for every experiment, chosen by ``SEAMLIB_PROFILE``
-``claims``      ``check`` a numbered claim of the paper, record it in the ledger
+``book``        what only the chapters need: ``book.claims`` (``check`` a numbered claim
+                of the paper, record it in the ledger), ``book.ledger``, glue and tables
 ``theory``      the exact mathematics, one module per concept: ``theory.linear`` (PPCA,
                 the linear VAE), ``theory.posterior`` and ``theory.eq6`` (optimal
                 posteriors, Eq. 6), ``theory.jacobian``, ``theory.seams``,
@@ -20,12 +21,14 @@ paper's concepts:
                 ``engine.data``, ``engine.fit``, ``engine.rundir``, ``engine.runs``,
                 ``engine.evaluate``, ``engine.train``, ``engine.sweep``; the CLI is
                 ``python -m seamlib``
-``experiments`` dSprites and faces experiments on trained VAEs, re-exported by
-                ``experiments.dsprites`` and ``experiments.faces``
+``experiments`` experiments on trained VAEs: one pipeline (``experiments.pipeline``:
+                runs -> summaries -> stored results), with each data set's grids and
+                summaries in ``experiments.dsprites`` and ``experiments.faces``, the
+                dSprites pilot (``experiments.pilot``) and the small VAEs
 
 Dependencies point down: plots > experiments > CLI > engine > theory > metrics > align;
-the base modules (config, config_seeds, errors, provenance, data, claims, ledger,
-chapter_times, report, tables) import none of them, and no import cycle anywhere (checked
+the base modules (config, config_seeds, errors, provenance, data, book) import none of
+them, and no import cycle anywhere (checked
 by import-linter and ``tests/test_layering.py``).
 """
 

@@ -147,8 +147,8 @@ def module_command(module: str, args: Sequence[str]) -> str:
     >>> from seamlib.config import project_root
     >>> from seamlib.provenance import module_command
     >>> out = str(project_root() / "results" / "dsprites")
-    >>> module_command("seamlib.dsprites_pilot", ["collect", "runs/a", "--out", out])
-    'python -m seamlib.dsprites_pilot collect runs/a --out results/dsprites'
+    >>> module_command("seamlib.experiments.pilot", ["collect", "runs/a", "--out", out])
+    'python -m seamlib.experiments.pilot collect runs/a --out results/dsprites'
     >>> module_command("seamlib.book.ledger", ["snapshot", "/tmp/l/smoke", "--out=/tmp/s.json"])
     'python -m seamlib.book.ledger snapshot smoke --out=s.json'
     """
@@ -187,8 +187,9 @@ def invocation(argv: Sequence[str] | None = None) -> str:
     >>> main = str(project_root() / "seamlib" / "__main__.py")
     >>> invocation([main, "sweep", "experiments/dsprites_fig5.cpu.json", "--skip-busy"])
     'python -m seamlib sweep experiments/dsprites_fig5.cpu.json --skip-busy'
-    >>> invocation([str(project_root() / "seamlib" / "dsprites_pilot.py"), "collect", "runs"])
-    'python -m seamlib.dsprites_pilot collect runs'
+    >>> pilot = project_root() / "seamlib" / "experiments" / "pilot.py"
+    >>> invocation([str(pilot), "collect", "runs"])
+    'python -m seamlib.experiments.pilot collect runs'
     >>> invocation(["/opt/venv/lib/ipykernel_launcher.py", "-f", "/root/kernel-1.json"])
     'ipykernel_launcher.py'
     >>> invocation(["/opt/venv/lib/pytest/__main__.py", "-q", "/root/tests"])

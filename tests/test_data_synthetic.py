@@ -161,13 +161,3 @@ def test_data_package_imports_without_optional_packages() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert out.returncode == 0, out.stderr
-
-
-def test_synth_lin_agrees_with_the_copy_in_seamlib_theory_linear() -> None:
-    """seamlib.theory.linear has its own Synth Lin; both must give the same data."""
-    from seamlib.theory import linear
-
-    x, v = linear.synth_lin(500, 3)
-    ours = synthetic.synth_lin(500, seed=3)
-    np.testing.assert_array_equal(v, ours.factors)
-    np.testing.assert_allclose(x, ours.x, atol=1e-12)

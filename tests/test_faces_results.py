@@ -156,7 +156,7 @@ def test_compare_and_claim_rows() -> None:
         _row("full", 4.0, 0, 0.4),
         _row("full", 4.0, 1, 0.3),
     ]
-    comp = fr.compare(rows, "jac_offdiag")
+    comp = fr.compare_by_beta(rows, "jac_offdiag")
     assert comp[1.0]["diag"] == pytest.approx(0.11) and comp[1.0]["n_diag"] == 3
     assert comp[4.0]["diff"] == pytest.approx(0.0)
     doc = {"dataset": "lfw", "data_note": "LFW", "provenance": {"seeds": [0, 1]}, "runs": rows}

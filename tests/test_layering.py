@@ -1,14 +1,13 @@
 """The package is layered without cycles, each name has one home, nothing mutates ``os.environ``.
 
-Layers, top to bottom: plots > experiments, dsprites_pilot
-> CLI (``__main__``) > engine > theory > metrics > align; inside the engine: sweep > train >
-evaluate > runs > data, fit, rundir > config > models; the base modules (config, errors,
-provenance, data, claims, ledger, ...) import no layer. The contracts live in
-``pyproject.toml`` (``[tool.importlinter]``) and are checked with import-linter; every module
-must be under one of them, and no import cycle (lazy imports inside functions included) may
-join any two modules. Besides: no module (other than a package ``__init__``) only
-re-exports another seamlib module's names, and no module imports another module's private
-(``_name``) names.
+Layers, top to bottom: plots > experiments > CLI (``__main__``) > engine > theory > metrics
+> align; inside the engine: sweep > train > evaluate > runs > data, fit, rundir > config
+> models; the base modules (config, errors, provenance, data, book) import no layer. The
+contracts live in ``pyproject.toml`` (``[tool.importlinter]``) and are checked with
+import-linter; every module must be under one of them, and no import cycle (lazy imports
+inside functions included) may join any two modules. Besides: no module (other than a
+package ``__init__``) only re-exports another seamlib module's names, and no module imports
+another module's private (``_name``) names.
 """
 
 from __future__ import annotations
@@ -258,6 +257,55 @@ def test_no_module_only_reexports() -> None:
         f"modules that only re-export other seamlib modules' names (import from the real "
         f"homes instead): {sorted(found)}"
     )
+
+
+#: Names that several modules define on purpose, each its own: the interface every data
+#: set's experiment module gives the pipeline (seamlib.experiments.pipeline), and the entry
+#: point of each module with a command line.
+SHARED_INTERFACE = frozenset(
+    {"grids", "summarise_run", "untrained_summary", "collect", "add_controls", "load_results"}
+    | {"main"}
+)
+
+
+def _public_names(path: Path) -> list[str]:
+    """The string entries of a module's ``__all__``."""
+    for node in ast.parse(path.read_text()).body:
+        if isinstance(node, ast.Assign) and any(
+            isinstance(t, ast.Name) and t.id == "__all__" for t in node.targets
+        ):
+            elts = getattr(node.value, "elts", [])
+            return [e.value for e in elts if isinstance(e, ast.Constant)]
+    return []
+
+
+def _duplicate_public_names(package: Path, allowed: frozenset[str]) -> dict[str, list[str]]:
+    """Public names (``__all__``) that more than one module of ``package`` defines, other
+    than package ``__init__`` facades and the ``allowed`` names."""
+    homes: dict[str, list[str]] = {}
+    for path in sorted(package.rglob("*.py")):
+        if path.name != "__init__.py":
+            for name in _public_names(path):
+                homes.setdefault(name, []).append(path.relative_to(package.parent).as_posix())
+    return {n: h for n, h in homes.items() if len(h) > 1 and n not in allowed}
+
+
+def test_duplicate_name_checker_finds_them(tmp_path: Path) -> None:
+    pkg = tmp_path / "seamlib"
+    (pkg / "sub").mkdir(parents=True)
+    (pkg / "a.py").write_text("__all__ = ['f', 'main']\ndef f(): pass\ndef main(): pass\n")
+    (pkg / "sub" / "b.py").write_text("__all__ = ['f', 'main']\ndef f(): pass\ndef main(): pass\n")
+    (pkg / "sub" / "__init__.py").write_text("from .b import f\n__all__ = ['f']\n")
+    assert _duplicate_public_names(pkg, frozenset({"main"})) == {
+        "f": ["seamlib/a.py", "seamlib/sub/b.py"]
+    }
+
+
+def test_each_public_name_is_unique_across_the_package() -> None:
+    """One name, one meaning: no two modules export the same name (package facades and the
+    data sets' pipeline interface aside)."""
+    found = _duplicate_public_names(PACKAGE, SHARED_INTERFACE)
+    assert not found, f"rename one of each: {found}"
 
 
 def test_private_import_checker_finds_them(tmp_path: Path) -> None:

@@ -9,6 +9,7 @@ import pytest
 import torch
 
 from seamlib.align import ps_align
+from seamlib.data.synthetic import synth_lin
 from seamlib.metrics import dto
 from seamlib.theory import linear as lin
 from seamlib.theory import lvae
@@ -149,7 +150,7 @@ def test_training_fig2_known_answer(data: dict[str, torch.Tensor]) -> None:
 
 
 def test_newton_small_beta_synth_lin() -> None:
-    X, v = lin.synth_lin(2_000, seed=0)
+    X = synth_lin(2_000, seed=0).x
     h = lvae.train_lvae(
         X,
         2,
@@ -166,7 +167,8 @@ def test_newton_small_beta_synth_lin() -> None:
 
 
 def test_synth_lin_spec() -> None:
-    X, v = lin.synth_lin(1_000, seed=1)
+    data = synth_lin(1_000, seed=1)
+    X, v = data.x, data.factors
     assert X.shape == (1_000, 3) and v.shape == (1_000, 2)
     # a rotation of the embedded, stretched square: distances preserved
     emb = np.column_stack([2 * v[:, 0], v[:, 1], np.zeros(len(v))])

@@ -77,5 +77,5 @@ def test_stored_commands_write_paths_relative_to_the_project(tmp_path: Path) -> 
     assert cmd == "python -m seamlib.book.ledger snapshot smoke --out results/dsprites"
     assert module_command("m", [f"--out={outside}", "-q"]) == "python -m m --out=smoke -q"
     assert module_command("m", ["runs/a", "--steps", "10"]) == "python -m m runs/a --steps 10"
-    main = str(project_root() / "seamlib" / "dsprites_pilot.py")
+    main = str(project_root() / "seamlib" / "experiments" / "pilot.py")
     assert str(tmp_path) not in invocation([main, "collect", "runs", "--out", outside])

@@ -19,7 +19,8 @@ def test_the_control_is_each_seeds_initialisation_and_training_moves_away_from_i
     x = S.training_points(tiny)
     for post in ("diag", "full"):
         for seed in range(2):
-            init = S.vae_scores(S.build_vae(post, seed, tiny).double(), x, tiny)
+            vae = S.build_vae(post, seed, hidden=tiny.vae_hidden, sigma2=tiny.vae_noise**2)
+            init = S.diagonality_scores(vae.double(), x, tiny)
             for key in S.SCORES:
                 assert out["untrained"][post][key][seed] == pytest.approx(init[key], rel=1e-12)
         assert out["trained"][post]["C1 distance"] != out["untrained"][post]["C1 distance"]

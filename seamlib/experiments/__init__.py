@@ -1,9 +1,13 @@
 """The paper's experiments on trained VAEs: dSprites (Fig. 5, Fig. 7, the published tables),
 faces (CelebA / LFW) and the small VAEs of the chapter on C1 and C2.
 
-* ``common``: summary code shared by both (Eq. 6 terms of a trained VAE, encoding, stored
-  images, run status and time, the fields every run summary holds, standard JSON,
-  statistics over seeds, the results files and their provenance);
+* ``pipeline``: the one pipeline of every experiment trained by the engine, trained runs ->
+  summaries -> stored results file with provenance (finding finished runs, cached
+  summaries, what trained each run, keeping runs stored earlier, untrained controls);
+  a data set's module adds only its grids and its own summary of a run;
+* ``common``: model evaluation shared by the summaries (Eq. 6 terms of a trained VAE,
+  encoding, stored images, untrained models, statistics over seeds);
+* ``pilot``: the learning curves of the dSprites pilot, and the budget they choose;
 * ``dsprites``: grids, per-run summaries and claim statistics of the dSprites chapters, with
   ``dsprites_data`` (training subsets, held-out images) and ``dsprites_stats`` (statistics);
 * ``faces``: grids, per-run summaries and claim statistics of the faces chapter, with

@@ -1,30 +1,26 @@
-"""Summary code shared by the dSprites and faces experiments.
+"""Model evaluation shared by the experiments' summaries.
 
-Both experiments summarise trained runs of the engine on held-out images: they encode the
-images (:func:`encode_dataset`), evaluate the two terms of Eq. 6 for the trained VAE
-(:func:`model_eq6_terms`), store a few images compactly in JSON (:func:`encode_images`), read
-a run's status and training time (:func:`run_status`, :func:`run_time`), write standard JSON
-(:func:`finite`), aggregate over seeds (:func:`group_stats`) and store the results files
-under ``results/`` (:func:`results_folder`, :func:`results_provenance`,
-:func:`read_results`).
+Each data set's summary of a trained run encodes held-out images (:func:`encode_dataset`),
+evaluates the two terms of Eq. 6 for the trained VAE (:func:`model_eq6_terms`,
+:func:`eq6_fields`), stores a few images compactly in JSON (:func:`encode_images`) and
+builds the untrained model of a run as its negative control (:func:`untrained_model`); the
+chapters aggregate over seeds (:func:`group_stats`) and compare posteriors
+(:func:`welch_less`). Collecting the summaries into stored results files is the pipeline's
+(:mod:`seamlib.experiments.pipeline`).
 """
 
 from __future__ import annotations
 
 import base64
-import json
 import math
-import os
 import zlib
 from collections.abc import Iterable, Mapping, Sequence
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import torch
 from torch import Tensor
 
-from seamlib.config import project_root
 from seamlib.engine.config import TrainConfig, resolve_device
 from seamlib.engine.models import VAE, build_model
 from seamlib.metrics.offdiag import offdiag_active, offdiag_per_matrix
@@ -40,16 +36,9 @@ __all__ = [
     "traversal_latents",
     "encode_images",
     "decode_images",
-    "run_status",
-    "run_time",
-    "run_fields",
     "eq6_fields",
-    "finite",
     "field",
     "group_stats",
-    "results_folder",
-    "results_provenance",
-    "read_results",
 ]
 
 #: Seed of the held-out evaluation images (the same images for every run of an experiment).
@@ -244,69 +233,6 @@ def decode_images(stored: Mapping[str, Any]) -> np.ndarray:
     return arr.reshape(shape).astype(float) / levels
 
 
-def run_status(run: str | Path) -> str | None:
-    """The ``status`` recorded in a run directory's ``state.json`` (None when absent).
-
-    Examples
-    --------
-    >>> import json, tempfile
-    >>> from pathlib import Path
-    >>> from seamlib.experiments.common import run_status
-    >>> run = Path(tempfile.mkdtemp())
-    >>> _ = (run / "state.json").write_text(json.dumps({"status": "complete"}))
-    >>> run_status(run)
-    'complete'
-    """
-    path = Path(run) / "state.json"
-    if not path.is_file():
-        return None
-    status = json.loads(path.read_text()).get("status")
-    return None if status is None else str(status)
-
-
-def run_time(run_dir: str | Path) -> float | None:
-    """Training time in seconds: ``time_s`` of the last line of ``metrics.jsonl`` (or None).
-
-    Examples
-    --------
-    >>> import json, tempfile
-    >>> from pathlib import Path
-    >>> from seamlib.experiments.common import run_time
-    >>> run = Path(tempfile.mkdtemp())
-    >>> _ = (run / "metrics.jsonl").write_text(json.dumps({"step": 1, "time_s": 2.5}))
-    >>> run_time(run)
-    2.5
-    """
-    path = Path(run_dir) / "metrics.jsonl"
-    if not path.is_file():
-        return None
-    lines = [ln for ln in path.read_text().splitlines() if ln.strip()]
-    return float(json.loads(lines[-1]).get("time_s", float("nan"))) if lines else None
-
-
-def run_fields(
-    run_dir: str | Path, config: Mapping[str, Any], info: Mapping[str, Any]
-) -> dict[str, Any]:
-    """The fields of a run summary that describe the run: its configuration and progress.
-
-    ``config`` (the run's configuration as a dict), ``step`` and ``status`` (from the
-    checkpoint's ``info``) and ``train_s`` (:func:`run_time`).
-
-    Examples
-    --------
-    >>> import tempfile
-    >>> from seamlib.experiments.common import run_fields
-    >>> run_fields(tempfile.mkdtemp(), {"beta": 4.0}, {"step": 50, "status": "complete"})
-    {'config': {'beta': 4.0}, 'step': 50, 'status': 'complete', 'train_s': None}
-    """
-    return {
-        "config": config,
-        "step": int(info.get("step", 0)),
-        "status": info.get("status"),
-        "train_s": run_time(run_dir),
-    }
-
-
 def eq6_fields(
     a: Tensor,
     b: Tensor,
@@ -374,26 +300,6 @@ def _offdiag_per_point(M: Tensor) -> float:
     return float(offdiag_per_matrix(M[keep]).mean())
 
 
-def finite(obj: Any, digits: int | None = None) -> Any:
-    """Replace NaN/inf by None (standard JSON); optionally keep ``digits`` significant digits.
-
-    Examples
-    --------
-    >>> from seamlib.experiments.common import finite
-    >>> finite({"a": [float("nan"), 1.23456]}, digits=3)
-    {'a': [None, 1.23]}
-    """
-    if isinstance(obj, float):
-        if not math.isfinite(obj):
-            return None
-        return obj if digits is None else float(f"{obj:.{digits}g}")
-    if isinstance(obj, dict):
-        return {k: finite(v, digits) for k, v in obj.items()}
-    if isinstance(obj, list):
-        return [finite(v, digits) for v in obj]
-    return obj
-
-
 def _num(v: Any) -> float:
     return float("nan") if v is None else float(v)
 
@@ -444,79 +350,6 @@ def group_stats(
             "n": int(arr.size),
         }
     return out
-
-
-def results_folder(experiment: str, folder: str | os.PathLike[str] | None = None) -> Path:
-    """``folder``, or by default the experiment's ``results/<experiment>`` of the project.
-
-    Examples
-    --------
-    >>> from seamlib.experiments.common import results_folder
-    >>> results_folder("faces", "elsewhere").as_posix()
-    'elsewhere'
-    >>> results_folder("dsprites").parts[-2:]
-    ('results', 'dsprites')
-    """
-    return Path(folder) if folder is not None else project_root() / "results" / experiment
-
-
-def results_provenance(
-    rows: Sequence[Mapping[str, Any]],
-    *,
-    profile: str,
-    seeds: Sequence[int],
-    device: str | None,
-    **extra: Any,
-) -> dict[str, Any]:
-    """Provenance of a results file that collects the summaries ``rows`` of trained runs.
-
-    :func:`seamlib.provenance.provenance` with the training steps of the runs, their number
-    and their summed training wall time (``train_s``, where known), then ``extra``.
-
-    Examples
-    --------
-    >>> from seamlib.experiments.common import results_provenance
-    >>> rows = [{"step": 50, "train_s": 1.25}, {"step": 50, "train_s": None}]
-    >>> prov = results_provenance(rows, profile="smoke", seeds=[0, 1], device="cpu", n_eval=8)
-    >>> prov["steps"], prov["n_runs"], prov["train_wall_s_total"], prov["n_eval"]
-    ([50], 2, 1.2, 8)
-    """
-    from seamlib.provenance import provenance
-
-    wall = [r["train_s"] for r in rows if r.get("train_s") is not None]
-    return provenance(
-        profile=profile,
-        seeds=seeds,
-        device=device,
-        steps=sorted({int(r["step"]) for r in rows}),
-        n_runs=len(rows),
-        train_wall_s_total=round(float(sum(wall)), 1),
-        **extra,
-    )
-
-
-def read_results(path: Path, produce: str) -> dict[str, Any]:
-    """The results document stored at ``path`` (JSON).
-
-    Raises
-    ------
-    FileNotFoundError
-        When ``path`` is missing; the message says how to ``produce`` it.
-
-    Examples
-    --------
-    >>> import json, tempfile
-    >>> from pathlib import Path
-    >>> from seamlib.experiments.common import read_results
-    >>> path = Path(tempfile.mkdtemp()) / "fig5.json"
-    >>> _ = path.write_text(json.dumps({"runs": []}))
-    >>> read_results(path, "`collect`")
-    {'runs': []}
-    """
-    if not path.is_file():
-        raise FileNotFoundError(f"{path} does not exist. Produce it with {produce}.")
-    doc: dict[str, Any] = json.loads(path.read_text())
-    return doc
 
 
 CONTROL_SEED = 1_000

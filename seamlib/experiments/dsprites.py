@@ -50,7 +50,6 @@ from torch import Tensor
 
 from seamlib import metrics
 from seamlib.config import DspritesSizes, get_profile, project_root
-from seamlib.data.dsprites_render import VARYING_FACTORS
 from seamlib.engine.models import ModelConfig, build_model
 from seamlib.engine.rundir import short_path
 from seamlib.experiments.common import (
@@ -58,14 +57,8 @@ from seamlib.experiments.common import (
     encode_dataset,
     encode_images,
     eq6_fields,
-    finite,
     group_stats,
     model_eq6_terms,
-    read_results,
-    results_folder,
-    results_provenance,
-    run_fields,
-    run_status,
     traversal_latents,
     untrained_model,
 )
@@ -78,6 +71,16 @@ from seamlib.experiments.dsprites_data import (
 from seamlib.experiments.dsprites_stats import (
     axis_match,
 )
+from seamlib.experiments.pipeline import (
+    find_runs,
+    finite,
+    read_results,
+    results_folder,
+    run_fields,
+    store_controls,
+    store_results,
+    summarise_runs,
+)
 from seamlib.experiments.published import (
     BHOWAL_BETA,
     BHOWAL_HIDDEN,
@@ -88,7 +91,6 @@ from seamlib.provenance import module_command
 from seamlib.theory.jacobian import jacobian_and_value
 
 __all__ = [
-    "FACTOR_NAMES",
     "TABLE_D",
     "EXPERIMENTS",
     "GRIDS",
@@ -111,8 +113,6 @@ __all__ = [
     "load_results",
 ]
 
-#: The five varying dSprites factors (:data:`seamlib.data.dsprites_render.VARYING_FACTORS`).
-FACTOR_NAMES: tuple[str, ...] = VARYING_FACTORS
 #: Latent dimension of the table runs (Bhowal et al. do not state d; we use the d of Fig. 5).
 TABLE_D = 10
 
@@ -720,15 +720,17 @@ def classify(experiment: str, config: Mapping[str, Any]) -> str:
     )
 
 
-def _run_dirs(root: Path, experiment: str | None = None) -> list[tuple[str, Path]]:
-    if experiment is not None:  # root is that experiment's folder
-        return [(experiment, p.parent) for p in sorted(root.glob("*/checkpoint.pt"))]
-    runs = []
-    for exp in EXPERIMENTS:
-        folder = root / exp
-        if folder.is_dir():
-            runs += [(exp, p.parent) for p in sorted(folder.glob("*/checkpoint.pt"))]
-    return runs
+def _run_dirs(
+    root: Path, experiment: str | None = None, include_incomplete: bool = False
+) -> list[tuple[str, Path]]:
+    """(experiment, run directory) of the runs under ``root``: one experiment's folder, or
+    the sub-folders of :data:`EXPERIMENTS`."""
+    folders = [(experiment, root)] if experiment else [(e, root / e) for e in EXPERIMENTS]
+    return [
+        (exp, run)
+        for exp, folder in folders
+        for run in find_runs(folder, include_incomplete=include_incomplete)
+    ]
 
 
 def _is_fig7_baseline(exp: str, cfg: Mapping[str, Any], sizes: DspritesSizes) -> bool:
@@ -794,11 +796,7 @@ def collect(
         raise ValueError(
             f"Unknown dSprites experiment {experiment!r}; expected one of {', '.join(EXPERIMENTS)}."
         )
-    runs = [
-        (exp, run)
-        for exp, run in _run_dirs(root, experiment)
-        if include_incomplete or run_status(run) == "complete"
-    ]
+    runs = _run_dirs(root, experiment, include_incomplete)
     if not runs:
         where = f"{root}/*" if experiment else f"{root}/{{{','.join(EXPERIMENTS)}}}/*"
         raise FileNotFoundError(
@@ -806,7 +804,6 @@ def collect(
             "(python -m seamlib sweep experiments/dsprites_<exp>.<profile>.json), or check "
             "--experiment (given: the run root is one experiment's folder)."
         )
-    out.mkdir(parents=True, exist_ok=True)
     pattern = "*/config.json" if experiment else "*/*/config.json"
     train_sets = [training_indices(json.loads(p.read_text())) for p in root.glob(pattern)]
     exclude = np.unique(
@@ -814,75 +811,70 @@ def collect(
     )
     tag = eval_id(heldout_indices(sizes.eval_n, exclude=exclude))
     heldout: dict[tuple[str, int], tuple[Tensor, np.ndarray]] = {}
-    groups: dict[str, list[dict[str, Any]]] = {"fig5": [], "fig7": [], "tables": []}
+    experiment_of = {run: exp for exp, run in runs}
     first_seed = min(sizes.seeds)
-    for exp, run in runs:
-        cfg = json.loads((run / "config.json").read_text())
-        variant = classify(exp, cfg)
-        fig7 = exp == "fig7" or (experiment is None and _is_fig7_baseline(exp, cfg, sizes))
-        want_images = fig7 and int(cfg["seed"]) == first_seed
-        table = exp in ("rolinek", "bhowal")
-        cached = run / "dsprites_summary.json"
-        summary = None
-        if reuse and cached.is_file():
-            if cached.stat().st_mtime >= (run / "checkpoint.pt").stat().st_mtime:
-                summary = json.loads(cached.read_text())
-                stale = summary.get("eval_id") != tag or (want_images and "images" not in summary)
-                stale |= table and any(k not in summary for k in TABLE_METRICS)
-                stale |= any(k not in summary for k in ("rotated", "top_k", "eq6_samples"))
-                summary = None if stale else summary
-        if summary is None:
-            x, f = _heldout_for(cfg, heldout, sizes.eval_n, exclude)
-            summary = summarise_run(
-                run,
-                profile=prof.name,
-                x=x,
-                factors=f,
-                images=want_images,
-                device=device,
-                eval_tag=tag,
-                table_metrics=table,
-            )
-        summary = {
-            **finite(summary),
-            "experiment": exp,
-            "variant": variant,
-            "train_commits": _sessions_field(run, "git_commit"),
-            "train_commands": _sessions_field(run, "command"),
-        }
-        if table:
-            groups["tables"].append(summary)
+
+    def is_fig7(run: Path, cfg: Mapping[str, Any]) -> bool:
+        exp = experiment_of[run]
+        return exp == "fig7" or (experiment is None and _is_fig7_baseline(exp, cfg, sizes))
+
+    def wants_images(run: Path, cfg: Mapping[str, Any]) -> bool:
+        return is_fig7(run, cfg) and int(cfg["seed"]) == first_seed
+
+    def summarise(run: Path, cfg: Mapping[str, Any]) -> dict[str, Any]:
+        x, f = _heldout_for(cfg, heldout, sizes.eval_n, exclude)
+        return summarise_run(
+            run,
+            profile=prof.name,
+            x=x,
+            factors=f,
+            images=wants_images(run, cfg),
+            device=device,
+            eval_tag=tag,
+            table_metrics=experiment_of[run] in ("rolinek", "bhowal"),
+        )
+
+    def is_current(run: Path, summary: Mapping[str, Any], cfg: Mapping[str, Any]) -> bool:
+        needs = ["rotated", "top_k", "eq6_samples"]
+        needs += list(TABLE_METRICS) if experiment_of[run] in ("rolinek", "bhowal") else []
+        needs += ["images"] if wants_images(run, cfg) else []
+        return summary.get("eval_id") == tag and all(k in summary for k in needs)
+
+    rows = summarise_runs(
+        [run for _, run in runs],
+        summarise,
+        cache="dsprites_summary.json",
+        reuse=reuse,
+        is_current=is_current,
+    )
+    groups: dict[str, list[dict[str, Any]]] = {"fig5": [], "fig7": [], "tables": []}
+    for (exp, run), row in zip(runs, rows):
+        cfg = row["config"]
+        row = {**row, "experiment": exp, "variant": classify(exp, cfg)}
+        if exp in ("rolinek", "bhowal"):
+            groups["tables"].append(row)
             continue
-        if fig7:
-            groups["fig7"].append(summary if want_images else _slim(summary))
+        if is_fig7(run, cfg):
+            groups["fig7"].append(row if wants_images(run, cfg) else _slim(row))
         if exp == "fig5":
-            groups["fig5"].append(_slim(summary))
-    paths = {}
-    for name, rows in groups.items():
-        if not rows:
-            continue
-        rows = _with_stored(out / f"{name}.json", rows, tag)
-        doc = {
-            "experiment": name,
-            "provenance": results_provenance(
-                rows,
-                profile=prof.name,
-                seeds=sorted({int(r["config"]["seed"]) for r in rows}),
-                device=device,
-                n_eval=sizes.eval_n,
-                eq6_n=sizes.eq6_n,
-                eval_id=tag,
-                n_excluded_training_images=int(exclude.size),
-                run_root=relative_path(root),
-                command=command,
-                train_commands=_train_commands(rows, prof.name),
-                train_commits=sorted({c for r in rows for c in r.get("train_commits", [])}),
-            ),
-            "runs": rows,
-        }
-        path = out / f"{name}.json"
-        path.write_text(json.dumps(finite(doc, digits=6), separators=(",", ":")) + "\n")
-        paths[name] = path
+            groups["fig5"].append(_slim(row))
+    paths = {
+        name: store_results(
+            out / f"{name}.json",
+            name,
+            group,
+            profile=prof.name,
+            device=device,
+            eval_id=tag,
+            n_eval=sizes.eval_n,
+            eq6_n=sizes.eq6_n,
+            n_excluded_training_images=int(exclude.size),
+            run_root=relative_path(root),
+            command=command,
+        )
+        for name, group in groups.items()
+        if group
+    }
     if controls and "fig5" in paths:
         add_controls(paths["fig5"], device=device, command=command)
     return paths
@@ -941,8 +933,6 @@ def add_controls(
     >>> from seamlib.experiments import dsprites as R
     >>> R.add_controls("results/dsprites/cpu/fig7.json")  # doctest: +SKIP
     """
-    from seamlib.provenance import provenance
-
     path = Path(path)
     doc = json.loads(path.read_text())
     prov = doc["provenance"]
@@ -986,54 +976,8 @@ def add_controls(
             eval_tag=tag,
             table_metrics=doc["experiment"] == "tables",
         )
-        controls.append(finite({**summary, **labels}))
-    doc["controls"] = controls
-    doc["controls_provenance"] = provenance(
-        profile=prov["profile"], device=device, command=command, n_controls=len(controls)
-    )
-    path.write_text(json.dumps(finite(doc, digits=6), separators=(",", ":")) + "\n")
-    return path
-
-
-def _with_stored(path: Path, rows: list[dict[str, Any]], tag: str) -> list[dict[str, Any]]:
-    """``rows`` plus the runs already stored in ``path`` that ``rows`` lacks.
-
-    Runs are told apart by experiment and name. Stored runs are kept only when they were
-    evaluated on the same held-out images (``eval_id`` ``tag``): a grid trained over several
-    sessions, on machines whose run folders did not survive, keeps every finished run's
-    summary.
-    """
-    if not path.is_file():
-        return rows
-    try:
-        stored = json.loads(path.read_text())
-    except (OSError, json.JSONDecodeError):
-        return rows
-    if stored.get("provenance", {}).get("eval_id") != tag:
-        return rows
-    have = {(r.get("experiment"), r.get("name")) for r in rows}
-    kept = [r for r in stored.get("runs", []) if (r.get("experiment"), r.get("name")) not in have]
-    return kept + rows
-
-
-def _sessions_field(run: Path, field: str) -> list[str]:
-    """The values of ``field`` over a run's training sessions (its ``provenance.json``)."""
-    try:
-        sessions = json.loads((run / "provenance.json").read_text()).get("sessions", [])
-    except (OSError, json.JSONDecodeError):
-        return []
-    return sorted({str(s[field]) for s in sessions if s.get(field)})
-
-
-def _train_commands(rows: Sequence[Mapping[str, Any]], profile: str) -> list[str]:
-    """The commands that trained ``rows``: as each run recorded them, and for runs trained
-    before runs recorded their command, the sweep of their experiment's grid file."""
-    out = {str(c) for r in rows for c in r.get("train_commands") or []}
-    for exp in {r.get("experiment") for r in rows if not r.get("train_commands")}:
-        grid = f"experiments/dsprites_{exp}.{profile}.json"
-        if (project_root() / grid).is_file():
-            out.add(f"python -m seamlib sweep {grid}")
-    return sorted(out)
+        controls.append({**summary, **labels})
+    return store_controls(path, controls, profile=prov["profile"], device=device, command=command)
 
 
 def _slim(summary: Mapping[str, Any]) -> dict[str, Any]:

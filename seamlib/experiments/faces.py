@@ -68,24 +68,28 @@ from seamlib.experiments.common import (
     encode_dataset,
     encode_images,
     eq6_fields,
-    finite,
     group_stats,
     model_eq6_terms,
-    read_results,
-    results_folder,
-    results_provenance,
-    run_fields,
-    run_status,
     traversal_latents,
     untrained_model,
     welch_less,
 )
 from seamlib.experiments.faces_data import (
     CELEBA_ENV,
-    DATASETS,
+    FACE_DATASETS,
     celeba_root,
     heldout_faces,
     make_celeba_fixture,
+)
+from seamlib.experiments.pipeline import (
+    find_runs,
+    finite,
+    read_results,
+    results_folder,
+    run_fields,
+    store_controls,
+    store_results,
+    summarise_runs,
 )
 from seamlib.provenance import module_command
 
@@ -100,7 +104,7 @@ __all__ = [
     "add_controls",
     "load_results",
     "ensure_results",
-    "compare",
+    "compare_by_beta",
     "claim_rows",
     "CLAIM_KEYS",
     "images_of",
@@ -136,7 +140,7 @@ def grids(
     profile
         Size profile (``cfg.faces``).
     dataset
-        One of :data:`DATASETS`.
+        One of :data:`FACE_DATASETS`.
     data_root
         CelebA folder (``celeba``, ``celeba-fixture``).
     root
@@ -162,8 +166,8 @@ def grids(
     """
     prof = get_profile(profile)
     sizes = prof.faces
-    if dataset not in DATASETS:
-        raise ConfigError(f"Unknown faces dataset {dataset!r}; expected one of {DATASETS}.")
+    if dataset not in FACE_DATASETS:
+        raise ConfigError(f"Unknown faces dataset {dataset!r}; expected one of {FACE_DATASETS}.")
     base: dict[str, Any] = {
         "likelihood": "gaussian",
         "sigma2": sizes.sigma2,
@@ -538,13 +542,18 @@ def collect(
     device: str | None = "cpu",
     data_root: str | os.PathLike[str] | None = None,
     include_incomplete: bool = False,
+    command: str | None = None,
 ) -> Path:
     """Summarise every trained run under ``run_root`` into one JSON file.
 
-    Images are kept for the runs of the smallest seed only. The file holds
-    ``{"experiment": "faces", "dataset", "data_note", "attribute_names", "provenance",
-    "runs"}``; the provenance (:func:`seamlib.provenance.provenance`) records the git commit,
-    profile, device, seeds, steps and the summed training wall time.
+    The experiments' pipeline (:mod:`seamlib.experiments.pipeline`) with the faces' own
+    summary (:func:`summarise_run`). Images are kept for the runs of the smallest seed only.
+    The file holds ``{"experiment": "faces", "dataset", "data_note", "attribute_names",
+    "provenance", "runs"}``; the provenance
+    (:func:`~seamlib.experiments.pipeline.results_provenance`) records the git commit,
+    profile, device, seeds, steps, the summed training wall time, ``command`` and the commits
+    and commands that trained the runs. Runs
+    already stored in ``out`` (same data set and size) whose folders are gone are kept.
 
     Parameters
     ----------
@@ -553,7 +562,9 @@ def collect(
     out
         Output file; default ``results/faces/<dataset>.json``.
     dataset
-        The data set the runs were trained on (:data:`DATASETS`).
+        The data set the runs were trained on (:data:`FACE_DATASETS`).
+    command
+        The command line recorded in the provenance.
 
     Raises
     ------
@@ -570,8 +581,7 @@ def collect(
     prof = get_profile(profile)
     sizes = prof.faces
     root = Path(run_root)
-    runs = sorted(p.parent for p in root.glob("*/checkpoint.pt"))
-    runs = [r for r in runs if include_incomplete or run_status(r) == "complete"]
+    runs = find_runs(root, include_incomplete=include_incomplete)
     if not runs:
         raise FileNotFoundError(
             f"No trained runs under {root}/*/checkpoint.pt; train them first: python -m "
@@ -582,9 +592,9 @@ def collect(
     first_seed = min(int(c["seed"]) for c in configs)
     root_data = data_root or next((c.get("data_root") for c in configs), None)
     x, attrs, names = heldout_faces(dataset, sizes.eval_n, data_root=root_data)
-    rows = []
-    for run, cfg in zip(runs, configs):
-        summary = summarise_run(
+
+    def summarise(run: Path, cfg: Mapping[str, Any]) -> dict[str, Any]:
+        return summarise_run(
             run,
             profile=prof.name,
             x=x,
@@ -593,26 +603,26 @@ def collect(
             images=int(cfg["seed"]) == first_seed,
             device=device,
         )
-        rows.append(summary)
-    doc = {
-        "experiment": "faces",
-        "dataset": dataset,
-        "data_note": _DATA_NOTES[dataset],
-        "attribute_names": list(names),
-        "provenance": results_provenance(
-            rows,
-            profile=prof.name,
-            seeds=sorted({int(c["seed"]) for c in configs}),
-            device=device,
-            n_eval=int(x.shape[0]),
-            run_root=relative_path(root),
-        ),
-        "runs": rows,
-    }
-    path = Path(out) if out is not None else results_folder("faces") / f"{dataset}.json"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(finite(doc), separators=(",", ":")) + "\n")
-    return path
+
+    rows = summarise_runs(runs, summarise, reuse=False)
+    return store_results(
+        Path(out) if out is not None else results_folder("faces") / f"{dataset}.json",
+        "faces",
+        rows,
+        profile=prof.name,
+        device=device,
+        key=("name",),
+        eval_id=f"{dataset}:{int(x.shape[0])}",
+        fields={
+            "dataset": dataset,
+            "data_note": _DATA_NOTES[dataset],
+            "attribute_names": list(names),
+        },
+        digits=None,
+        n_eval=int(x.shape[0]),
+        run_root=relative_path(root),
+        command=command,
+    )
 
 
 def load_results(
@@ -663,8 +673,6 @@ def add_controls(
     >>> from seamlib.experiments import faces as F
     >>> F.add_controls("results/faces/lfw.json")  # doctest: +SKIP
     """
-    from seamlib.provenance import provenance
-
     path = Path(path)
     doc = json.loads(path.read_text())
     runs = doc["runs"]
@@ -688,15 +696,14 @@ def add_controls(
         )
         for i, r in enumerate(runs)
     ]
-    doc["controls"] = controls
-    doc["controls_provenance"] = provenance(
+    return store_controls(
+        path,
+        controls,
         profile=get_profile(profile).name,
-        seeds=[c["init_seed"] for c in controls],
         device=device,
         command=command,
+        digits=None,
     )
-    path.write_text(json.dumps(finite(doc), separators=(",", ":")) + "\n")
-    return path
 
 
 def ensure_results(
@@ -719,7 +726,7 @@ def ensure_results(
     Parameters
     ----------
     dataset
-        One of :data:`DATASETS`.
+        One of :data:`FACE_DATASETS`.
     data_root
         CelebA folder (``celeba``, ``celeba-fixture``).
     profile
@@ -784,7 +791,7 @@ CLAIM_KEYS: dict[str, tuple[str, int]] = {
 }
 
 
-def compare(rows: Iterable[Mapping[str, Any]], key: str) -> dict[float, dict[str, float]]:
+def compare_by_beta(rows: Iterable[Mapping[str, Any]], key: str) -> dict[float, dict[str, float]]:
     """Per beta: mean, std and count of ``key`` for each posterior, and diag minus full.
 
     Returns
@@ -798,7 +805,7 @@ def compare(rows: Iterable[Mapping[str, Any]], key: str) -> dict[float, dict[str
     >>> from seamlib.experiments import faces as F
     >>> pairs = [("diag", 0.5), ("full", 0.2)]
     >>> rows = [{"config": {"posterior": p, "beta": 1.0}, "aas": v} for p, v in pairs]
-    >>> round(F.compare(rows, "aas")[1.0]["diff"], 3)
+    >>> round(F.compare_by_beta(rows, "aas")[1.0]["diff"], 3)
     0.3
     """
     stats = group_stats(list(rows), key, by=("posterior", "beta"))
@@ -891,13 +898,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="cmd", required=True)
     g = sub.add_parser("grids", help="write experiments/faces_<dataset>.<profile>.json")
     g.add_argument("--profile", default=None)
-    g.add_argument("--dataset", default="lfw", choices=DATASETS)
+    g.add_argument("--dataset", default="lfw", choices=FACE_DATASETS)
     g.add_argument("--data-root", default=None, help=f"CelebA folder (default ${CELEBA_ENV})")
     g.add_argument("--out", default=None, help="folder (default: experiments/)")
     c = sub.add_parser("collect", help="summarise runs into results/faces/<dataset>.json")
     c.add_argument("run_root")
     c.add_argument("--profile", default=None)
-    c.add_argument("--dataset", default="lfw", choices=DATASETS)
+    c.add_argument("--dataset", default="lfw", choices=FACE_DATASETS)
     c.add_argument("--data-root", default=None)
     c.add_argument("--out", default=None, help="file (default: results/faces/<dataset>.json)")
     c.add_argument("--device", default="cpu")
@@ -925,6 +932,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             device=args.device,
             data_root=args.data_root,
             include_incomplete=args.incomplete,
+            command=command,
         )
         if args.controls:
             add_controls(path, profile=args.profile, device=args.device, command=command)

@@ -19,7 +19,7 @@ from seamlib.experiments.common import EVAL_SEED
 
 __all__ = [
     "CELEBA_ENV",
-    "DATASETS",
+    "FACE_DATASETS",
     "celeba_root",
     "resolve_dataset",
     "make_celeba_fixture",
@@ -29,7 +29,7 @@ __all__ = [
 #: Environment variable naming the CelebA folder (torchvision or Kaggle layout).
 CELEBA_ENV = "SEAMLIB_CELEBA"
 #: Data sets this chapter trains on (see the module docstring).
-DATASETS: tuple[str, ...] = ("celeba", "lfw", "celeba-fixture")
+FACE_DATASETS: tuple[str, ...] = ("celeba", "lfw", "celeba-fixture")
 
 
 # ======================================================================================
@@ -204,7 +204,7 @@ def heldout_faces(
         x = torch.as_tensor(imgs, dtype=torch.float32).unsqueeze(1) / 255.0
         return x, None, ()
     if dataset not in ("celeba", "celeba-fixture"):
-        raise ValueError(f"Unknown faces dataset {dataset!r}; expected one of {DATASETS}.")
+        raise ValueError(f"Unknown faces dataset {dataset!r}; expected one of {FACE_DATASETS}.")
     from seamlib.data.celeba import load_celeba
 
     folder = celeba_root(data_root)

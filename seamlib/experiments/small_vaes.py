@@ -17,6 +17,7 @@ seeds and stores the p-values::
 from __future__ import annotations
 
 import argparse
+import copy
 import json
 import sys
 import time
@@ -28,15 +29,19 @@ from typing import Any
 import torch
 from scipy.stats import mannwhitneyu
 from torch import Tensor
+from torch.nn import Module
 
 from seamlib.config import SeamsSizes, get_profile
 from seamlib.engine.fit import fit
 from seamlib.engine.models import VAE, Posterior, mlp, n_posterior_params
 from seamlib.engine.rundir import short_path
-from seamlib.experiments.common import finite, read_results, results_folder
+from seamlib.experiments.pipeline import finite, read_results, results_folder
+from seamlib.metrics import mcc
 from seamlib.provenance import module_command, provenance
 from seamlib.theory import generators as gen
+from seamlib.theory import identify
 from seamlib.theory.eq6 import batch_terms
+from seamlib.theory.identifiability import seam_alignment
 from seamlib.theory.scores import c1_score, c2_score, normalised_off_diagonal
 
 __all__ = [
@@ -45,11 +50,15 @@ __all__ = [
     "SIZE_SEEDS",
     "build_vae",
     "compare_posteriors",
+    "diagonality_scores",
+    "identification_scores",
     "load_size_experiment",
     "mann_whitney_less",
+    "posterior_means",
+    "separation_scores",
     "size_experiment",
+    "train_vae",
     "training_points",
-    "vae_scores",
 ]
 
 #: The four scores, lower is better for each: P1 (Appendix E's normalised off-diagonal of
@@ -90,29 +99,143 @@ def training_points(sizes: SeamsSizes, n: int | None = None) -> Tensor:
     return x
 
 
-def build_vae(posterior: Posterior, seed: int, sizes: SeamsSizes) -> VAE:
-    """The untrained VAE of one seed: d = 2, MLP encoder 3 -> h -> h and decoder 2 -> h -> h
-    -> 3, likelihood variance equal to the noise variance.
+def build_vae(
+    posterior: Posterior, seed: int, *, hidden: int, sigma2: float, data_dim: int = 3
+) -> VAE:
+    """The untrained VAE of one seed: d = 2, tanh MLP encoder ``data_dim -> hidden -> hidden``
+    and decoder ``2 -> hidden -> hidden -> data_dim``, Gaussian likelihood of variance
+    ``sigma2`` (the data's noise variance).
+
+    Initialised from ``torch.manual_seed(seed)`` without touching the caller's random state.
 
     Examples
     --------
-    >>> from seamlib.config import get_profile
+    >>> import torch
     >>> from seamlib.experiments.small_vaes import build_vae
-    >>> build_vae("full", 0, get_profile("smoke").seams).posterior
-    'full'
+    >>> a = build_vae("full", 0, hidden=8, sigma2=0.01)
+    >>> b = build_vae("full", 0, hidden=8, sigma2=0.01)
+    >>> a.posterior, all(torch.equal(p, q) for p, q in zip(a.parameters(), b.parameters()))
+    ('full', True)
     """
-    torch.manual_seed(seed)
-    h = sizes.vae_hidden
-    return VAE(
-        mlp([3, h, h, n_posterior_params(2, posterior)]),
-        mlp([2, h, h, 3]),
-        latent_dim=2,
-        posterior=posterior,
-        sigma2=sizes.vae_noise**2,
-    )
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        return VAE(
+            mlp([data_dim, hidden, hidden, n_posterior_params(2, posterior)]),
+            mlp([2, hidden, hidden, data_dim]),
+            latent_dim=2,
+            posterior=posterior,
+            sigma2=sigma2,
+        )
 
 
-def vae_scores(vae: VAE, x: Tensor, sizes: SeamsSizes) -> dict[str, float]:
+def train_vae(
+    x: Tensor,
+    posterior: Posterior,
+    seed: int,
+    *,
+    hidden: int,
+    sigma2: float,
+    steps: int,
+    lr: float,
+    batch_size: int = 128,
+) -> VAE:
+    """:func:`build_vae` for the data ``x`` (n, data_dim), trained by
+    :func:`seamlib.engine.fit.fit` (Adam, minibatches and posterior samples from ``seed``).
+
+    Examples
+    --------
+    >>> import torch
+    >>> from seamlib.experiments.small_vaes import train_vae
+    >>> vae = train_vae(torch.rand(64, 3), "diag", 0, hidden=8, sigma2=0.01, steps=3, lr=1e-3,
+    ...                 batch_size=16)
+    >>> vae.training
+    False
+    """
+    vae = build_vae(posterior, seed, hidden=hidden, sigma2=sigma2, data_dim=x.shape[1])
+    fit(vae, x.float(), steps=steps, lr=lr, batch_size=batch_size, seed=seed)
+    return vae
+
+
+def posterior_means(vae: VAE, x: Tensor) -> Tensor:
+    """The posterior means of ``x`` (n, data_dim), shape (n, 2), in float64.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from seamlib.experiments.small_vaes import build_vae, posterior_means
+    >>> posterior_means(build_vae("diag", 0, hidden=8, sigma2=0.01), torch.rand(5, 3)).dtype
+    torch.float64
+    """
+    with torch.no_grad():
+        return vae.encode(x.float()).mean.double()
+
+
+def _double_decoder(vae: VAE) -> Module:
+    return copy.deepcopy(vae.decoder).double().requires_grad_(False)
+
+
+def identification_scores(vae: VAE, g: gen.Generator, z: Tensor, x: Tensor) -> dict[str, float]:
+    """How well a VAE identifies the generator ``g`` (Thm. 6.5, Cor. D.1) at the held-out
+    points ``x = g(z)``, matched through the posterior means ``mu``.
+
+    Returns
+    -------
+    dict
+        ``"axis alignment"`` (of the latent map ``phi = g^-1 o d``, 1 for a signed
+        permutation, :func:`seamlib.theory.identify.latent_axis_alignment`), ``"MCC"``
+        (posterior means against ``z``), ``"S error"`` (median relative error of the
+        singular values, :func:`seamlib.theory.identify.singular_value_mismatch`) and
+        ``"seams |cos|"`` (mean P&S-matched cosine of the left singular vectors,
+        :func:`seamlib.theory.identifiability.seam_alignment`).
+
+    Examples
+    --------
+    >>> import torch
+    >>> from seamlib.experiments.small_vaes import build_vae, identification_scores
+    >>> from seamlib.theory import generators
+    >>> g = generators.c1c2()
+    >>> z, x = generators.sample(g, 50, seed=0)
+    >>> s = identification_scores(build_vae("diag", 0, hidden=8, sigma2=0.01), g, z, x)
+    >>> sorted(s)
+    ['MCC', 'S error', 'axis alignment', 'seams |cos|']
+    """
+    mu = posterior_means(vae, x)
+    decoder = _double_decoder(vae)
+    return {
+        "axis alignment": identify.latent_axis_alignment(g, z, decoder, mu).score,
+        "MCC": mcc(mu.numpy(), z.numpy()),
+        "S error": float(identify.singular_value_mismatch(g, z, decoder, mu).median()),
+        "seams |cos|": float(seam_alignment(g, z, decoder, mu).cos.mean()),
+    }
+
+
+def separation_scores(vae: VAE, g: gen.Generator, s: Tensor, x: Tensor) -> dict[str, float]:
+    """How well a VAE separates the sources ``s`` mixed by ``g`` (Cor. 6.7), at ``x = g(s)``.
+
+    Returns
+    -------
+    dict
+        ``"Spearman MCC"`` (posterior means against ``s``, invariant to monotone maps of
+        each source) and ``"axis alignment"`` (of ``phi = g^-1 o d``, 1 for any axis-aligned
+        diffeomorphism).
+
+    Examples
+    --------
+    >>> from seamlib.experiments.small_vaes import build_vae, separation_scores
+    >>> from seamlib.theory import generators
+    >>> g = generators.c1c2()
+    >>> s = generators.uniform_laplace_sources(50, seed=0)
+    >>> sorted(separation_scores(build_vae("diag", 0, hidden=8, sigma2=0.01), g, s, g(s)))
+    ['Spearman MCC', 'axis alignment']
+    """
+    mu = posterior_means(vae, x)
+    return {
+        "Spearman MCC": mcc(mu.numpy(), s.numpy(), method="spearman"),
+        "axis alignment": identify.latent_axis_alignment(g, s, _double_decoder(vae), mu).score,
+    }
+
+
+def diagonality_scores(vae: VAE, x: Tensor, sizes: SeamsSizes) -> dict[str, float]:
     """The four :data:`SCORES` of one model at the first ``sizes.vae_eval_n`` points of ``x``.
 
     E[J^T J] and the Hessian term are averaged over one posterior sample per point (Eq. 6,
@@ -121,9 +244,10 @@ def vae_scores(vae: VAE, x: Tensor, sizes: SeamsSizes) -> dict[str, float]:
     Examples
     --------
     >>> from seamlib.config import get_profile
-    >>> from seamlib.experiments.small_vaes import build_vae, training_points, vae_scores
+    >>> from seamlib.experiments.small_vaes import build_vae, diagonality_scores, training_points
     >>> sizes = get_profile("smoke").seams
-    >>> s = vae_scores(build_vae("diag", 0, sizes).double(), training_points(sizes, 64), sizes)
+    >>> vae = build_vae("diag", 0, hidden=sizes.vae_hidden, sigma2=sizes.vae_noise**2)
+    >>> s = diagonality_scores(vae.double(), training_points(sizes, 64), sizes)
     >>> sorted(s) == sorted(["E[JtJ] off-diag", "Hessian term off-diag", "C1 distance",
     ...                      "C2 off-diag fraction"])
     True
@@ -170,11 +294,12 @@ def compare_posteriors(
     posteriors: tuple[Posterior, ...] = ("diag", "full")
     for post in posteriors:
         for seed in range(sizes.vae_seeds if seeds is None else seeds):
-            vae = build_vae(post, seed, sizes)
-            for key, val in vae_scores(build_vae(post, seed, sizes).double(), x, sizes).items():
+            vae = build_vae(post, seed, hidden=sizes.vae_hidden, sigma2=sizes.vae_noise**2)
+            untrained = copy.deepcopy(vae).double()
+            for key, val in diagonality_scores(untrained, x, sizes).items():
                 out["untrained"][post][key].append(val)
             fit(vae, x, steps=sizes.vae_steps, lr=sizes.vae_lr, batch_size=128, seed=seed)
-            for key, val in vae_scores(vae.double(), x, sizes).items():
+            for key, val in diagonality_scores(vae.double(), x, sizes).items():
                 out["trained"][post][key].append(val)
     return out
 

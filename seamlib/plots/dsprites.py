@@ -14,8 +14,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.figure import Figure
 
+from seamlib.data.dsprites_render import VARYING_FACTORS
 from seamlib.experiments.common import decode_images, group_stats
-from seamlib.experiments.dsprites import FACTOR_NAMES
 from seamlib.metrics.offdiag import normalise_by_diagonal
 from seamlib.plots import COLORS
 
@@ -129,7 +129,7 @@ def mi_heatmaps(runs: Sequence[Run]) -> Figure:
                 continue
             mean = np.mean([ordered_mi(r) for r in sel], axis=0)
             im = ax.imshow(mean, vmin=0, vmax=vmax, cmap="viridis", aspect="auto")
-            ax.set_xticks(range(len(FACTOR_NAMES)), FACTOR_NAMES, rotation=90, fontsize=7)
+            ax.set_xticks(range(len(VARYING_FACTORS)), VARYING_FACTORS, rotation=90, fontsize=7)
             ax.set_title(rf"{post}, $\beta$={beta:g}", fontsize=8)
             if col == 0:
                 ax.set_ylabel("latent (greedy order)")
@@ -229,7 +229,7 @@ def fig7_heatmaps(runs: Sequence[Run]) -> Figure:
     for ax, run in zip(axes[0], runs):
         im = ax.imshow(ordered_mi(run), vmin=0, vmax=vmax, aspect="auto")
         ax.grid(False)
-        ax.set_xticks(range(len(FACTOR_NAMES)), FACTOR_NAMES, rotation=90, fontsize=7)
+        ax.set_xticks(range(len(VARYING_FACTORS)), VARYING_FACTORS, rotation=90, fontsize=7)
         ax.set_title(f"{_label(run)}\nMIG {run['mig']:.2f}, AAS {run['aas']:.2f}", fontsize=8)
     axes[0, 0].set_ylabel("latent (greedy order)")
     if im is not None:

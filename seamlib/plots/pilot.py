@@ -1,6 +1,6 @@
 """Figure of the dSprites pilot: learning curves against images seen.
 
-Takes the ``"runs"`` of ``results/dsprites/pilot.json`` (:mod:`seamlib.dsprites_pilot`)
+Takes the ``"runs"`` of ``results/dsprites/pilot.json`` (:mod:`seamlib.experiments.pilot`)
 and draws one row per resolution and one column per score; colour is beta, line style the
 posterior (solid diagonal, dashed full).
 """

@@ -33,7 +33,15 @@ import numpy as np
 import torch
 from torch import Tensor
 
-__all__ = ["Generator", "c1c2", "c1_only", "neither", "linear", "sample"]
+__all__ = [
+    "Generator",
+    "c1c2",
+    "c1_only",
+    "neither",
+    "linear",
+    "sample",
+    "uniform_laplace_sources",
+]
 
 
 class Generator:
@@ -338,3 +346,24 @@ def sample(
     if noise_std > 0:
         x = x + noise_std * torch.randn(x.shape, generator=gen, dtype=dtype)
     return z, x
+
+
+def uniform_laplace_sources(n: int, seed: int) -> Tensor:
+    """Two independent non-Gaussian unit-variance sources, shape (n, 2), float64: uniform
+    (column 0) and Laplace (column 1, by its inverse CDF). The sources of blind source
+    separation (Cor. 6.7).
+
+    Examples
+    --------
+    >>> from seamlib.theory import generators
+    >>> s = generators.uniform_laplace_sources(20_000, seed=0)
+    >>> [round(v, 1) for v in s.var(0).tolist()], bool(s[:, 0].abs().max() <= 3**0.5)
+    ([1.0, 1.0], True)
+    """
+    if n < 1:
+        raise ValueError(f"Need n >= 1 sources, got n={n}.")
+    gen = torch.Generator().manual_seed(seed)
+    uniform = (2 * torch.rand(n, generator=gen, dtype=torch.float64) - 1) * math.sqrt(3)
+    e = torch.rand(n, generator=gen, dtype=torch.float64) - 0.5
+    laplace = -torch.sign(e) * torch.log1p(-2 * e.abs()) / math.sqrt(2)  # inverse CDF
+    return torch.stack([uniform, laplace], -1)

@@ -57,7 +57,6 @@ __all__ = [
     "ground_truth_decoder",
     "sample_linear_gaussian",
     "population_moment",
-    "synth_lin",
 ]
 
 
@@ -732,30 +731,3 @@ def population_moment(W: TensorLike, sigma2: float) -> torch.Tensor:
     """
     Wt = _tensor(W, "W")
     return Wt @ Wt.T + sigma2 * torch.eye(Wt.shape[0], dtype=DTYPE)
-
-
-def synth_lin(n: int, seed: int, stretch: float = 2.0) -> tuple[np.ndarray, np.ndarray]:
-    """Rolinek et al. (2019, Suppl. 8.5) "Synth Lin": a stretched unit square in R^3.
-
-    Points ``v ~ U([0, 1]^2)`` are (1) stretched along the first axis by ``stretch`` (2 in
-    the paper; Table S4 varies it), (2) embedded trivially into R^3 as ``(v_1, v_2, 0)``,
-    (3) rotated by 45 degrees about the line through the origin along ``(1, -1, 1)``.
-    A thin wrapper over the canonical generator :func:`seamlib.data.synthetic.synth_lin`.
-
-    Returns
-    -------
-    X : ndarray, shape (n, 3)
-    factors : ndarray, shape (n, 2)
-        The generating factors ``v``.
-
-    Examples
-    --------
-    >>> from seamlib.theory import linear
-    >>> X, factors = linear.synth_lin(100, seed=0)
-    >>> X.shape, factors.shape
-    ((100, 3), (100, 2))
-    """
-    from seamlib.data.synthetic import synth_lin as _synth_lin
-
-    data = _synth_lin(n, seed=seed, ratio=stretch)
-    return data.x, data.factors

@@ -8,9 +8,9 @@ import shutil
 
 import pytest
 
-from seamlib import dsprites_pilot as P
 from seamlib.engine.config import TrainConfig
 from seamlib.engine.train import train
+from seamlib.experiments import pilot as P
 
 
 def _curve(values, step_images=100, step_s=1.0):
@@ -48,7 +48,7 @@ def test_collect_curves_with_provenance(tmp_path, monkeypatch):
     doc = json.loads((tmp_path / "out/pilot.json").read_text())
     prov = doc["provenance"]
     assert prov["run_root"] == "runs/p"  # relative, no machine path
-    assert prov["command"].startswith("python -m seamlib.dsprites_pilot collect runs/p")
+    assert prov["command"].startswith("python -m seamlib.experiments.pilot collect runs/p")
     (run,) = doc["runs"]
     assert [r["step"] for r in run["curve"]] == [2, 4]
     assert run["status"] == "complete" and run["train_commits"]

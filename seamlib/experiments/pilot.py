@@ -7,7 +7,7 @@ one small result file with provenance and reads off where each curve has plateau
 
     python -m seamlib sweep experiments/dsprites_pilot32.json      # runs/dsprites/pilot-relu/
     python -m seamlib sweep experiments/dsprites_pilot64.json
-    python -m seamlib.dsprites_pilot collect runs/dsprites/pilot-relu  # -> results/dsprites/
+    python -m seamlib.experiments.pilot collect runs/dsprites/pilot-relu  # -> results/dsprites/
 
 The stored file holds, per run, its configuration, the commits its training sessions ran
 from, and the curve; :func:`plateau` and :func:`budget_table` turn it into the budget choice
@@ -27,7 +27,15 @@ from typing import Any
 import numpy as np
 
 from seamlib.config import project_root
-from seamlib.engine.rundir import CONFIG_FILE, CURVE_FILE, PROVENANCE_FILE, STATE_FILE
+from seamlib.engine.rundir import CONFIG_FILE, CURVE_FILE
+from seamlib.experiments.pipeline import (
+    find_runs,
+    results_folder,
+    run_status,
+    store_results,
+    summarise_runs,
+    training_record,
+)
 from seamlib.provenance import module_command
 
 __all__ = [
@@ -55,13 +63,6 @@ CURVE_KEYS: tuple[str, ...] = (
     "hessian_off_diagonal_per_point",
 )
 """Columns of a learning curve kept in the stored file."""
-
-
-def _read_json(path: Path) -> Any:
-    try:
-        return json.loads(path.read_text())
-    except (OSError, json.JSONDecodeError):
-        return None
 
 
 def _curve(run: Path) -> list[dict[str, Any]]:
@@ -111,58 +112,55 @@ def collect_curves(
 
     Examples
     --------
-    >>> from seamlib import dsprites_pilot as P
+    >>> from seamlib.experiments import pilot as P
     >>> path = P.collect_curves("runs/dsprites/pilot-relu")  # doctest: +SKIP
     """
-    from seamlib.provenance import invocation, provenance, relative_path
+    from seamlib.provenance import invocation, relative_path
 
     roots = [Path(run_root)] if isinstance(run_root, (str, Path)) else [Path(r) for r in run_root]
-    found = [p for root in roots for p in sorted(root.glob(f"*/{CURVE_FILE}"))]
-    runs = []
-    for curve_path in found:
-        run = curve_path.parent
-        config = _read_json(run / CONFIG_FILE)
-        if config is None:
-            continue
-        state = _read_json(run / STATE_FILE) or {}
-        sessions = (_read_json(run / PROVENANCE_FILE) or {}).get("sessions", [])
-        runs.append(
-            {
-                "name": run.name,
-                "root": relative_path(run.parent),
-                "config": config,
-                "status": state.get("status"),
-                "train_commits": sorted({s.get("git_commit", "unknown") for s in sessions}),
-                "train_devices": sorted({s.get("device", "unknown") for s in sessions}),
-                "curve": _curve(run),
-            }
-        )
-    if not runs:
+    found = [
+        run
+        for root in roots
+        for run in find_runs(root, marker=CURVE_FILE, include_incomplete=True)
+        if (run / CONFIG_FILE).is_file()
+    ]
+    if not found:
         raise FileNotFoundError(
             f"No run under {', '.join(map(str, roots))} has a learning curve ({CURVE_FILE}); "
             "train with --eval-every N (or a grid whose base sets eval_every), e.g. "
             "`python -m seamlib sweep experiments/dsprites_pilot32.json`."
         )
-    path = Path(out) if out is not None else project_root() / "results" / "dsprites"
+
+    def summarise(run: Path, config: Mapping[str, Any]) -> dict[str, Any]:
+        curve = _curve(run)
+        last = curve[-1] if curve else {}
+        return {
+            "name": run.name,
+            "root": relative_path(run.parent),
+            "config": dict(config),
+            "status": run_status(run),
+            "step": last.get("step"),
+            "train_s": last.get("time_s"),
+            "train_devices": training_record(run)["train_devices"],
+            "curve": curve,
+        }
+
+    runs = summarise_runs(found, summarise)
+    path = Path(out) if out is not None else results_folder("dsprites")
     if path.suffix != ".json":
         path = path / f"{experiment}.json"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    have = {(r["root"], r["name"]) for r in runs}
-    stored = (_read_json(path) or {}).get("runs", []) if path.is_file() else []
-    runs = [r for r in stored if (r.get("root"), r.get("name")) not in have] + runs
-    doc = {
-        "experiment": experiment,
-        "provenance": provenance(
-            seeds=sorted({int(r["config"].get("seed", 0)) for r in runs}),
-            device=",".join(sorted({d for r in runs for d in r["train_devices"]})),
-            command=command or invocation(),
-            run_root=",".join(relative_path(root) for root in roots),
-            n_runs=len(runs),
-        ),
-        "runs": runs,
-    }
-    path.write_text(json.dumps(doc, separators=(",", ":")) + "\n")
-    return path
+    devices = sorted({d for r in runs for d in r["train_devices"]})
+    return store_results(
+        path,
+        experiment,
+        runs,
+        profile=None,
+        device=",".join(devices),
+        key=("root", "name"),
+        digits=None,
+        command=command or invocation(),
+        run_root=",".join(relative_path(root) for root in roots),
+    )
 
 
 def load_pilot(path: str | Path | None = None) -> dict[str, Any]:
@@ -175,14 +173,14 @@ def load_pilot(path: str | Path | None = None) -> dict[str, Any]:
 
     Examples
     --------
-    >>> from seamlib import dsprites_pilot as P
+    >>> from seamlib.experiments import pilot as P
     >>> doc = P.load_pilot()  # doctest: +SKIP
     """
     p = Path(path) if path is not None else project_root() / "results" / "dsprites" / "pilot.json"
     if not p.is_file():
         raise FileNotFoundError(
             f"{p} does not exist; run the pilot sweeps (experiments/dsprites_pilot*.json) and "
-            "`python -m seamlib.dsprites_pilot collect RUN_ROOT`."
+            "`python -m seamlib.experiments.pilot collect RUN_ROOT`."
         )
     doc: dict[str, Any] = json.loads(p.read_text())
     return doc
@@ -214,7 +212,7 @@ def plateau(
 
     Examples
     --------
-    >>> from seamlib.dsprites_pilot import plateau
+    >>> from seamlib.experiments.pilot import plateau
     >>> rows = [{"images": i, "time_s": i / 10, "mig": min(i, 4) / 10} for i in range(1, 9)]
     >>> p = plateau(rows)
     >>> round(p["final"], 2), p["images"]
@@ -250,7 +248,7 @@ def training_speed(curve: Sequence[Mapping[str, Any]]) -> float:
 
     Examples
     --------
-    >>> from seamlib.dsprites_pilot import training_speed
+    >>> from seamlib.experiments.pilot import training_speed
     >>> rows = [{"images": 0, "time_s": 0.0}, {"images": 100, "time_s": 10.0, "eval_s": 0.0},
     ...         {"images": 200, "time_s": 15.0, "eval_s": 0.0}]
     >>> training_speed(rows)
@@ -273,7 +271,7 @@ def budget_table(doc: Mapping[str, Any], key: str = "mig") -> list[dict[str, Any
 
     Examples
     --------
-    >>> from seamlib.dsprites_pilot import budget_table
+    >>> from seamlib.experiments.pilot import budget_table
     >>> doc = {"runs": [{"config": {"resolution": 32, "posterior": "diag", "beta": 8.0},
     ...                  "curve": [{"images": 100, "time_s": 1.0, "eval_s": 0.0, "mig": 0.3}]}]}
     >>> budget_table(doc)[0]["final"]
@@ -304,17 +302,17 @@ def budget_table(doc: Mapping[str, Any], key: str = "mig") -> list[dict[str, Any
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """``python -m seamlib.dsprites_pilot collect RUN_ROOT [--out FILE] [--name NAME]``.
+    """``python -m seamlib.experiments.pilot collect RUN_ROOT [--out FILE] [--name NAME]``.
 
     Returns the exit status: 0, or 2 with a one-line error when nothing can be collected.
 
     Examples
     --------
-    >>> from seamlib.dsprites_pilot import main
+    >>> from seamlib.experiments.pilot import main
     >>> main(["collect", "runs/dsprites/pilot-relu"])  # doctest: +SKIP
     0
     """
-    parser = argparse.ArgumentParser(prog="python -m seamlib.dsprites_pilot")
+    parser = argparse.ArgumentParser(prog="python -m seamlib.experiments.pilot")
     sub = parser.add_subparsers(dest="cmd", required=True)
     c = sub.add_parser("collect", help="gather learning curves into results/dsprites/<name>.json")
     c.add_argument("run_root", nargs="+", help="folders of run directories")
@@ -322,7 +320,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     c.add_argument("--name", default="pilot", help="experiment name (default pilot)")
     args = parser.parse_args(argv)
     words = list(sys.argv[1:] if argv is None else argv)
-    command = module_command("seamlib.dsprites_pilot", words)
+    command = module_command("seamlib.experiments.pilot", words)
     try:
         path = collect_curves(args.run_root, args.out, experiment=args.name, command=command)
     except FileNotFoundError as exc:
