@@ -7,7 +7,8 @@ paper's concepts:
 
 ``config``      sizes for every experiment, chosen by ``SEAMLIB_PROFILE``
 ``book``        what only the chapters need: ``book.claims`` (``check`` a numbered claim
-                of the paper, record it in the ledger), ``book.ledger``, glue and tables
+                of the paper, record it in the ledger), ``book.ledger``, glue and tables,
+                and the chapters' figures (``book.plots``)
 ``theory``      the exact mathematics, one module per concept: ``theory.linear`` (PPCA,
                 the linear VAE), ``theory.posterior`` and ``theory.eq6`` (optimal
                 posteriors, Eq. 6), ``theory.jacobian``, ``theory.seams``,
@@ -26,10 +27,9 @@ paper's concepts:
                 summaries in ``experiments.dsprites`` and ``experiments.faces``, the
                 dSprites pilot (``experiments.pilot``) and the small VAEs
 
-Dependencies point down: plots > experiments > CLI > engine > theory > metrics > align;
-the base modules (config, config_seeds, errors, provenance, data, book) import none of
-them, and no import cycle anywhere (checked
-by import-linter and ``tests/test_layering.py``).
+Dependencies point down: book > experiments > CLI > engine > theory > metrics > align;
+the base modules (config, config_seeds, errors, provenance, data) import none of them,
+and no import cycle anywhere (checked by import-linter and ``tests/test_layering.py``).
 """
 
 __version__ = "0.1.0"

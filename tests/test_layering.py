@@ -1,8 +1,9 @@
 """The package is layered without cycles, each name has one home, nothing mutates ``os.environ``.
 
-Layers, top to bottom: plots > experiments > CLI (``__main__``) > engine > theory > metrics
-> align; inside the engine: sweep > train > evaluate > runs > data, fit, rundir > config
-> models; the base modules (config, errors, provenance, data, book) import no layer. The
+Layers, top to bottom: book (with the chapters' plots) > experiments > CLI (``__main__``) >
+engine > theory > metrics > align; inside the engine: sweep > train > evaluate > runs >
+data, fit, rundir > config > models; the base modules (config, errors, provenance, data)
+import no layer. The
 contracts live in ``pyproject.toml`` (``[tool.importlinter]``) and are checked with
 import-linter; every module must be under one of them, and no import cycle (lazy imports
 inside functions included) may join any two modules. Besides: no module (other than a

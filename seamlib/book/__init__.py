@@ -7,9 +7,13 @@ the prose, and the chapters' measured run times.
   drift each kind of check may show (``python -m seamlib.book.ledger``);
 * ``report``: :class:`~seamlib.book.report.Table`, the tables chapters glue into their prose;
 * ``tables``: glue helpers for numbers, words and plain text in the prose;
-* ``chapter_times``: each chapter's measured run time (``python -m seamlib.book.chapter_times``).
+* ``chapter_times``: each chapter's measured run time (``python -m seamlib.book.chapter_times``);
+* ``plots``: the book's plot style (``plots.use_style``) and each chapter's figures, one
+  module per chapter (``plots.linear``, ``plots.dsprites``, ...), drawn from the library's
+  results.
 
-The library proper (theory, metrics, data, engine, experiments) imports nothing from here.
+This is the top layer: it may use the whole library, and the library proper (theory,
+metrics, data, engine, experiments) imports nothing from here.
 """
 
 __all__: list[str] = []

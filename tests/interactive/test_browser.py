@@ -4,7 +4,7 @@
   ``book/linear_models.md`` gives a notebook (the repository's default viewer); the cells up
   to the rotation slider run; dragging the slider makes the kernel redraw the picture; an edit
   saved with Ctrl+S lands in the ``.md``, and no ``.ipynb`` is written.
-* The website's fallback of the same slider (``seamlib.plots.slider.static_slider_html``):
+* The website's fallback of the same slider (``seamlib.book.plots.slider.static_slider_html``):
   with no kernel and no network, dragging the range input swaps the picture.
 """
 
@@ -65,7 +65,7 @@ def test_static_slider_swaps_frames_without_kernel(browser: Any, tmp_path: Path)
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from seamlib.plots.slider import png, static_slider_html
+    from seamlib.book.plots.slider import png, static_slider_html
 
     frames = []
     for k in range(5):

@@ -1,7 +1,7 @@
 """Figures of the chapters "Jacobians, singular-vector paths and seams" and
 "Disentanglement = C1 + C2" (Allen 2025, Figs. 3 right and 4).
 
-S.v. paths are drawn in blue, seams in red (:data:`seamlib.plots.COLORS`); the first
+S.v. paths are drawn in blue, seams in red (:data:`seamlib.book.plots.COLORS`); the first
 singular vector's family solid, the second dashed.
 """
 
@@ -15,7 +15,7 @@ import torch
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from seamlib.plots import COLORS
+from seamlib.book.plots import COLORS
 from seamlib.theory.seams import Seam, SVPath
 
 __all__ = [
@@ -51,7 +51,7 @@ def plot_paths(ax: Axes, paths: Sequence[SVPath], lim: float = 3.0) -> None:
     Examples
     --------
     >>> import matplotlib.pyplot as plt
-    >>> from seamlib.plots.seams import plot_paths
+    >>> from seamlib.book.plots.seams import plot_paths
     >>> fig, ax = plt.subplots()
     >>> plot_paths(ax, paths)  # paths: s.v. paths of seamlib.theory.seams  # doctest: +SKIP
     """
@@ -91,7 +91,7 @@ def plot_seams_3d(
     Examples
     --------
     >>> import matplotlib.pyplot as plt
-    >>> from seamlib.plots.seams import plot_seams_3d
+    >>> from seamlib.book.plots.seams import plot_seams_3d
     >>> ax = plt.figure().add_subplot(projection="3d")
     >>> plot_seams_3d(ax, decoder, seams, paths)  # from seamlib.theory.seams  # doctest: +SKIP
     """
@@ -126,7 +126,7 @@ def paths_and_seams_figure(
 
     Examples
     --------
-    >>> from seamlib.plots.seams import paths_and_seams_figure
+    >>> from seamlib.book.plots.seams import paths_and_seams_figure
     >>> fig = paths_and_seams_figure({"tanh": (decoder, paths, seams)})  # doctest: +SKIP
     """
     n = len(panels)
@@ -155,7 +155,7 @@ def density_check_figure(
     --------
     >>> import matplotlib.pyplot as plt
     >>> import numpy as np
-    >>> from seamlib.plots.seams import density_check_figure
+    >>> from seamlib.book.plots.seams import density_check_figure
     >>> p = np.array([0.1, 0.2, 0.3])
     >>> fig = density_check_figure(p, p + 0.01, np.full(3, 0.01), ["a", "a", "b"])
     >>> plt.close(fig)
@@ -197,7 +197,7 @@ def independence_figure(
     --------
     >>> import matplotlib.pyplot as plt
     >>> import numpy as np
-    >>> from seamlib.plots.seams import independence_figure
+    >>> from seamlib.book.plots.seams import independence_figure
     >>> u = np.random.default_rng(0).uniform(size=(50, 2))
     >>> fig = independence_figure({"linear": u}, {"linear": 0.5})
     >>> plt.close(fig)
@@ -228,7 +228,7 @@ def scores_figure(
     Examples
     --------
     >>> import matplotlib.pyplot as plt
-    >>> from seamlib.plots.seams import scores_figure
+    >>> from seamlib.book.plots.seams import scores_figure
     >>> table = {"diag": {"c1": [0.1, 0.2]}, "full": {"c1": [0.5, 0.6]}}
     >>> fig = scores_figure(table, ["c1"])
     >>> plt.close(fig)

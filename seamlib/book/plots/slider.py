@@ -49,7 +49,7 @@ def png(fig: Figure, *, dpi: float | None = None) -> bytes:
     Examples
     --------
     >>> import matplotlib.pyplot as plt
-    >>> from seamlib.plots.slider import png
+    >>> from seamlib.book.plots.slider import png
     >>> png(plt.figure(figsize=(1, 1)))[:8]
     b'\\x89PNG\\r\\n\\x1a\\n'
     """
@@ -96,7 +96,7 @@ def static_slider_html(
 
     Examples
     --------
-    >>> from seamlib.plots.slider import static_slider_html
+    >>> from seamlib.book.plots.slider import static_slider_html
     >>> page = static_slider_html([b"a", b"b"], [0.0, 1.0], index=1, description="t")
     >>> 'type="range"' in page and 'max="1"' in page and 'value="1"' in page
     True
@@ -149,7 +149,7 @@ class ImageSlider:
 
     Examples
     --------
-    >>> from seamlib.plots.slider import ImageSlider
+    >>> from seamlib.book.plots.slider import ImageSlider
     >>> s = ImageSlider(lambda t: b"%.1f" % t, [0.0, 1.0], value=0.0, step=0.1,
     ...                 description="t", alt="")
     >>> s.slider.value = 1.0
@@ -235,7 +235,7 @@ def image_slider(
     Examples
     --------
     >>> import matplotlib.pyplot as plt
-    >>> from seamlib.plots.slider import image_slider, png
+    >>> from seamlib.book.plots.slider import image_slider, png
     >>> def draw(t):
     ...     fig, ax = plt.subplots(figsize=(1, 1))
     ...     ax.plot([0, t], [0, 1])

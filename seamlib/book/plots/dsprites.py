@@ -14,10 +14,10 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.figure import Figure
 
+from seamlib.book.plots import COLORS
 from seamlib.data.dsprites_render import VARYING_FACTORS
 from seamlib.experiments.common import decode_images, group_stats
 from seamlib.metrics.offdiag import normalise_by_diagonal
-from seamlib.plots import COLORS
 
 __all__ = [
     "fig5_metrics",
@@ -52,7 +52,7 @@ def ordered_mi(run: Run) -> np.ndarray:
 
     Examples
     --------
-    >>> from seamlib.plots.dsprites import ordered_mi
+    >>> from seamlib.book.plots.dsprites import ordered_mi
     >>> ordered_mi({"mi": [[0.0, 1.0], [2.0, 0.0]], "greedy_order": [1, 0]}).tolist()
     [[2.0, 0.0], [0.0, 1.0]]
     """
@@ -77,7 +77,7 @@ def fig5_metrics(
     Examples
     --------
     >>> from seamlib.experiments.dsprites import load_results
-    >>> from seamlib.plots.dsprites import fig5_metrics
+    >>> from seamlib.book.plots.dsprites import fig5_metrics
     >>> fig = fig5_metrics(load_results("fig5")["runs"])  # doctest: +SKIP
     """
     fig, axes = plt.subplots(2, 2, figsize=(9.0, 5.6), sharex=True, sharey="row")
@@ -110,7 +110,7 @@ def mi_heatmaps(runs: Sequence[Run]) -> Figure:
     Examples
     --------
     >>> from seamlib.experiments.dsprites import load_results
-    >>> from seamlib.plots.dsprites import mi_heatmaps
+    >>> from seamlib.book.plots.dsprites import mi_heatmaps
     >>> fig = mi_heatmaps(load_results("fig5")["runs"])  # doctest: +SKIP
     """
     betas = sorted({float(r["config"]["beta"]) for r in runs})
@@ -151,7 +151,7 @@ def eq6_heatmaps(panels: Sequence[tuple[str, Sequence[Run]]]) -> Figure:
     Examples
     --------
     >>> import matplotlib.pyplot as plt
-    >>> from seamlib.plots.dsprites import eq6_heatmaps
+    >>> from seamlib.book.plots.dsprites import eq6_heatmaps
     >>> m = [[1.0, 0.2], [0.2, 0.5]]
     >>> run = {"jac_term": m, "hess_term": m, "jac_offdiag": 0.28, "hess_offdiag": 0.28}
     >>> fig = eq6_heatmaps([("diag, beta=1", [run])])
@@ -192,7 +192,7 @@ def fig7_reconstructions(runs: Sequence[Run]) -> Figure:
     Examples
     --------
     >>> from seamlib.experiments.dsprites import load_results
-    >>> from seamlib.plots.dsprites import fig7_reconstructions
+    >>> from seamlib.book.plots.dsprites import fig7_reconstructions
     >>> runs = [r for r in load_results("fig7")["runs"] if "images" in r]  # doctest: +SKIP
     >>> fig = fig7_reconstructions(runs)  # doctest: +SKIP
     """
@@ -220,7 +220,7 @@ def fig7_heatmaps(runs: Sequence[Run]) -> Figure:
     Examples
     --------
     >>> from seamlib.experiments.dsprites import load_results
-    >>> from seamlib.plots.dsprites import fig7_heatmaps
+    >>> from seamlib.book.plots.dsprites import fig7_heatmaps
     >>> fig = fig7_heatmaps(load_results("fig7")["runs"])  # doctest: +SKIP
     """
     fig, axes = plt.subplots(1, len(runs), figsize=(2.3 * len(runs) + 0.8, 3.2), squeeze=False)
@@ -247,7 +247,7 @@ def traversals(runs: Sequence[Run], n_latents: int | None = None) -> Figure:
     Examples
     --------
     >>> from seamlib.experiments.dsprites import load_results
-    >>> from seamlib.plots.dsprites import traversals
+    >>> from seamlib.book.plots.dsprites import traversals
     >>> runs = [r for r in load_results("fig7")["runs"] if "images" in r]  # doctest: +SKIP
     >>> fig = traversals(runs, n_latents=5)  # doctest: +SKIP
     """

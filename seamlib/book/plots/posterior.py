@@ -13,7 +13,7 @@ import numpy as np
 from matplotlib.figure import Figure
 from numpy.typing import ArrayLike
 
-from seamlib.plots import COLORS
+from seamlib.book.plots import COLORS
 
 __all__ = [
     "FORM_LABELS",
@@ -50,7 +50,7 @@ def plot_eq6_residuals(
     Examples
     --------
     >>> import matplotlib.pyplot as plt
-    >>> from seamlib.plots.posterior import plot_eq6_residuals
+    >>> from seamlib.book.plots.posterior import plot_eq6_residuals
     >>> res = {"d=2": {"full": 1e-9, "diag": 1e-3}}
     >>> fig = plot_eq6_residuals(res, tolerances={"d=2": 1e-6})
     >>> plt.close(fig)
@@ -95,7 +95,7 @@ def plot_diag_gap(angles: ArrayLike, gap: ArrayLike, offdiag: ArrayLike) -> Figu
     --------
     >>> import matplotlib.pyplot as plt
     >>> import numpy as np
-    >>> from seamlib.plots.posterior import plot_diag_gap
+    >>> from seamlib.book.plots.posterior import plot_diag_gap
     >>> a = np.linspace(0, np.pi / 2, 5)
     >>> fig = plot_diag_gap(a, np.sin(2 * a) ** 2, np.abs(np.sin(2 * a)))
     >>> plt.close(fig)
@@ -137,7 +137,7 @@ def plot_collapse(
     --------
     >>> import matplotlib.pyplot as plt
     >>> import numpy as np
-    >>> from seamlib.plots.posterior import plot_collapse
+    >>> from seamlib.book.plots.posterior import plot_collapse
     >>> w2 = np.array([[2.0, 1.0], [1.0, 0.0]])
     >>> fig = plot_collapse([0.5, 2.0], w2, w2, np.array([[0.3, 0.5], [0.6, 1.0]]), [3.0, 1.5])
     >>> plt.close(fig)
@@ -168,7 +168,7 @@ def plot_rings(data: ArrayLike, recons: Mapping[float, ArrayLike]) -> Figure:
     --------
     >>> import matplotlib.pyplot as plt
     >>> import numpy as np
-    >>> from seamlib.plots.posterior import plot_rings
+    >>> from seamlib.book.plots.posterior import plot_rings
     >>> t = np.linspace(0, 2 * np.pi, 20)
     >>> ring = np.c_[np.cos(t), np.sin(t)]
     >>> fig = plot_rings(ring, {1.0: 0.9 * ring, 4.0: 0.0 * ring})
@@ -198,7 +198,7 @@ def rings_slider(data: ArrayLike, recons: Mapping[float, ArrayLike]) -> object:
     Examples
     --------
     >>> import numpy as np
-    >>> from seamlib.plots.posterior import rings_slider
+    >>> from seamlib.book.plots.posterior import rings_slider
     >>> ring = np.c_[np.cos(np.arange(20)), np.sin(np.arange(20))]
     >>> rings_slider(ring, {1.0: 0.9 * ring, 4.0: 0.0 * ring})  # doctest: +SKIP
     """
@@ -227,7 +227,7 @@ def plot_app_g(x: ArrayLike, lhs: ArrayLike, rhs: ArrayLike) -> Figure:
     --------
     >>> import matplotlib.pyplot as plt
     >>> import numpy as np
-    >>> from seamlib.plots.posterior import plot_app_g
+    >>> from seamlib.book.plots.posterior import plot_app_g
     >>> x = np.linspace(0, 5, 11)
     >>> fig = plot_app_g(x, 2 * x + 1, np.ones_like(x))
     >>> plt.close(fig)

@@ -1,6 +1,6 @@
 """One plot style for every chapter, and small shared plotting helpers.
 
-Chapter-specific figures live in submodules (``seamlib.plots.linear``, ...).
+Chapter-specific figures live in submodules (``seamlib.book.plots.linear``, ...).
 """
 
 from __future__ import annotations
@@ -48,7 +48,7 @@ def use_style() -> None:
 
     Examples
     --------
-    >>> from seamlib import plots
+    >>> from seamlib.book import plots
     >>> plots.use_style()
     """
     matplotlib.style.use(STYLE)

@@ -38,7 +38,7 @@ def mi_heatmap(
     --------
     >>> import matplotlib.pyplot as plt
     >>> import numpy as np
-    >>> from seamlib.plots.metrics import mi_heatmap
+    >>> from seamlib.book.plots.metrics import mi_heatmap
     >>> ax = mi_heatmap(np.array([[0.1, 0.9], [0.8, 0.2]]), ["shape", "scale"])
     >>> plt.close(ax.figure)
     """
@@ -66,7 +66,7 @@ def implementation_bars(
     Examples
     --------
     >>> import matplotlib.pyplot as plt
-    >>> from seamlib.plots.metrics import implementation_bars
+    >>> from seamlib.book.plots.metrics import implementation_bars
     >>> ax = implementation_bars(["ours", "reference"], [0.30, 0.28], [0.02, 0.03])
     >>> plt.close(ax.figure)
     """
@@ -91,7 +91,7 @@ def sweep_plot(
     Examples
     --------
     >>> import matplotlib.pyplot as plt
-    >>> from seamlib.plots.metrics import sweep_plot
+    >>> from seamlib.book.plots.metrics import sweep_plot
     >>> fig = sweep_plot([1, 2, 4], {"MIG": [0.1, 0.2, 0.3], "AAS": [0.4, 0.5, 0.5]}, xlabel="beta")
     >>> plt.close(fig)
     """

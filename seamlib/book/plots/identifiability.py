@@ -1,7 +1,7 @@
 """Figures of the chapter "Identifiability" (Allen 2025, Sec. 6, App. D).
 
 Each function takes plain arrays and returns a :class:`matplotlib.figure.Figure`; the book's
-style comes from :func:`seamlib.plots.use_style`.
+style comes from :func:`seamlib.book.plots.use_style`.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import numpy as np
 from matplotlib.figure import Figure
 from numpy.typing import ArrayLike
 
-from seamlib.plots import COLORS
+from seamlib.book.plots import COLORS
 
 __all__ = [
     "off_diagonal_strip",
@@ -37,7 +37,7 @@ def off_diagonal_strip(ratios: Mapping[str, ArrayLike], floor: float = 1e-17) ->
     Examples
     --------
     >>> import matplotlib.pyplot as plt
-    >>> from seamlib.plots.identifiability import off_diagonal_strip
+    >>> from seamlib.book.plots.identifiability import off_diagonal_strip
     >>> fig = off_diagonal_strip({"linear": [0.0, 1e-16], "tanh": [0.1, 0.3]})
     >>> plt.close(fig)
     """
@@ -60,7 +60,7 @@ def rotation_alignment(theta: ArrayLike, cos: ArrayLike, label: str) -> Figure:
     Examples
     --------
     >>> import matplotlib.pyplot as plt
-    >>> from seamlib.plots.identifiability import rotation_alignment
+    >>> from seamlib.book.plots.identifiability import rotation_alignment
     >>> fig = rotation_alignment([0.0, 0.4, 0.8], [1.0, 0.9, 0.7], label="tanh")
     >>> plt.close(fig)
     """
@@ -89,7 +89,7 @@ def vae_scores(
     Examples
     --------
     >>> import matplotlib.pyplot as plt
-    >>> from seamlib.plots.identifiability import vae_scores
+    >>> from seamlib.book.plots.identifiability import vae_scores
     >>> scores = {"diag": {"mcc": [0.9, 0.95]}, "full": {"mcc": [0.6, 0.7]}}
     >>> fig = vae_scores(scores, bars={"mcc": 0.8})
     >>> plt.close(fig)
@@ -116,7 +116,7 @@ def source_scatter(
     --------
     >>> import matplotlib.pyplot as plt
     >>> import numpy as np
-    >>> from seamlib.plots.identifiability import source_scatter
+    >>> from seamlib.book.plots.identifiability import source_scatter
     >>> s = np.random.default_rng(0).normal(size=(50, 2))
     >>> fig = source_scatter(s, s[:, ::-1], perm=[1, 0], names=["s1", "s2"])
     >>> plt.close(fig)
@@ -148,7 +148,7 @@ def elbo_vs_rotation(
     Examples
     --------
     >>> import matplotlib.pyplot as plt
-    >>> from seamlib.plots.identifiability import elbo_vs_rotation
+    >>> from seamlib.book.plots.identifiability import elbo_vs_rotation
     >>> theta = [0.0, 0.5, 1.0]
     >>> fig = elbo_vs_rotation(theta, [-3.0, -3.2, -3.1], [-3.0, -3.0, -3.0], [0.0, 0.1, 0.05])
     >>> plt.close(fig)

@@ -45,7 +45,7 @@ def learning_curves(
 
     Examples
     --------
-    >>> from seamlib.plots.pilot import learning_curves
+    >>> from seamlib.book.plots.pilot import learning_curves
     >>> run = {"config": {"resolution": 32, "posterior": "diag", "beta": 8.0},
     ...        "curve": [{"images": 1e6, "mig": 0.1}, {"images": 2e6, "mig": 0.3}]}
     >>> fig = learning_curves([run], {"mig": "MIG"})

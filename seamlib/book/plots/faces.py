@@ -14,9 +14,9 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.figure import Figure
 
+from seamlib.book.plots import COLORS
 from seamlib.experiments.faces import images_of
 from seamlib.metrics.offdiag import normalise_by_diagonal
-from seamlib.plots import COLORS
 
 __all__ = [
     "montage",
@@ -35,7 +35,7 @@ def run_label(summary: Mapping[str, Any]) -> str:
 
     Examples
     --------
-    >>> from seamlib.plots.faces import run_label
+    >>> from seamlib.book.plots.faces import run_label
     >>> run_label({"config": {"posterior": "diag", "beta": 1.0}})
     'diag, β=1'
     """
@@ -60,7 +60,7 @@ def montage(images: np.ndarray, ncols: int | None = None, pad: int = 1) -> np.nd
     Examples
     --------
     >>> import numpy as np
-    >>> from seamlib.plots.faces import montage
+    >>> from seamlib.book.plots.faces import montage
     >>> montage(np.zeros((3, 4, 4)), ncols=2).shape
     (9, 9)
     """
@@ -115,7 +115,7 @@ def plot_reconstructions(runs: Sequence[Mapping[str, Any]]) -> Figure:
     Examples
     --------
     >>> from seamlib.experiments.faces import load_results
-    >>> from seamlib.plots.faces import plot_reconstructions
+    >>> from seamlib.book.plots.faces import plot_reconstructions
     >>> fig = plot_reconstructions(load_results("lfw")["runs"])  # doctest: +SKIP
     """
     runs = _with_images(runs)
@@ -130,7 +130,7 @@ def plot_samples(runs: Sequence[Mapping[str, Any]]) -> Figure:
     Examples
     --------
     >>> from seamlib.experiments.faces import load_results
-    >>> from seamlib.plots.faces import plot_samples
+    >>> from seamlib.book.plots.faces import plot_samples
     >>> fig = plot_samples(load_results("lfw")["runs"])  # doctest: +SKIP
     """
     runs = _with_images(runs)
@@ -147,7 +147,7 @@ def plot_traversals(runs: Sequence[Mapping[str, Any]]) -> Figure:
     Examples
     --------
     >>> from seamlib.experiments.faces import load_results
-    >>> from seamlib.plots.faces import plot_traversals
+    >>> from seamlib.book.plots.faces import plot_traversals
     >>> fig = plot_traversals(load_results("lfw")["runs"])  # doctest: +SKIP
     """
     runs = _with_images(runs)
@@ -181,7 +181,7 @@ def plot_diagnostics(
     Examples
     --------
     >>> import matplotlib.pyplot as plt
-    >>> from seamlib.plots.faces import plot_diagnostics
+    >>> from seamlib.book.plots.faces import plot_diagnostics
     >>> pairs = [("diag", 0.1), ("full", 0.4)]
     >>> rows = [{"config": {"posterior": p, "beta": 1.0}, "jac_offdiag": v} for p, v in pairs]
     >>> fig = plot_diagnostics(rows, keys=["jac_offdiag"])
@@ -223,7 +223,7 @@ def plot_eq6_terms(runs: Sequence[Mapping[str, Any]]) -> Figure:
     Examples
     --------
     >>> from seamlib.experiments.faces import load_results
-    >>> from seamlib.plots.faces import plot_eq6_terms
+    >>> from seamlib.book.plots.faces import plot_eq6_terms
     >>> fig = plot_eq6_terms(load_results("lfw")["runs"])  # doctest: +SKIP
     """
     fig, axes = plt.subplots(2, len(runs), figsize=(2.3 * len(runs) + 0.6, 4.6), squeeze=False)
@@ -256,7 +256,7 @@ def plot_mi_heatmap(runs: Sequence[Mapping[str, Any]], attribute_names: Sequence
     Examples
     --------
     >>> from seamlib.experiments.faces import load_results
-    >>> from seamlib.plots.faces import plot_mi_heatmap
+    >>> from seamlib.book.plots.faces import plot_mi_heatmap
     >>> doc = load_results("celeba")  # doctest: +SKIP
     >>> fig = plot_mi_heatmap(doc["runs"], doc["attribute_names"])  # doctest: +SKIP
     """

@@ -17,8 +17,8 @@ from matplotlib.colors import to_rgb
 from matplotlib.figure import Figure
 from numpy.typing import ArrayLike
 
-from seamlib.plots import COLORS
-from seamlib.plots.slider import ImageSlider, image_slider
+from seamlib.book.plots import COLORS
+from seamlib.book.plots.slider import ImageSlider, image_slider
 
 __all__ = [
     "gap_vs_angle",
@@ -61,7 +61,7 @@ def gap_vs_angle(theta: ArrayLike, gap: ArrayLike, ax: Axes | None = None) -> Fi
     --------
     >>> import matplotlib.pyplot as plt
     >>> import numpy as np
-    >>> from seamlib.plots.linear import gap_vs_angle
+    >>> from seamlib.book.plots.linear import gap_vs_angle
     >>> theta = np.linspace(0, np.pi, 9)
     >>> fig = gap_vs_angle(theta, np.sin(2 * theta) ** 2)
     >>> plt.close(fig)
@@ -128,7 +128,7 @@ def rotation_view(
     --------
     >>> import matplotlib.pyplot as plt
     >>> import numpy as np
-    >>> from seamlib.plots.linear import rotation_view
+    >>> from seamlib.book.plots.linear import rotation_view
     >>> theta = np.linspace(0, np.pi, 9)
     >>> D = np.eye(3, 2)  # decoder, plane basis and truth alike
     >>> fig = rotation_view(theta, np.sin(2 * theta) ** 2, 0.3, D, D, D)
@@ -166,7 +166,7 @@ def rotation_slider(
 
     In Jupyter the slider re-renders the view at every angle; the static website shows
     ``n_frames`` precomputed angles over ``[0, 2 pi]`` with a JavaScript slider (see
-    :mod:`seamlib.plots.slider`).
+    :mod:`seamlib.book.plots.slider`).
 
     Parameters
     ----------
@@ -191,7 +191,7 @@ def rotation_slider(
     Examples
     --------
     >>> import numpy as np
-    >>> from seamlib.plots.linear import rotation_slider
+    >>> from seamlib.book.plots.linear import rotation_slider
     >>> theta = np.linspace(0, 2 * np.pi, 9)
     >>> W = np.eye(3, 2)
     >>> s = rotation_slider(theta, np.sin(2 * theta) ** 2, W, W, W, value=0.0, n_frames=3)
@@ -260,7 +260,7 @@ def figure2(
     --------
     >>> import matplotlib.pyplot as plt
     >>> import numpy as np
-    >>> from seamlib.plots.linear import figure2
+    >>> from seamlib.book.plots.linear import figure2
     >>> steps, D = np.arange(1, 5), np.eye(3, 2)
     >>> curve = {k: np.geomspace(1, 1e-3, 4) for k in ('diag', 'full')}
     >>> hist = {k: np.stack([D] * 4) for k in ('diag', 'full')}
@@ -335,7 +335,7 @@ def ratio_sweep(
     --------
     >>> import matplotlib.pyplot as plt
     >>> import numpy as np
-    >>> from seamlib.plots.linear import ratio_sweep
+    >>> from seamlib.book.plots.linear import ratio_sweep
     >>> err = np.array([[0.3, 0.2], [0.1, 0.05]])
     >>> fig = ratio_sweep([1.5, 4.0], err, err, [1.5, 4.0], [0.5, 0.1], [0.1, 0.05])
     >>> plt.close(fig)
@@ -379,7 +379,7 @@ def cor61_scaling(n_grid: ArrayLike, errors: ArrayLike, slope: float, intercept:
     --------
     >>> import matplotlib.pyplot as plt
     >>> import numpy as np
-    >>> from seamlib.plots.linear import cor61_scaling
+    >>> from seamlib.book.plots.linear import cor61_scaling
     >>> n = np.array([100, 1000, 10000])
     >>> fig = cor61_scaling(n, np.c_[n**-0.5, 1.1 * n**-0.5], slope=-0.5, intercept=0.0)
     >>> plt.close(fig)
