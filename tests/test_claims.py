@@ -366,6 +366,7 @@ CHAPTER_SECTIONS = {
     "seams": "seams",
     "disentanglement": "seams",
     "identifiability": "identifiability",
+    "identifiability_vaes": "identifiability",
     "metrics": "metrics",
     "dsprites": "dsprites",
     "dsprites_fig5": "dsprites",
