@@ -90,8 +90,8 @@ chapters: $(STAMP)
 VARIANT_ENV := OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 \
   ATEN_CPU_CAPABILITY=default MKL_ENABLE_INSTRUCTIONS=SSE4_2 MKL_CBWR=COMPATIBLE \
   OPENBLAS_CORETYPE=Sandybridge
-VARIANT_CHAPTERS := linear_models optimal_posteriors disentanglement identifiability \
-  identifiability_vaes
+VARIANT_CHAPTERS := linear_models optimal_posteriors collapse disentanglement \
+  identifiability identifiability_vaes
 comma := ,
 empty :=
 space := $(empty) $(empty)

@@ -363,6 +363,7 @@ def test_a_negative_control_must_fail_the_same_comparison(ledger: Path) -> None:
 CHAPTER_SECTIONS = {
     "linear_models": "linear",
     "optimal_posteriors": "posterior",
+    "collapse": "posterior",
     "seams": "seams",
     "disentanglement": "seams",
     "identifiability": "identifiability",

@@ -78,6 +78,8 @@ SEEDED_CHAPTERS = (
     "seams",
     "disentanglement",
     "identifiability",
+    "identifiability_vaes",
+    "collapse",
 )
 BOOK = Path(__file__).resolve().parents[1] / "book"
 # A literal seed: default_rng(3), manual_seed(4), seed=1, seed=200 + k, 100 + seed.
