@@ -369,6 +369,7 @@ CHAPTER_SECTIONS = {
     "identifiability": "identifiability",
     "identifiability_vaes": "identifiability",
     "metrics": "metrics",
+    "metrics_practice": "metrics",
     "dsprites": "dsprites",
     "dsprites_fig5": "dsprites",
     "dsprites_fig7": "dsprites",

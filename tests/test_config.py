@@ -74,6 +74,7 @@ SEEDS = {
 SEEDED_CHAPTERS = (
     "linear_models",
     "metrics",
+    "metrics_practice",
     "optimal_posteriors",
     "seams",
     "disentanglement",
