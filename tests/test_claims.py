@@ -372,6 +372,7 @@ CHAPTER_SECTIONS = {
     "metrics_practice": "metrics",
     "dsprites": "dsprites",
     "dsprites_fig5": "dsprites",
+    "dsprites_bernoulli": "dsprites",
     "dsprites_fig7": "dsprites",
     "faces": "faces",
 }

@@ -63,6 +63,7 @@ __all__ = [
     "REGISTRY",
     "UnexpectedPass",
     "check",
+    "check_with_control",
     "known_failures_path",
     "ledger_dir",
     "load_known_failures",
@@ -201,6 +202,54 @@ class KnownFailure:
     item: str
     reason: str
     profiles: tuple[str, ...]
+
+
+def check_with_control(
+    claim_id: str,
+    measured: Any,
+    control_measured: Any,
+    expected: Any,
+    tol: float = 0.0,
+    *,
+    control: str = "untrained models",
+    **kwargs: Any,
+) -> bool:
+    """:func:`check` a claim on a trained model and, where it holds, on its negative control.
+
+    A check on a trained model counts only if the control (the same computation on, by
+    default, untrained models) fails it: the control is checked with the same ``expected``,
+    ``tol`` and options and must fail. A check that fails needs no control.
+
+    Parameters
+    ----------
+    measured, control_measured
+        The trained models' value and the control's.
+    control
+        What the control was computed on (the ledger's ``"control (<control>): ..."``).
+    **kwargs
+        ``op``, ``item``, ``note``, ``kind``, ``chapter``, ... as for :func:`check`.
+
+    Returns
+    -------
+    bool
+        What :func:`check` returned for the trained value.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> from unittest import mock
+    >>> from seamlib.book import claims
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     with mock.patch.dict(os.environ, {"SEAMLIB_LEDGER_DIR": tmp}):
+    ...         held = claims.check_with_control("eq3", 0.001, 0.4, 0.05, op="<", item="ex")
+    ...         statuses = [claims.record_status(r) for r in claims.read_ledger()]
+    >>> held, sorted(statuses)
+    (True, ['control failed', 'pass'])
+    """
+    held = check(claim_id, measured, expected, tol, **kwargs)
+    if held:
+        check(claim_id, control_measured, expected, tol, control=control, **kwargs)
+    return held
 
 
 def known_failures_path() -> Path | None:

@@ -12,6 +12,7 @@ chapters aggregate over seeds (:func:`group_stats`) and compare posteriors
 from __future__ import annotations
 
 import base64
+import json
 import math
 import zlib
 from collections.abc import Iterable, Mapping, Sequence
@@ -39,6 +40,7 @@ __all__ = [
     "eq6_fields",
     "field",
     "group_stats",
+    "config_value",
 ]
 
 #: Seed of the held-out evaluation images (the same images for every run of an experiment).
@@ -318,6 +320,28 @@ def field(row: Mapping[str, Any], key: str) -> float:
     for part in key.split("."):
         value = value.get(part) if isinstance(value, Mapping) else None
     return _num(value)
+
+
+def config_value(runs: Iterable[Mapping[str, Any]], key: str) -> Any:
+    """The one value that the config field ``key`` takes across ``runs``.
+
+    Raises
+    ------
+    ValueError
+        The runs disagree (the message lists the values), or there are no runs.
+
+    Examples
+    --------
+    >>> from seamlib.experiments.common import config_value
+    >>> config_value([{"config": {"steps": 50}}, {"config": {"steps": 50}}], "steps")
+    50
+    """
+    values = {json.dumps(r["config"].get(key), sort_keys=True) for r in runs}
+    if len(values) != 1:
+        raise ValueError(
+            f"Expected the runs to share one value of {key!r}, found {sorted(values) or 'no runs'}."
+        )
+    return json.loads(next(iter(values)))
 
 
 def group_stats(
