@@ -8,7 +8,7 @@ the prose, and the chapters' measured run times.
 * ``report``: :class:`~seamlib.book.report.Table`, the tables chapters glue into their prose;
 * ``tables``: glue helpers for numbers, words and plain text in the prose;
 * ``chapter_times``: each chapter's measured run time (``python -m seamlib.book.chapter_times``);
-* ``published`` and ``performance``: the published tables beside ours, and the performance
+* ``published_tables`` and ``performance``: the published tables beside ours, and the performance
   page's benchmark tables;
 * ``plots``: the book's plot style (``plots.use_style``) and each chapter's figures, one
   module per chapter (``plots.linear``, ``plots.dsprites``, ...), drawn from the library's

@@ -24,7 +24,7 @@ def seed_cell(stats: Mapping[str, float] | None) -> str:
 
     Examples
     --------
-    >>> from seamlib.book.published import seed_cell
+    >>> from seamlib.book.published_tables import seed_cell
     >>> seed_cell({"mean": 0.123, "std": 0.01, "n": 3}), seed_cell(None)
     ('0.12 ± 0.01 (n=3)', '–')
     """
@@ -38,7 +38,7 @@ def published_cell(value: Sequence[float] | None) -> str:
 
     Examples
     --------
-    >>> from seamlib.book.published import published_cell
+    >>> from seamlib.book.published_tables import published_cell
     >>> published_cell((0.34, 0.35)), published_cell(None)
     ('0.34 ± 0.35', '–')
     """
@@ -60,7 +60,7 @@ def dsprites_tables(summary: Summary, where: str, random_seeds: int) -> tuple[Ta
 
     Examples
     --------
-    >>> from seamlib.book.published import dsprites_tables
+    >>> from seamlib.book.published_tables import dsprites_tables
     >>> from seamlib.experiments import dsprites as R
     >>> summary = R.table_summary(R.load_results("tables"))  # doctest: +SKIP
     >>> rolinek, bhowal = dsprites_tables(summary, "our runs", 5)  # doctest: +SKIP
