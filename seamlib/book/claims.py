@@ -212,6 +212,7 @@ def check_with_control(
     tol: float = 0.0,
     *,
     control: str = "untrained models",
+    control_note: str | None = None,
     **kwargs: Any,
 ) -> bool:
     """:func:`check` a claim on a trained model and, where it holds, on its negative control.
@@ -226,6 +227,8 @@ def check_with_control(
         The trained models' value and the control's.
     control
         What the control was computed on (the ledger's ``"control (<control>): ..."``).
+    control_note
+        The control's ``note``, where it differs from the trained check's.
     **kwargs
         ``op``, ``item``, ``note``, ``kind``, ``chapter``, ... as for :func:`check`.
 
@@ -248,6 +251,8 @@ def check_with_control(
     """
     held = check(claim_id, measured, expected, tol, **kwargs)
     if held:
+        if control_note is not None:
+            kwargs = {**kwargs, "note": control_note}
         check(claim_id, control_measured, expected, tol, control=control, **kwargs)
     return held
 

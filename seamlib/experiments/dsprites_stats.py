@@ -33,6 +33,7 @@ __all__ = [
     "mean_margin",
     "fig7_margins",
     "paired_runs",
+    "grid_counts",
     "fig7_label",
     "fig7_stats",
     "FIG7_KEYS",
@@ -161,6 +162,50 @@ def paired_runs(rows: Iterable[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
         if {"diag", "full"} <= set(g)
         for post in ("diag", "full")
     ]
+
+
+def grid_counts(runs: Sequence[Mapping[str, Any]]) -> dict[str, float]:
+    """What a stored Figure 5 grid holds, for the chapters' prose.
+
+    Parameters
+    ----------
+    runs
+        The grid's complete run summaries (``config`` with ``posterior``, ``beta``,
+        ``seed``, ``steps`` and ``batch_size``; ``train_s``).
+
+    Returns
+    -------
+    dict
+        ``n_runs``; ``n_pairs`` (diagonal/full pairs of :func:`paired_runs`); ``n_betas``;
+        ``n_seeds`` (distinct seeds); ``min_seeds`` and ``max_seeds`` (runs per
+        (posterior, beta)); ``train_h`` (training hours, summed over runs); ``images_m``
+        (millions of images per run, of the first run).
+
+    Examples
+    --------
+    >>> from seamlib.experiments.dsprites_stats import grid_counts
+    >>> runs = [{"config": {"posterior": p, "beta": 1.0, "seed": s, "steps": 100,
+    ...                     "batch_size": 10}, "status": "complete", "train_s": 1800.0}
+    ...         for p in ("diag", "full") for s in (0, 1)][:3]
+    >>> c = grid_counts(runs)
+    >>> c["n_runs"], c["n_pairs"], c["min_seeds"], c["max_seeds"], c["train_h"], c["images_m"]
+    (3, 1, 1, 2, 1.5, 0.001)
+    """
+    per_point: dict[tuple[str, float], int] = {}
+    for r in runs:
+        point = (r["config"]["posterior"], float(r["config"]["beta"]))
+        per_point[point] = per_point.get(point, 0) + 1
+    cfg = runs[0]["config"]
+    return {
+        "n_runs": len(runs),
+        "n_pairs": len(paired_runs(runs)) // 2,
+        "n_betas": len({r["config"]["beta"] for r in runs}),
+        "n_seeds": len({r["config"]["seed"] for r in runs}),
+        "min_seeds": min(per_point.values()),
+        "max_seeds": max(per_point.values()),
+        "train_h": sum(r.get("train_s") or 0 for r in runs) / 3600,
+        "images_m": cfg["steps"] * cfg["batch_size"] / 1e6,
+    }
 
 
 def theil_sen(x: Sequence[float], y: Sequence[float]) -> float:

@@ -20,6 +20,7 @@ from seamlib.metrics.offdiag import normalise_by_diagonal
 
 __all__ = [
     "montage",
+    "plot_faces",
     "plot_reconstructions",
     "plot_samples",
     "plot_traversals",
@@ -106,6 +107,28 @@ def _montage_rows(rows: Sequence[tuple[str, np.ndarray]]) -> Figure:
     fig, axes = plt.subplots(len(rows), 1, figsize=(6.4, 0.9 * len(rows) + 0.3), squeeze=False)
     for ax, (label, imgs) in zip(axes[:, 0], rows):
         _show(ax, montage(imgs), label)
+    return fig
+
+
+def plot_faces(images: np.ndarray, ncols: int = 10) -> Figure:
+    """A data set's images in one grey montage of ``ncols`` columns, without axes.
+
+    Parameters
+    ----------
+    images
+        ``(n, h, w)`` grey images with values in [0, 1].
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from seamlib.book.plots.faces import plot_faces
+    >>> fig = plot_faces(np.zeros((20, 5, 5)))
+    >>> fig.axes[0].get_images()[0].get_array().shape
+    (11, 59)
+    """
+    fig, ax = plt.subplots(figsize=(6.4, 6.4))
+    ax.imshow(montage(images, ncols=ncols), cmap="gray", vmin=0, vmax=1)
+    ax.set_axis_off()
     return fig
 
 
