@@ -29,7 +29,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 #: What a chapter needs from the repository: the book, its settings and stored results.
-COPY = ["book", "_toc.yml", "_config.yml", "jupytext.toml", ".jupyter", "results"]
+COPY = ["book", "_toc.yml", "_config.yml", "jupytext.toml", ".jupyter", "results", "experiments"]
 CHAPTERS = sorted(
     p.stem for p in (ROOT / "book").glob("*.md") if "```{code-cell}" in p.read_text("utf-8")
 )
