@@ -20,7 +20,7 @@ from seamlib.errors import ConfigError, DataError
 from seamlib.experiments import common
 from seamlib.experiments import faces as fr
 from seamlib.experiments import faces_data as fd
-from seamlib.metrics.offdiag import offdiag_active
+from seamlib.metrics.offdiag import off_diagonal_active
 
 
 # --------------------------------------------------------------------------------------
@@ -92,14 +92,14 @@ def test_celeba_fixture_loads_as_celeba(tmp_path: Path, monkeypatch: pytest.Monk
 # Diagnostics
 # --------------------------------------------------------------------------------------
 def test_offdiag_active_known_values() -> None:
-    assert offdiag_active(np.diag([1.0, 2.0, 3.0]), [True, True, True]) == 0.0
+    assert off_diagonal_active(np.diag([1.0, 2.0, 3.0]), [True, True, True]) == 0.0
     m = np.array([[1.0, 0.5, 9.0], [0.5, 1.0, 9.0], [9.0, 9.0, 0.0]])
     # restricted to latents 0 and 1: normalised off-diagonal = 0.5
-    assert offdiag_active(m, [True, True, False]) == pytest.approx(0.5)
-    assert math.isnan(offdiag_active(m, [True, False, False]))
-    assert math.isnan(offdiag_active(m, [True, True, True]))  # zero diagonal entry
+    assert off_diagonal_active(m, [True, True, False]) == pytest.approx(0.5)
+    assert math.isnan(off_diagonal_active(m, [True, False, False]))
+    assert math.isnan(off_diagonal_active(m, [True, True, True]))  # zero diagonal entry
     with pytest.raises(ValueError, match="len\\(active\\)"):
-        offdiag_active(m, [True, True])
+        off_diagonal_active(m, [True, True])
 
 
 def _linear_vae(w: torch.Tensor) -> VAE:

@@ -440,7 +440,7 @@ def test_offdiag_numpy_and_torch_are_one_implementation() -> None:
     rng = np.random.default_rng(1)
     a = rng.normal(size=(6, 4, 4))
     m = a @ np.swapaxes(a, 1, 2)
-    per = M.offdiag_per_matrix(m)
+    per = M.off_diagonal_per_matrix(m)
     assert isinstance(per, np.ndarray) and per.shape == (6,)
     t = normalised_off_diagonal(torch.as_tensor(m))
     assert np.allclose(t.numpy(), per, rtol=0, atol=1e-14)

@@ -24,7 +24,7 @@ from torch import Tensor
 
 from seamlib.engine.config import TrainConfig, resolve_device
 from seamlib.engine.models import VAE, build_model
-from seamlib.metrics.offdiag import offdiag_active, offdiag_per_matrix
+from seamlib.metrics.offdiag import off_diagonal_active, off_diagonal_per_matrix
 from seamlib.theory.eq6 import point_terms
 
 __all__ = [
@@ -247,7 +247,7 @@ def eq6_fields(
 
     ``jac_term`` and ``hess_term`` (the two ``d x d`` batch means) and ``jac_offdiag`` and
     ``hess_offdiag``, their normalised off-diagonal over the ``active`` latents
-    (:func:`seamlib.metrics.offdiag_active`; None where a diagonal entry is zero, as for the
+    (:func:`seamlib.metrics.off_diagonal_active`; None where a diagonal entry is zero, as for the
     exactly zero Hessian term of a ReLU decoder with a Bernoulli likelihood).
 
     With the per-point terms ``a_points``, ``b_points`` (n, d, d) also
@@ -275,23 +275,23 @@ def eq6_fields(
     out: dict[str, Any] = {
         "jac_term": a.tolist(),
         "hess_term": b.tolist(),
-        "jac_offdiag": offdiag_active(a.numpy(), active),
-        "hess_offdiag": offdiag_active(b.numpy(), active),
+        "jac_offdiag": off_diagonal_active(a.numpy(), active),
+        "hess_offdiag": off_diagonal_active(b.numpy(), active),
     }
     if a_points is None or b_points is None:
         return out
     idx = torch.as_tensor(np.flatnonzero(np.asarray(active, dtype=bool)))
     A = a_points.detach().double().cpu()[:, idx][:, :, idx]
     B = b_points.detach().double().cpu()[:, idx][:, :, idx]
-    out["jac_offdiag_per_point"] = _offdiag_per_point(A)
-    out["hess_offdiag_per_point"] = _offdiag_per_point(B)
+    out["jac_offdiag_per_point"] = _off_diagonal_per_point(A)
+    out["hess_offdiag_per_point"] = _off_diagonal_per_point(B)
     norm_a = torch.linalg.matrix_norm(A)
     out["hess_to_jac"] = float(torch.linalg.norm(B.mean(0)) / torch.linalg.norm(A.mean(0)))
     out["hess_to_jac_per_point"] = float((torch.linalg.matrix_norm(B) / norm_a).mean())
     return out
 
 
-def _offdiag_per_point(M: Tensor) -> float:
+def _off_diagonal_per_point(M: Tensor) -> float:
     """Mean normalised off-diagonal of the matrices ``M`` (n, k, k) with no zero diagonal
     entry (NaN when ``k < 2`` or no matrix qualifies)."""
     if M.shape[-1] < 2:
@@ -299,7 +299,7 @@ def _offdiag_per_point(M: Tensor) -> float:
     keep = (torch.diagonal(M, dim1=-2, dim2=-1).abs() > 0).all(-1)
     if not bool(keep.any()):
         return float("nan")
-    return float(offdiag_per_matrix(M[keep]).mean())
+    return float(off_diagonal_per_matrix(M[keep]).mean())
 
 
 def _num(v: Any) -> float:

@@ -1,10 +1,10 @@
 """The normalised off-diagonal of Appendix E (Allen, 2025): one implementation.
 
-:func:`offdiag_per_matrix` is the formula, written once for numpy arrays and torch tensors
+:func:`off_diagonal_per_matrix` is the formula, written once for numpy arrays and torch tensors
 alike (only ``abs``, indexing, ``**`` and ``sum``), so the batched, differentiable torch
 measure :func:`seamlib.theory.scores.normalised_off_diagonal` and the metric
 :func:`mean_normalised_off_diagonal` are the same code. :func:`normalise_by_diagonal` is the matrix
-whose off-diagonal mean is the score (the heatmaps of Fig. 5), and :func:`offdiag_active`
+whose off-diagonal mean is the score (the heatmaps of Fig. 5), and :func:`off_diagonal_active`
 restricts the score to the active latents of a trained model.
 """
 
@@ -20,9 +20,9 @@ from seamlib.metrics._validate import check_matrix
 
 __all__ = [
     "normalise_by_diagonal",
-    "offdiag_per_matrix",
+    "off_diagonal_per_matrix",
     "mean_normalised_off_diagonal",
-    "offdiag_active",
+    "off_diagonal_active",
 ]
 
 
@@ -51,7 +51,7 @@ def normalise_by_diagonal(M: Any, eps: float = 0.0) -> Any:
     return s[..., :, None] * A * s[..., None, :]
 
 
-def offdiag_per_matrix(M: Any, eps: float = 0.0) -> Any:
+def off_diagonal_per_matrix(M: Any, eps: float = 0.0) -> Any:
     """Appendix E's normalised off-diagonal of each matrix of ``M`` (..., d, d), ``d >= 2``.
 
     ``A = |M|``; ``A <- diag(A)^{-1/2} A diag(A)^{-1/2}`` (:func:`normalise_by_diagonal`);
@@ -66,7 +66,8 @@ def offdiag_per_matrix(M: Any, eps: float = 0.0) -> Any:
     --------
     >>> import numpy as np
     >>> from seamlib import metrics
-    >>> metrics.offdiag_per_matrix(np.array([[[1.0, 0.5], [0.5, 1.0]], [[2.0, 0.0], [0.0, 1.0]]]))
+    >>> M = np.array([[[1.0, 0.5], [0.5, 1.0]], [[2.0, 0.0], [0.0, 1.0]]])
+    >>> metrics.off_diagonal_per_matrix(M)
     array([0.5, 0. ])
     """
     d = M.shape[-1]
@@ -111,10 +112,10 @@ def mean_normalised_off_diagonal(matrix: ArrayLike) -> float:
             "matrix has a zero on its diagonal, so it cannot be normalised by diag^(-1/2). "
             "A zero diagonal entry means an unused (collapsed) latent: drop that row and column."
         )
-    return float(offdiag_per_matrix(a).mean())
+    return float(off_diagonal_per_matrix(a).mean())
 
 
-def offdiag_active(matrix: ArrayLike, active: Sequence[bool] | np.ndarray) -> float:
+def off_diagonal_active(matrix: ArrayLike, active: Sequence[bool] | np.ndarray) -> float:
     """Normalised off-diagonal (Appendix E) of ``matrix`` restricted to the active latents.
 
     Parameters
@@ -132,7 +133,7 @@ def offdiag_active(matrix: ArrayLike, active: Sequence[bool] | np.ndarray) -> fl
     >>> import numpy as np
     >>> from seamlib import metrics
     >>> m = np.array([[1.0, 0.5, 0.0], [0.5, 1.0, 0.0], [0.0, 0.0, 0.0]])
-    >>> round(metrics.offdiag_active(m, [True, True, False]), 3)
+    >>> round(metrics.off_diagonal_active(m, [True, True, False]), 3)
     0.5
     """
     m = np.asarray(matrix.detach().cpu() if hasattr(matrix, "detach") else matrix, float)

@@ -20,7 +20,7 @@ from torch import Tensor
 from torch.func import jacfwd, vmap
 
 from seamlib.align import signed_permutation_distance
-from seamlib.metrics.offdiag import offdiag_per_matrix
+from seamlib.metrics.offdiag import off_diagonal_per_matrix
 from seamlib.theory._validate import as_batch, check_finite, check_square, flat_decoder
 from seamlib.theory.jacobian import (
     SVD,
@@ -71,7 +71,7 @@ def normalised_off_diagonal(M: Tensor, eps: float = 1e-12) -> Tensor:
     The batched, differentiable torch form (one value per matrix) of
     :func:`seamlib.metrics.offdiag.mean_normalised_off_diagonal` (numpy, one float: the mean
     over a batch; it rejects a zero diagonal instead): both call
-    :func:`seamlib.metrics.offdiag.offdiag_per_matrix`.
+    :func:`seamlib.metrics.offdiag.off_diagonal_per_matrix`.
 
     Returns
     -------
@@ -88,7 +88,7 @@ def normalised_off_diagonal(M: Tensor, eps: float = 1e-12) -> Tensor:
     d = M.shape[-1]
     if d < 2:
         return torch.zeros(M.shape[:-2], dtype=M.dtype, device=M.device)
-    return offdiag_per_matrix(M, eps)
+    return off_diagonal_per_matrix(M, eps)
 
 
 @dataclass(frozen=True)
