@@ -55,3 +55,19 @@ def test_a_size_point_that_is_not_two_positive_integers_is_one_line(capsys):
     with pytest.raises(SystemExit):
         S.main(["size", "--points", "5000"])
     assert "is not N:STEPS with two positive integers" in capsys.readouterr().err
+
+
+def test_scores_by_model_scores_each_model_as_it_comes_in_order():
+    seen = []
+
+    def models():
+        for m in (3.0, 1.0):
+            seen.append(m)
+            yield m
+
+    def score(m):
+        assert seen[-1] == m  # scored before the next model is made
+        return {"value": m, "square": m * m}
+
+    assert S.scores_by_model(models(), score) == {"value": [3.0, 1.0], "square": [9.0, 1.0]}
+    assert S.scores_by_model([], score) == {}

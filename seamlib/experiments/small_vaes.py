@@ -21,10 +21,10 @@ import copy
 import json
 import sys
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import torch
 from scipy.stats import mannwhitneyu
@@ -56,6 +56,7 @@ __all__ = [
     "mann_whitney_less",
     "posterior_means",
     "separation_scores",
+    "scores_by_model",
     "size_experiment",
     "train_vae",
     "training_points",
@@ -233,6 +234,29 @@ def separation_scores(vae: VAE, g: gen.Generator, s: Tensor, x: Tensor) -> dict[
         "Spearman MCC": mcc(mu.numpy(), s.numpy(), method="spearman"),
         "axis alignment": identify.latent_axis_alignment(g, s, _double_decoder(vae), mu).score,
     }
+
+
+Model = TypeVar("Model")
+
+
+def scores_by_model(
+    models: Iterable[Model], score: Callable[[Model], Mapping[str, float]]
+) -> dict[str, list[float]]:
+    """``score`` of each model, gathered per score: ``{name: [one value per model]}``.
+
+    ``models`` may be a generator (each model is scored as it comes, in order).
+
+    Examples
+    --------
+    >>> from seamlib.experiments.small_vaes import scores_by_model
+    >>> scores_by_model([1.0, 2.0], lambda m: {"twice": 2 * m, "neg": -m})
+    {'twice': [2.0, 4.0], 'neg': [-1.0, -2.0]}
+    """
+    out: dict[str, list[float]] = {}
+    for model in models:
+        for key, val in score(model).items():
+            out.setdefault(key, []).append(val)
+    return out
 
 
 def diagonality_scores(vae: VAE, x: Tensor, sizes: SeamsSizes) -> dict[str, float]:
