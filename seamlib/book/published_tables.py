@@ -6,7 +6,7 @@
 - :func:`provenance_table` and :func:`budget_summary_table`: where the stored dSprites
   results come from, and the pilot's training budget;
 - :func:`fig5_grid_table`, :func:`diagonality_table` and :func:`p1_table`: Figure 5 on a
-  stored grid;
+  stored grid; :func:`fig7_table`: Figure 7;
 - :func:`faces_runs_table`, :func:`faces_claim_table` and :func:`faces_live_table`: the
   faces chapter.
 
@@ -24,7 +24,7 @@ from seamlib.book.report import Table
 from seamlib.book.tables import mean_sd_text
 from seamlib.experiments import published as PUB
 from seamlib.experiments.common import group_stats
-from seamlib.experiments.dsprites_stats import EQ6_MEASURES
+from seamlib.experiments.dsprites_stats import EQ6_MEASURES, FIG7_KEYS
 
 __all__ = [
     "published_cell",
@@ -33,6 +33,7 @@ __all__ = [
     "provenance_table",
     "budget_summary_table",
     "fig5_grid_table",
+    "fig7_table",
     "diagonality_table",
     "p1_table",
     "faces_runs_table",
@@ -56,7 +57,7 @@ def seed_cell(stats: Mapping[str, float] | None) -> str:
     """
     if not stats or not stats.get("n"):
         return "–"
-    return f"{stats['mean']:.2f} ± {stats['std']:.2f} (n={stats['n']})"
+    return f"{mean_sd_text(stats, 2)} (n={stats['n']})"
 
 
 def published_cell(value: Sequence[float] | None) -> str:
@@ -215,6 +216,36 @@ def fig5_grid_table(
          for (post, beta), s in points],
         caption=caption,
     )  # fmt: skip
+
+
+def fig7_table(stats: Mapping[str, Mapping[str, Any]], order: Sequence[str], caption: str) -> Table:
+    """Figure 7 per variant, in ``order``: seeds, and mean ± sd of reconstruction (one
+    decimal), MIG and AAS (three).
+
+    Parameters
+    ----------
+    stats
+        :func:`seamlib.experiments.dsprites_stats.fig7_stats`.
+
+    Examples
+    --------
+    >>> from seamlib.book.published_tables import fig7_table
+    >>> stats = {"anneal": {"n": 3, "recon_nll": (21.04, 1.41), "mig": (0.3, 0.02),
+    ...                     "aas": (0.5, 0.1)}}
+    >>> fig7_table(stats, ["anneal"], "example").cells[0]
+    ['anneal', '3', '21.0 ± 1.4', '0.300 ± 0.020', '0.500 ± 0.100']
+    """
+    digits = {"recon_nll": 1}
+
+    def cell(s: Mapping[str, Any], key: str) -> str:
+        mean, sd = s[key]
+        return mean_sd_text({"mean": mean, "std": sd, "n": s["n"]}, digits.get(key, 3))
+
+    return Table(
+        ["run", "seeds", "reconstruction (nats/image)", "MIG", "AAS"],
+        [[v, stats[v]["n"], *(cell(stats[v], k) for k in FIG7_KEYS)] for v in order],
+        caption=caption,
+    )
 
 
 def diagonality_table(
