@@ -57,10 +57,18 @@ def _group(rows: Sequence[Row], name: str) -> list[Row]:
     return [r for r in rows if r.get("group") == name]
 
 
+def _step_rows(rows: Sequence[Row]) -> list[Row]:
+    """The training-step rows of the roofline benchmark (those with a FLOP count)."""
+    return [r for r in _group(rows, "training roofline and step cost") if "gflop_per_step" in r]
+
+
 def _mlp_step_cost(rows: Sequence[Row]) -> dict[tuple[int, int], Row]:
     """(resolution, batch size) -> the MLP's training-step row of the roofline benchmark."""
-    steps = [r for r in _group(rows, "training roofline and step cost") if "gflop_per_step" in r]
-    return {(r["resolution"], r["batch_size"]): r for r in steps if r["architecture"] == "mlp"}
+    return {
+        (r["resolution"], r["batch_size"]): r
+        for r in _step_rows(rows)
+        if r["architecture"] == "mlp"
+    }
 
 
 def benchmark_tables(results: Mapping[str, Any]) -> dict[str, Table]:
@@ -81,7 +89,7 @@ def benchmark_tables(results: Mapping[str, Any]) -> dict[str, Table]:
     """
     rows = results["rows"]
     peer = _group(rows, "metrics vs disentanglement_lib")
-    steps = [r for r in _group(rows, "training roofline and step cost") if "gflop_per_step" in r]
+    steps = _step_rows(rows)
     engine = [r for r in _group(rows, "training engine") if r["name"].startswith("engine overhead")]
     yes = {True: "yes", False: "no"}
     return {

@@ -34,7 +34,6 @@ from seamlib.experiments.pipeline import (
     run_status,
     store_results,
     summarise_runs,
-    training_record,
 )
 from seamlib.provenance import module_command
 
@@ -141,7 +140,6 @@ def collect_curves(
             "status": run_status(run),
             "step": last.get("step"),
             "train_s": last.get("time_s"),
-            "train_devices": training_record(run)["train_devices"],
             "curve": curve,
         }
 

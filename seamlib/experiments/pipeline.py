@@ -205,7 +205,7 @@ def summarise_runs(
     -------
     list of dict
         One summary per run, with JSON-safe numbers (:func:`finite`), plus
-        ``train_commits`` and ``train_commands``.
+        ``train_commits``, ``train_commands`` and ``train_devices``.
 
     Examples
     --------
@@ -215,7 +215,7 @@ def summarise_runs(
     >>> run = Path(tempfile.mkdtemp())
     >>> _ = (run / "config.json").write_text(json.dumps({"beta": 2.0}))
     >>> summarise_runs([run], lambda run, cfg: {"beta": cfg["beta"], "x": float("nan")})
-    [{'beta': 2.0, 'x': None, 'train_commits': [], 'train_commands': []}]
+    [{'beta': 2.0, 'x': None, 'train_commits': [], 'train_commands': [], 'train_devices': []}]
     """
     rows = []
     for run in runs:
@@ -230,14 +230,7 @@ def summarise_runs(
                 summary = stored
         if summary is None:
             summary = summarise(run, config)
-        record = training_record(run)
-        rows.append(
-            {
-                **finite(summary),
-                "train_commits": record["train_commits"],
-                "train_commands": record["train_commands"],
-            }
-        )
+        rows.append({**finite(summary), **training_record(run)})
     return rows
 
 
