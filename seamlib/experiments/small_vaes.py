@@ -24,7 +24,7 @@ import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import torch
 from scipy.stats import mannwhitneyu
@@ -236,11 +236,8 @@ def separation_scores(vae: VAE, g: gen.Generator, s: Tensor, x: Tensor) -> dict[
     }
 
 
-Model = TypeVar("Model")
-
-
 def scores_by_model(
-    models: Iterable[Model], score: Callable[[Model], Mapping[str, float]]
+    models: Iterable[Any], score: Callable[[Any], Mapping[str, float]]
 ) -> dict[str, list[float]]:
     """``score`` of each model, gathered per score: ``{name: [one value per model]}``.
 
